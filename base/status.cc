@@ -1,0 +1,11 @@
+#include "base/status.h"
+
+#include <cstring>
+
+namespace shoal {
+
+Status PosixError(const std::string& context, int err) {
+  return Status::Error(context + " failed: " + std::strerror(err));
+}
+
+}  // namespace shoal

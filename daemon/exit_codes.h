@@ -1,0 +1,15 @@
+// Exit codes with a meaning, for shoal's master and its workers.
+#pragma once
+
+namespace shoal {
+
+inline constexpr int kExitOk = 0;
+// A runtime failure before serving: the app does not import, the address is
+// in use, a directory is not writable. One log line says why.
+inline constexpr int kExitFailure = 1;
+// Bad usage: an unknown option or a malformed value.
+inline constexpr int kExitUsage = 2;
+// A worker could not set itself up after fork; the master backs off.
+inline constexpr int kExitWorkerBootError = 3;
+
+}  // namespace shoal

@@ -1,0 +1,129 @@
+#include "daemon/options.h"
+
+#include <charconv>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+namespace shoal::daemon {
+namespace po = boost::program_options;
+namespace {
+
+po::options_description MakeDescription() {
+  po::options_description desc(
+      "Usage: shoal --app MODULE:CALLABLE --bind unix:PATH|HOST:PORT [options]\n\n"
+      "Serves a Python WSGI application over FastCGI with preforked workers.\n\n"
+      "Options");
+  // clang-format off
+  desc.add_options()
+    ("help,h", "print this help and exit")
+    ("version,V", "print the version and exit")
+    ("app", po::value<std::string>()->value_name("MODULE:CALLABLE"),
+        "the WSGI application, e.g. myproject.wsgi:application")
+    ("chdir", po::value<std::string>()->value_name("DIR"),
+        "change to DIR before importing the app (DIR is put first on sys.path)")
+    ("pythonpath", po::value<std::vector<std::string>>()->value_name("DIR")->composing(),
+        "add DIR to sys.path (repeatable)")
+    ("protocol", po::value<std::string>()->value_name("NAME")->default_value("fastcgi"),
+        "wire protocol: fastcgi (or fcgi)")
+    ("bind", po::value<std::string>()->value_name("ADDRESS"),
+        "listen on unix:PATH, HOST:PORT, [IPv6]:PORT or :PORT (127.0.0.1)")
+    ("workers", po::value<int>()->value_name("N")->default_value(2), "number of worker processes")
+    ("script-name", po::value<std::string>()->value_name("/PREFIX")->default_value(""),
+        "mount the app under /PREFIX (SCRIPT_NAME)")
+    ("socket-mode", po::value<std::string>()->value_name("MODE")->default_value("0660"),
+        "permission bits of a unix socket, in octal")
+    ("graceful-timeout", po::value<double>()->value_name("SECONDS")->default_value(30),
+        "on TERM, how long in-flight requests may run before workers are killed")
+    ("debug", po::bool_switch(), "show Python tracebacks in 500 responses (never in production)");
+  // clang-format on
+  return desc;
+}
+
+Status Invalid(const std::string& option, const std::string& value, const std::string& why) {
+  return Status::Error("invalid value '" + value + "' for --" + option + ": " + why);
+}
+
+Status FillOptions(const po::variables_map& vm, Options& o) {
+  if (!vm.count("app")) return Status::Error("the option '--app' is required but missing");
+  if (!vm.count("bind")) return Status::Error("the option '--bind' is required but missing");
+
+  o.app = vm["app"].as<std::string>();
+  size_t colon = o.app.find(':');
+  o.module = o.app.substr(0, colon);
+  o.callable = colon == std::string::npos ? "application" : o.app.substr(colon + 1);
+  if (o.module.empty() || o.callable.empty()) {
+    return Invalid("app", o.app, "expected MODULE:CALLABLE");
+  }
+
+  if (vm.count("chdir")) o.chdir = vm["chdir"].as<std::string>();
+  if (vm.count("pythonpath")) o.pythonpath = vm["pythonpath"].as<std::vector<std::string>>();
+
+  const std::string& protocol = vm["protocol"].as<std::string>();
+  if (protocol == "fastcgi" || protocol == "fcgi") {
+    o.protocol = Protocol::kFastCgi;
+  } else {
+    return Invalid("protocol", protocol, "expected fastcgi");
+  }
+
+  auto bind = ParseBindAddress(vm["bind"].as<std::string>());
+  if (!bind.ok()) return bind.status();
+  o.bind = bind.value();
+
+  o.workers = vm["workers"].as<int>();
+  if (o.workers < 1 || o.workers > 1024) {
+    return Invalid("workers", std::to_string(o.workers), "expected 1 to 1024");
+  }
+
+  std::string script_name = vm["script-name"].as<std::string>();
+  if (!script_name.empty() && script_name[0] != '/') {
+    return Invalid("script-name", script_name, "must start with '/'");
+  }
+  while (!script_name.empty() && script_name.back() == '/') script_name.pop_back();
+  o.script_name = script_name;
+
+  const std::string& mode = vm["socket-mode"].as<std::string>();
+  unsigned bits = 0;
+  auto [end, err] = std::from_chars(mode.data(), mode.data() + mode.size(), bits, 8);
+  if (mode.empty() || err != std::errc() || end != mode.data() + mode.size() || bits > 0777) {
+    return Invalid("socket-mode", mode, "expected octal permission bits such as 0660");
+  }
+  o.socket_mode = bits;
+
+  o.graceful_timeout = vm["graceful-timeout"].as<double>();
+  if (!(o.graceful_timeout >= 0)) {
+    return Invalid("graceful-timeout", std::to_string(o.graceful_timeout), "must be >= 0");
+  }
+  o.debug = vm["debug"].as<bool>();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<CommandLine> ParseCommandLine(int argc, const char* const argv[]) {
+  po::options_description desc = MakeDescription();
+  CommandLine cl;
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Status::Error(e.what());
+  }
+  if (vm.count("help")) {
+    std::ostringstream out;
+    out << desc;
+    cl.action = CommandLine::Action::kHelp;
+    cl.help = out.str();
+    return cl;
+  }
+  if (vm.count("version")) {
+    cl.action = CommandLine::Action::kVersion;
+    return cl;
+  }
+  Status filled = FillOptions(vm, cl.options);
+  if (!filled.ok()) return filled;
+  return cl;
+}
+
+}  // namespace shoal::daemon

@@ -1,0 +1,45 @@
+// Options: everything the user can set, parsed from the command line.
+//
+// One table (Boost.Program_options) defines each option once; the name of a
+// flag, its Options field and its log word are the same (`max_requests`).
+// Parsing never exits or prints: it returns a CommandLine or a Status whose
+// message is the one line main prints before exiting 2.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "daemon/bind_address.h"
+
+namespace shoal::daemon {
+
+enum class Protocol { kFastCgi };
+
+struct Options {
+  std::string app;       // as given: MODULE:CALLABLE
+  std::string module;    // MODULE part
+  std::string callable;  // CALLABLE part ("application" when omitted, as gunicorn does)
+  std::string chdir;
+  std::vector<std::string> pythonpath;
+  Protocol protocol = Protocol::kFastCgi;
+  BindAddress bind;
+  int workers = 2;
+  std::string script_name;      // "" or "/prefix" without a trailing slash
+  unsigned socket_mode = 0660;  // permission bits of a unix socket
+  double graceful_timeout = 30;  // seconds in-flight requests get on TERM
+  bool debug = false;           // show tracebacks in 500 responses
+};
+
+struct CommandLine {
+  enum class Action { kServe, kHelp, kVersion };
+  Action action = Action::kServe;
+  Options options;
+  std::string help;  // the --help text, for kHelp
+};
+
+// Parses argv. Returns the command line, or an error whose message names the
+// bad option or value (e.g. "unrecognised option '--bogus'").
+Result<CommandLine> ParseCommandLine(int argc, const char* const argv[]);
+
+}  // namespace shoal::daemon

@@ -1,0 +1,82 @@
+#include "daemon/options.h"
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace shoal::daemon {
+namespace {
+
+Result<CommandLine> Parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "shoal");
+  return ParseCommandLine(static_cast<int>(args.size()), args.data());
+}
+
+TEST(OptionsTest, ParsesTheFullCommandLine) {
+  auto cl = Parse({"--app", "hello:app", "--chdir", "examples", "--pythonpath", "/a",
+                   "--pythonpath", "/b", "--protocol", "fcgi", "--bind", "unix:/tmp/s.sock",
+                   "--workers", "3", "--script-name", "/blog/", "--socket-mode", "0600"});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  const Options& o = cl.value().options;
+  EXPECT_EQ(cl.value().action, CommandLine::Action::kServe);
+  EXPECT_EQ(o.module, "hello");
+  EXPECT_EQ(o.callable, "app");
+  EXPECT_EQ(o.chdir, "examples");
+  EXPECT_EQ(o.pythonpath, (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_EQ(o.protocol, Protocol::kFastCgi);
+  EXPECT_EQ(o.bind.path, "/tmp/s.sock");
+  EXPECT_EQ(o.workers, 3);
+  EXPECT_EQ(o.script_name, "/blog");
+  EXPECT_EQ(o.socket_mode, 0600u);
+}
+
+TEST(OptionsTest, Defaults) {
+  auto cl = Parse({"--app", "pkg.wsgi", "--bind", ":8000"});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  const Options& o = cl.value().options;
+  EXPECT_EQ(o.module, "pkg.wsgi");
+  EXPECT_EQ(o.callable, "application");
+  EXPECT_EQ(o.workers, 2);
+  EXPECT_EQ(o.socket_mode, 0660u);
+  EXPECT_EQ(o.script_name, "");
+  EXPECT_FALSE(o.debug);
+}
+
+TEST(OptionsTest, HelpAndVersionNeedNothingElse) {
+  auto help = Parse({"--help"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_EQ(help.value().action, CommandLine::Action::kHelp);
+  EXPECT_NE(help.value().help.find("--app"), std::string::npos);
+  auto version = Parse({"--version"});
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(version.value().action, CommandLine::Action::kVersion);
+}
+
+struct BadCase {
+  std::vector<const char*> args;
+  const char* expected;
+};
+
+TEST(OptionsTest, BadUsageNamesTheProblem) {
+  std::vector<BadCase> cases = {
+      {{"--app", "a:b", "--bind", ":1", "--bogus"}, "unrecognised option '--bogus'"},
+      {{"--bind", ":1"}, "'--app' is required"},
+      {{"--app", "a:b"}, "'--bind' is required"},
+      {{"--app", "a:b", "--bind", "nonsense"}, "invalid bind address 'nonsense'"},
+      {{"--app", ":b", "--bind", ":1"}, "expected MODULE:CALLABLE"},
+      {{"--app", "a:b", "--bind", ":1", "--workers", "0"}, "--workers"},
+      {{"--app", "a:b", "--bind", ":1", "--workers", "two"}, "--workers"},
+      {{"--app", "a:b", "--bind", ":1", "--protocol", "http"}, "--protocol"},
+      {{"--app", "a:b", "--bind", ":1", "--script-name", "blog"}, "must start with '/'"},
+      {{"--app", "a:b", "--bind", ":1", "--socket-mode", "0999"}, "--socket-mode"},
+  };
+  for (const BadCase& c : cases) {
+    auto cl = Parse(c.args);
+    ASSERT_FALSE(cl.ok()) << c.expected;
+    EXPECT_NE(cl.status().message().find(c.expected), std::string::npos)
+        << cl.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace shoal::daemon

@@ -1,0 +1,83 @@
+#include "daemon/run.h"
+
+#include <csignal>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/exit_codes.h"
+#include "protocols/fastcgi.h"
+#include "python/app.h"
+#include "python/interpreter.h"
+#include "python/wsgi_call.h"
+#include "supervisor/listener.h"
+#include "supervisor/master.h"
+#include "supervisor/worker.h"
+
+namespace shoal::daemon {
+namespace {
+
+constexpr int kListenBacklog = 1024;
+
+// Moves what the app built at import out of the collector's reach, so the
+// workers' garbage collections do not touch (and un-share) those pages.
+void FreezeHeap() {
+  python::PyRef gc = python::PyRef::Steal(PyImport_ImportModule("gc"));
+  python::PyRef done =
+      gc ? python::PyRef::Steal(PyObject_CallMethod(gc.get(), "freeze", nullptr)) : python::PyRef();
+  if (!done) spdlog::warn("gc.freeze() failed: {}", python::DescribeAndClearException());
+}
+
+}  // namespace
+
+int RunShoal(const Options& options) {
+  std::signal(SIGPIPE, SIG_IGN);
+
+  Result<supervisor::Listener> listener =
+      supervisor::Listener::Bind(options.bind, options.socket_mode, kListenBacklog);
+  if (!listener.ok()) {
+    spdlog::error("{}", listener.status().message());
+    return kExitFailure;
+  }
+  Status fastcgi = protocols::InitFastCgi();
+  if (!fastcgi.ok()) {
+    spdlog::error("{}", fastcgi.message());
+    return kExitFailure;
+  }
+  // libfcgi's set-up installs handlers on SIGPIPE, SIGUSR1 and SIGTERM;
+  // shoal owns those signals.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGUSR1, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+
+  Status python = python::InitializeInterpreter({options.chdir, options.pythonpath});
+  if (!python.ok()) {
+    spdlog::error("{}", python.message());
+    return kExitFailure;
+  }
+  Result<python::PyRef> app = python::LoadApp(options.module, options.callable);
+  if (!app.ok()) {
+    spdlog::error("{}", app.status().message());
+    return kExitFailure;
+  }
+  FreezeHeap();
+
+  spdlog::info("shoal {} serving {} on {} (fastcgi) with {} workers{}", SHOAL_VERSION,
+               options.app, listener.value().name(), options.workers,
+               options.script_name.empty() ? "" : ", mounted at " + options.script_name);
+
+  const int listen_fd = listener.value().fd();
+  PyObject* app_object = app.value().get();
+  supervisor::WorkerHooks hooks;
+  hooks.before_fork = python::BeforeFork;
+  hooks.after_fork_parent = python::AfterForkInParent;
+  hooks.run_worker = [&](int index, int lifeline_fd) {
+    python::AfterForkInChild();
+    python::WsgiGateway gateway(python::PyRef::Borrow(app_object),
+                                {options.script_name, options.debug});
+    return supervisor::ServeForever({index, listen_fd, lifeline_fd}, gateway);
+  };
+  supervisor::Master master({options.workers, options.graceful_timeout}, std::move(hooks));
+  return master.Run();
+}
+
+}  // namespace shoal::daemon

@@ -1,0 +1,14 @@
+// RunShoal: the whole daemon for one parsed command line.
+//
+// Binds the socket, starts Python and imports the app (any failure there is
+// one log line and exit 1, before any worker exists), then hands over to
+// the supervisor's master loop. Returns the process exit code.
+#pragma once
+
+#include "daemon/options.h"
+
+namespace shoal::daemon {
+
+int RunShoal(const Options& options);
+
+}  // namespace shoal::daemon

@@ -1,0 +1,68 @@
+// Exchange: one request and its response, whatever the wire protocol.
+//
+// This is the only thing python/ sees of a connection: CGI params and a body
+// stream in, status, headers and body bytes out. A protocol implements it;
+// the Python side never learns which protocol it talks to, and a protocol
+// never touches a PyObject. One Exchange serves one request, in one worker,
+// on one thread.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace shoal::protocols {
+
+struct Param {
+  std::string_view name;
+  std::string_view value;
+};
+
+struct Header {
+  std::string_view name;
+  std::string_view value;
+};
+
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+
+  // The CGI params as the front end sent them, in order, duplicates kept.
+  // The views live until the exchange ends.
+  virtual std::span<const Param> params() const = 0;
+
+  // Reads up to `size` bytes of the request body into `buffer`. Returns the
+  // count, 0 once the body has ended, or an error (the peer went away, or
+  // broke the protocol). Blocks until at least one byte is there.
+  virtual Result<size_t> ReadBody(char* buffer, size_t size) = 0;
+
+  // Starts the response: `status` is like "200 OK". REQUIRES: called once,
+  // before any Write.
+  virtual Status SendHeaders(std::string_view status, std::span<const Header> headers) = 0;
+
+  // Sends body bytes. An error means the front end is gone (client abort).
+  virtual Status Write(std::string_view data) = 0;
+
+  // Ends the response as complete. REQUIRES: SendHeaders was called.
+  virtual Status Finish() = 0;
+
+  // Ends the response as failed, so the front end cannot mistake what was
+  // sent for a complete response (used when the app fails mid-body).
+  virtual void Abort() = 0;
+};
+
+// What a worker runs for each request; implemented by python/.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Serves one request to the end: always calls Finish or Abort.
+  virtual void Handle(Exchange& exchange) = 0;
+  // The worker is about to block waiting for work, and has stopped waiting.
+  // (The Python side releases and retakes the GIL here.)
+  virtual void BeginIdle() {}
+  virtual void EndIdle() {}
+};
+
+}  // namespace shoal::protocols

@@ -1,0 +1,138 @@
+#include "protocols/fastcgi.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+namespace shoal::protocols {
+namespace {
+
+// How much unread request body Finish will read and drop to keep a
+// connection usable; past this the connection is closed instead.
+constexpr size_t kMaxDrain = 4 << 20;
+
+std::string StreamError(const char* what, FCGX_Stream* stream) {
+  int err = FCGX_GetError(stream);
+  if (err > 0) return std::string("fastcgi ") + what + " failed: " + std::strerror(err);
+  if (err == 0) return std::string("fastcgi ") + what + " failed: end of stream";
+  return std::string("fastcgi ") + what + " failed: protocol error " + std::to_string(err);
+}
+
+}  // namespace
+
+Status InitFastCgi() {
+  if (FCGX_Init() != 0) return Status::Error("FCGX_Init failed");
+  return Status::Ok();
+}
+
+FastCgiConnection::FastCgiConnection(UniqueFd fd) : fd_(std::move(fd)) {
+  FCGX_InitRequest(&request_, -1, 0);
+}
+
+FastCgiConnection::~FastCgiConnection() {
+  if (in_request_) ReleaseRequest(/*close_connection=*/true);
+}
+
+bool FastCgiConnection::ReadRequest() {
+  request_.ipcFd = fd_.get();
+  request_.keepConnection = 1;  // the Finish inside FCGX_Accept_r must not close
+  request_.detached = 1;        // if libfcgi closes on an error, no lingering wait
+  int rc = FCGX_Accept_r(&request_);
+  if (rc != 0) {
+    // libfcgi closed the connection (peer EOF or a protocol error) and then
+    // failed to accept on listen_sock -1, which hands control back to us.
+    if (request_.ipcFd < 0) fd_.Release();
+    return false;
+  }
+  in_request_ = true;
+  keep_open_ = request_.keepConnection != 0;
+  if (request_.role != FCGI_RESPONDER) {
+    spdlog::warn("fastcgi role {} is not supported; closing the connection", request_.role);
+    ReleaseRequest(/*close_connection=*/true);
+    return false;
+  }
+  params_.clear();
+  for (char** p = request_.envp; p != nullptr && *p != nullptr; ++p) {
+    std::string_view pair(*p);
+    size_t eq = pair.find('=');
+    if (eq == std::string_view::npos) continue;
+    params_.push_back({pair.substr(0, eq), pair.substr(eq + 1)});
+  }
+  return true;
+}
+
+Result<size_t> FastCgiConnection::ReadBody(char* buffer, size_t size) {
+  int want = static_cast<int>(std::min<size_t>(size, INT_MAX));
+  int got = FCGX_GetStr(buffer, want, request_.in);
+  if (got < want && FCGX_GetError(request_.in) != 0) {
+    return Status::Error(StreamError("read of the request body", request_.in));
+  }
+  return static_cast<size_t>(std::max(got, 0));
+}
+
+Status FastCgiConnection::SendHeaders(std::string_view status,
+                                      std::span<const Header> headers) {
+  header_block_.clear();
+  header_block_.append("Status: ").append(status).append("\r\n");
+  for (const Header& h : headers) {
+    header_block_.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  header_block_.append("\r\n");
+  return Write(header_block_);
+}
+
+Status FastCgiConnection::Write(std::string_view data) {
+  while (!data.empty()) {
+    int n = static_cast<int>(std::min<size_t>(data.size(), 1 << 30));
+    if (FCGX_PutStr(data.data(), n, request_.out) != n) {
+      return Status::Error(StreamError("write", request_.out));
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+bool FastCgiConnection::DrainBody() {
+  char scratch[16384];
+  size_t drained = 0;
+  for (;;) {
+    int got = FCGX_GetStr(scratch, sizeof(scratch), request_.in);
+    if (FCGX_GetError(request_.in) != 0) return false;
+    if (got < static_cast<int>(sizeof(scratch))) return true;
+    drained += static_cast<size_t>(got);
+    if (drained > kMaxDrain) return false;
+  }
+}
+
+Status FastCgiConnection::Finish() {
+  bool drained = DrainBody();
+  // Closing stderr then stdout writes the stream ends and END_REQUEST, and
+  // flushes: a small response leaves in one write(2).
+  bool written = FCGX_FClose(request_.err) == 0 && FCGX_FClose(request_.out) == 0;
+  Status result = written ? Status::Ok() : Status::Error(StreamError("write", request_.out));
+  keep_open_ = keep_open_ && written && drained;
+  ReleaseRequest(/*close_connection=*/!keep_open_);
+  return result;
+}
+
+void FastCgiConnection::Abort() {
+  // Drop what is buffered and reset the connection: the web server sees an
+  // error, never a clean end it could pass off as a complete response.
+  linger reset{1, 0};
+  ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  keep_open_ = false;
+  ReleaseRequest(/*close_connection=*/true);
+}
+
+void FastCgiConnection::ReleaseRequest(bool close_connection) {
+  FCGX_Free(&request_, /*close=*/0);  // frees streams and params; never closes
+  params_.clear();
+  in_request_ = false;
+  if (close_connection) fd_.Reset();
+}
+
+}  // namespace shoal::protocols

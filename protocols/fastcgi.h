@@ -1,0 +1,72 @@
+// FastCGI (responder role) on one connection, through libfcgi.
+//
+// A FastCgiConnection owns an accepted socket and reads requests off it one
+// at a time with libfcgi's FCGX_Request. shoal, not libfcgi, accepts and
+// closes: the request's ipcFd is set before FCGX_Accept_r, keepConnection is
+// forced on so FCGX_Finish_r never closes, and `detached` is set so libfcgi's
+// own error path closes without its 2 s lingering wait. A close is a plain
+// close(2); the worker never waits for the web server's EOF.
+//
+// Lives in a worker, after fork. Call InitFastCgi() once in the master before
+// forking (libfcgi's global set-up; it installs signal handlers, which the
+// master replaces afterwards).
+#pragma once
+
+#include <fastcgi.h>
+#include <fcgiapp.h>
+
+#include <string>
+#include <vector>
+
+#include "base/unique_fd.h"
+#include "protocols/exchange.h"
+
+namespace shoal::protocols {
+
+// REQUIRES: called once, in the master, before fork and before the master
+// sets its own signal dispositions.
+Status InitFastCgi();
+
+class FastCgiConnection final : public Exchange {
+ public:
+  explicit FastCgiConnection(UniqueFd fd);
+  ~FastCgiConnection() override;
+  FastCgiConnection(const FastCgiConnection&) = delete;
+  FastCgiConnection& operator=(const FastCgiConnection&) = delete;
+
+  int fd() const { return fd_.get(); }
+
+  // Reads the next request's BEGIN_REQUEST and PARAMS. Returns true when a
+  // request is ready to serve; false when the peer closed the connection or
+  // broke the protocol (the connection is then closed and must be dropped).
+  // Blocks until the params have arrived.
+  bool ReadRequest();
+
+  // After Finish or Abort: whether the connection stays open for another
+  // request (the web server asked for FCGI_KEEP_CONN and all went well).
+  bool keep_open() const { return keep_open_; }
+
+  // Exchange:
+  std::span<const Param> params() const override { return params_; }
+  Result<size_t> ReadBody(char* buffer, size_t size) override;
+  Status SendHeaders(std::string_view status, std::span<const Header> headers) override;
+  Status Write(std::string_view data) override;
+  Status Finish() override;
+  void Abort() override;
+
+ private:
+  // Reads and drops what is left of STDIN, so that a kept connection stays
+  // aligned and a close does not reset unread bytes. Returns false if it
+  // could not (error, or more than a bounded amount left).
+  bool DrainBody();
+  void ReleaseRequest(bool close_connection);
+
+  UniqueFd fd_;
+  FCGX_Request request_{};
+  bool in_request_ = false;
+  bool keep_open_ = false;
+  std::vector<Param> params_;
+  std::string header_block_;
+};
+
+}  // namespace shoal::protocols

@@ -1,0 +1,127 @@
+#include "python/environ.h"
+
+#include <gtest/gtest.h>
+
+#include "python/log_stream.h"
+#include "python/test_exchange.h"
+
+namespace shoal::python {
+namespace {
+
+std::string Get(PyObject* environ, const char* key) {
+  PyObject* value = PyDict_GetItemString(environ, key);
+  if (value == nullptr) return "<absent>";
+  if (!PyUnicode_Check(value)) return "<not str>";
+  PyRef bytes = PyRef::Steal(PyUnicode_AsLatin1String(value));
+  return std::string(PyBytes_AS_STRING(bytes.get()), PyBytes_GET_SIZE(bytes.get()));
+}
+
+class EnvironTest : public testing::Test {
+ protected:
+  EnvironBuilder::Built Build(const std::string& mount, const std::string& method,
+                              const std::string& uri,
+                              std::vector<std::pair<std::string, std::string>> extra = {}) {
+    exchange_ = std::make_unique<FakeExchange>(NginxParams(method, uri, std::move(extra)));
+    EnvironBuilder builder(mount);
+    return builder.Build(exchange_->params(), errors_.get());
+  }
+  PyRef errors_ = NewLogStream(spdlog::level::err, 2, "wsgi.errors");
+  std::unique_ptr<FakeExchange> exchange_;
+};
+
+TEST(PercentDecodeTest, DecodesEscapesAndKeepsBadOnes) {
+  EXPECT_EQ(PercentDecode("/a%20b/%C3%A9"), "/a b/\xC3\xA9");
+  EXPECT_EQ(PercentDecode("/100%"), "/100%");
+  EXPECT_EQ(PercentDecode("/x%zz%4"), "/x%zz%4");
+  EXPECT_EQ(PercentDecode("/%2F"), "//");
+}
+
+TEST_F(EnvironTest, CgiKeysAreLatin1Strings) {
+  auto built = Build("", "GET", "/hello?x=1", {{"HTTP_X_NAME", "caf\xE9"}});
+  ASSERT_TRUE(built.environ);
+  PyObject* env = built.environ.get();
+  EXPECT_EQ(Get(env, "REQUEST_METHOD"), "GET");
+  EXPECT_EQ(Get(env, "QUERY_STRING"), "x=1");
+  EXPECT_EQ(Get(env, "HTTP_X_NAME"), "caf\xE9");
+  EXPECT_EQ(Get(env, "SCRIPT_NAME"), "");
+  EXPECT_EQ(Get(env, "PATH_INFO"), "/hello");
+  EXPECT_EQ(Get(env, "wsgi.url_scheme"), "http");
+  EXPECT_EQ(PyDict_GetItemString(env, "wsgi.multiprocess"), Py_True);
+  EXPECT_EQ(PyDict_GetItemString(env, "wsgi.multithread"), Py_False);
+  EXPECT_EQ(PyDict_GetItemString(env, "wsgi.run_once"), Py_False);
+  EXPECT_EQ(PyDict_GetItemString(env, "wsgi.errors"), errors_.get());
+}
+
+TEST_F(EnvironTest, DropsHeadersCgiRemovesAndHttpoxy) {
+  auto built = Build("", "POST", "/", {{"CONTENT_TYPE", "text/plain"}, {"CONTENT_LENGTH", "5"},
+                                       {"HTTP_CONTENT_TYPE", "text/plain"},
+                                       {"HTTP_CONTENT_LENGTH", "5"},
+                                       {"HTTP_PROXY", "http://evil:1"}});
+  ASSERT_TRUE(built.environ);
+  EXPECT_EQ(Get(built.environ.get(), "HTTP_CONTENT_TYPE"), "<absent>");
+  EXPECT_EQ(Get(built.environ.get(), "HTTP_CONTENT_LENGTH"), "<absent>");
+  EXPECT_EQ(Get(built.environ.get(), "HTTP_PROXY"), "<absent>");
+  EXPECT_EQ(Get(built.environ.get(), "CONTENT_TYPE"), "text/plain");
+  EXPECT_EQ(built.content_length, 5);
+}
+
+TEST_F(EnvironTest, JoinsRepeatedHeaders) {
+  auto built = Build("", "GET", "/", {{"HTTP_X_DUP", "one"}, {"HTTP_X_DUP", "two"},
+                                      {"HTTP_COOKIE", "a=1"}, {"HTTP_COOKIE", "b=2"}});
+  ASSERT_TRUE(built.environ);
+  EXPECT_EQ(Get(built.environ.get(), "HTTP_X_DUP"), "one, two");
+  EXPECT_EQ(Get(built.environ.get(), "HTTP_COOKIE"), "a=1; b=2");
+}
+
+TEST_F(EnvironTest, MountSplitsAtASegmentBoundary) {
+  auto inside = Build("/blog", "GET", "/blog/posts/a%20b?p=2");
+  ASSERT_TRUE(inside.environ);
+  EXPECT_EQ(Get(inside.environ.get(), "SCRIPT_NAME"), "/blog");
+  EXPECT_EQ(Get(inside.environ.get(), "PATH_INFO"), "/posts/a b");
+  auto root = Build("/blog", "GET", "/blog");
+  ASSERT_TRUE(root.environ);
+  EXPECT_EQ(Get(root.environ.get(), "SCRIPT_NAME"), "/blog");
+  EXPECT_EQ(Get(root.environ.get(), "PATH_INFO"), "");
+  auto outside = Build("/blog", "GET", "/blog2/x");
+  EXPECT_FALSE(outside.environ);
+  EXPECT_EQ(outside.refusal_status, 404);
+  EXPECT_NE(outside.refusal.find("/blog2/x"), std::string::npos);
+}
+
+TEST_F(EnvironTest, HonoursPathInfoFromTheFrontEnd) {
+  auto built = Build("/ignored", "GET", "/app.py/extra",
+                     {{"SCRIPT_NAME", "/app.py"}, {"PATH_INFO", "/extra"}});
+  ASSERT_TRUE(built.environ);
+  EXPECT_EQ(Get(built.environ.get(), "SCRIPT_NAME"), "/app.py");
+  EXPECT_EQ(Get(built.environ.get(), "PATH_INFO"), "/extra");
+}
+
+TEST_F(EnvironTest, SchemeFromHttpsOrRequestScheme) {
+  auto on = Build("", "GET", "/", {{"HTTPS", "on"}});
+  EXPECT_EQ(Get(on.environ.get(), "wsgi.url_scheme"), "https");
+  auto scheme = Build("", "GET", "/", {{"REQUEST_SCHEME", "https"}});
+  EXPECT_EQ(Get(scheme.environ.get(), "wsgi.url_scheme"), "https");
+}
+
+TEST_F(EnvironTest, RefusesAMalformedContentLength) {
+  auto built = Build("", "POST", "/", {{"CONTENT_LENGTH", "12abc"}});
+  EXPECT_FALSE(built.environ);
+  EXPECT_EQ(built.refusal_status, 400);
+}
+
+TEST_F(EnvironTest, PassesTheStdlibValidator) {
+  auto built = Build("/blog", "GET", "/blog/x", {{"HTTP_CONTENT_TYPE", "a/b"}});
+  ASSERT_TRUE(built.environ);
+  PyRef input = PyRef::Steal(PyImport_ImportModule("io"));
+  PyRef bytes_io = PyRef::Steal(PyObject_CallMethod(input.get(), "BytesIO", nullptr));
+  PyDict_SetItemString(built.environ.get(), "wsgi.input", bytes_io.get());
+  PyRef validate = PyRef::Steal(PyImport_ImportModule("wsgiref.validate"));
+  ASSERT_TRUE(validate);
+  PyRef checked = PyRef::Steal(
+      PyObject_CallMethod(validate.get(), "check_environ", "O", built.environ.get()));
+  if (!checked) PyErr_Print();
+  EXPECT_TRUE(checked);
+}
+
+}  // namespace
+}  // namespace shoal::python

@@ -1,0 +1,196 @@
+#include "python/input_stream.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "python/type_helpers.h"
+
+namespace shoal::python {
+namespace {
+
+constexpr size_t kChunk = 64 * 1024;
+
+struct InputStreamObject {
+  PyObject_HEAD
+  protocols::Exchange* exchange;  // null once detached
+  int64_t remaining;              // body bytes not yet read from the exchange; < 0: unknown
+  bool at_end;                    // the exchange has no more body
+  std::string buffer;             // read from the exchange, not yet by the app
+  size_t position;                // start of the unread part of buffer
+};
+
+PyTypeObject* input_stream_type = nullptr;
+
+InputStreamObject* Self(PyObject* self) { return reinterpret_cast<InputStreamObject*>(self); }
+
+size_t Buffered(const InputStreamObject* self) { return self->buffer.size() - self->position; }
+
+// Returns false with ValueError set if the request is over.
+bool CheckAttached(const InputStreamObject* self) {
+  if (self->exchange != nullptr) return true;
+  PyErr_SetString(PyExc_ValueError, "wsgi.input used after its request ended");
+  return false;
+}
+
+// Reads up to one more chunk from the exchange into the buffer. Returns false
+// with a Python error set on failure.
+bool Fill(InputStreamObject* self) {
+  if (!CheckAttached(self)) return false;
+  if (self->at_end) return true;
+  size_t want = kChunk;
+  if (self->remaining >= 0) want = std::min<size_t>(want, static_cast<size_t>(self->remaining));
+  if (want == 0) {
+    self->at_end = true;
+    return true;
+  }
+  if (self->position > 0 && self->position >= self->buffer.size() / 2) {
+    self->buffer.erase(0, self->position);
+    self->position = 0;
+  }
+  size_t old_size = self->buffer.size();
+  self->buffer.resize(old_size + want);
+  Result<size_t> got = self->exchange->ReadBody(self->buffer.data() + old_size, want);
+  if (!got.ok()) {
+    self->buffer.resize(old_size);
+    PyErr_Format(PyExc_OSError, "request body read failed: %s", got.status().message().c_str());
+    return false;
+  }
+  self->buffer.resize(old_size + got.value());
+  if (self->remaining >= 0) self->remaining -= static_cast<int64_t>(got.value());
+  if (got.value() < want) self->at_end = true;  // the exchange fills all it can before returning
+  return true;
+}
+
+PyObject* Take(InputStreamObject* self, size_t size) {
+  size = std::min(size, Buffered(self));
+  PyObject* bytes =
+      PyBytes_FromStringAndSize(self->buffer.data() + self->position, static_cast<Py_ssize_t>(size));
+  if (bytes != nullptr) self->position += size;
+  return bytes;
+}
+
+// Parses an optional size argument; None or negative mean "no limit" (-1).
+bool ParseSize(PyObject* const* args, Py_ssize_t nargs, const char* method, Py_ssize_t* size) {
+  *size = -1;
+  if (nargs > 1) {
+    PyErr_Format(PyExc_TypeError, "%s() takes at most 1 argument (%zd given)", method, nargs);
+    return false;
+  }
+  if (nargs == 0 || args[0] == Py_None) return true;
+  *size = PyLong_AsSsize_t(args[0]);
+  if (*size == -1 && PyErr_Occurred()) return false;
+  if (*size < 0) *size = -1;
+  return true;
+}
+
+PyObject* Read(PyObject* object, PyObject* const* args, Py_ssize_t nargs) {
+  InputStreamObject* self = Self(object);
+  Py_ssize_t size = 0;
+  if (!ParseSize(args, nargs, "read", &size) || !CheckAttached(self)) return nullptr;
+  size_t limit = size < 0 ? SIZE_MAX : static_cast<size_t>(size);
+  while (Buffered(self) < limit && !self->at_end) {
+    if (!Fill(self)) return nullptr;
+  }
+  return Take(self, limit);
+}
+
+PyObject* ReadLine(PyObject* object, PyObject* const* args, Py_ssize_t nargs) {
+  InputStreamObject* self = Self(object);
+  Py_ssize_t size = 0;
+  if (!ParseSize(args, nargs, "readline", &size) || !CheckAttached(self)) return nullptr;
+  size_t limit = size < 0 ? SIZE_MAX : static_cast<size_t>(size);
+  size_t scanned = 0;
+  for (;;) {
+    std::string_view unread(self->buffer.data() + self->position, Buffered(self));
+    size_t newline = unread.find('\n', scanned);
+    if (newline != std::string_view::npos) return Take(self, std::min(newline + 1, limit));
+    if (unread.size() >= limit || self->at_end) return Take(self, limit);
+    scanned = unread.size();
+    if (!Fill(self)) return nullptr;
+  }
+}
+
+PyObject* ReadLines(PyObject* object, PyObject* const* args, Py_ssize_t nargs) {
+  Py_ssize_t hint = 0;
+  if (!ParseSize(args, nargs, "readlines", &hint)) return nullptr;
+  PyRef lines = PyRef::Steal(PyList_New(0));
+  if (!lines) return nullptr;
+  Py_ssize_t total = 0;
+  for (;;) {
+    PyRef line = PyRef::Steal(ReadLine(object, nullptr, 0));
+    if (!line) return nullptr;
+    Py_ssize_t length = PyBytes_GET_SIZE(line.get());
+    if (length == 0) break;
+    if (PyList_Append(lines.get(), line.get()) != 0) return nullptr;
+    total += length;
+    if (hint > 0 && total >= hint) break;
+  }
+  return lines.Release();
+}
+
+PyObject* Next(PyObject* object) {
+  PyRef line = PyRef::Steal(ReadLine(object, nullptr, 0));
+  if (!line || PyBytes_GET_SIZE(line.get()) == 0) return nullptr;  // StopIteration
+  return line.Release();
+}
+
+PyObject* Iter(PyObject* self) { return Py_NewRef(self); }
+
+void Dealloc(PyObject* self) {
+  std::destroy_at(&Self(self)->buffer);
+  FreeInstance(self);
+}
+
+PyMethodDef kMethods[] = {
+    {"read", MethodCast(Read), METH_FASTCALL,
+     "read([size]) -> bytes"},
+    {"readline", MethodCast(ReadLine),
+     METH_FASTCALL, "readline([size]) -> bytes"},
+    {"readlines", MethodCast(ReadLines),
+     METH_FASTCALL, "readlines([hint]) -> list of bytes"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyTypeObject* Type() {
+  if (input_stream_type == nullptr) {
+    PyType_Slot slots[] = {
+        {Py_tp_dealloc, FunctionSlot(Dealloc)},
+        {Py_tp_methods, kMethods},
+        {Py_tp_iter, FunctionSlot(Iter)},
+        {Py_tp_iternext, FunctionSlot(Next)},
+        {Py_tp_doc, const_cast<char*>("wsgi.input: the request body.")},
+        {0, nullptr},
+    };
+    input_stream_type = MakeType("shoal.InputStream", sizeof(InputStreamObject), slots);
+  }
+  return input_stream_type;
+}
+
+}  // namespace
+
+PyRef NewInputStream(protocols::Exchange* exchange, int64_t content_length) {
+  PyTypeObject* type = Type();
+  if (type == nullptr) return PyRef();
+  PyRef object = PyRef::Steal(type->tp_alloc(type, 0));
+  if (!object) return object;
+  InputStreamObject* self = Self(object.get());
+  self->exchange = exchange;
+  self->remaining = content_length;
+  self->at_end = content_length == 0;
+  self->position = 0;
+  std::construct_at(&self->buffer);
+  return object;
+}
+
+void DetachInputStream(PyObject* stream) {
+  if (stream != nullptr && Py_TYPE(stream) == input_stream_type) {
+    InputStreamObject* self = Self(stream);
+    self->exchange = nullptr;
+    self->buffer.clear();
+    self->buffer.shrink_to_fit();
+    self->position = 0;
+  }
+}
+
+}  // namespace shoal::python

@@ -1,0 +1,26 @@
+// InputStream: wsgi.input, the request body as a Python file-like object.
+//
+// read(size), read(), readline(size), readlines(hint) and iteration, per
+// PEP 3333. Never reads past CONTENT_LENGTH; with no length (a streamed
+// chunked upload) reads to the end of the body. Holds at most one chunk
+// (64 KiB) of unread body, so bodies of any size stream. A read error (the
+// web server went away) raises OSError. Once the request is over the stream
+// is detached and any read raises ValueError.
+#pragma once
+
+#include <cstdint>
+
+#include "protocols/exchange.h"
+#include "python/py_ref.h"
+
+namespace shoal::python {
+
+// A new wsgi.input over `exchange`; `content_length` < 0 means unknown.
+// REQUIRES: the GIL; `exchange` outlives the stream or DetachInputStream is
+// called first.
+PyRef NewInputStream(protocols::Exchange* exchange, int64_t content_length);
+
+// Cuts the stream off its exchange. REQUIRES: the GIL.
+void DetachInputStream(PyObject* stream);
+
+}  // namespace shoal::python

@@ -1,0 +1,42 @@
+// The embedded CPython interpreter: start-up and the fork protocol.
+//
+// The master initialises Python once, imports the app, and forks; it holds
+// the GIL from start-up on and runs no Python after the last fork. Python's
+// own signal handlers stay off (shoal owns every signal; libfcgi needs
+// SA_RESTART semantics that CPython's handlers lack). sys.stdout and
+// sys.stderr are replaced by line writers into shoal's log.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace shoal::python {
+
+struct InterpreterConfig {
+  std::string chdir;                    // changed to first; the cwd goes first on sys.path
+  std::vector<std::string> pythonpath;  // added to sys.path, in order, after chdir
+};
+
+// Starts the interpreter. On failure returns an error naming the cause (a
+// directory that does not exist, a Python start-up error).
+// REQUIRES: called once, in the master, before any other Python call.
+// The calling thread holds the GIL when it returns OK.
+Status InitializeInterpreter(const InterpreterConfig& config);
+
+// The fork protocol, around fork(2) in the master. REQUIRES: the GIL, held by
+// the thread that initialised Python.
+void BeforeFork();
+void AfterForkInParent();
+void AfterForkInChild();
+
+// Describes the exception currently set (and clears it) as one line:
+// "RuntimeError: boom (raised at /srv/app.py:3)". REQUIRES: the GIL.
+std::string DescribeAndClearException();
+
+// The current exception's full traceback as text (the exception stays set
+// and is then cleared). REQUIRES: the GIL and a set exception.
+std::string FormatAndClearException();
+
+}  // namespace shoal::python

@@ -1,0 +1,81 @@
+// Response: the state of one WSGI response, between the app and the wire.
+//
+// Holds what start_response() stored (checked against PEP 3333: a str
+// status of 3 digits and a reason, a list of (str, str) headers, latin-1,
+// no CR/LF/NUL, no hop-by-hop headers), sends the headers with the first
+// non-empty body chunk, and never sends more than a declared Content-Length.
+// Lives on the worker's stack for one request; used with the GIL held.
+#pragma once
+
+#include <Python.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "protocols/exchange.h"
+
+namespace shoal::python {
+
+class Response {
+ public:
+  explicit Response(protocols::Exchange& exchange) : exchange_(exchange) {}
+  Response(const Response&) = delete;
+  Response& operator=(const Response&) = delete;
+
+  // start_response(status, headers, exc_info). Returns true, or false with a
+  // Python exception set: a bad value (TypeError/ValueError naming it), a
+  // second call without exc_info (RuntimeError), or exc_info re-raised
+  // because headers were already sent.
+  bool Start(PyObject* status, PyObject* headers, PyObject* exc_info);
+
+  bool started() const { return started_; }
+  bool headers_sent() const { return headers_sent_; }
+  // True once a write failed because the front end closed the connection.
+  bool client_gone() const { return client_gone_; }
+  // Status code stored by start_response (for the access log), 0 if none.
+  int status_code() const { return status_code_; }
+  uint64_t body_bytes() const { return body_sent_; }
+
+  // Sends one body chunk (headers first, if this is the first non-empty
+  // one). Empty chunks send nothing. Returns false with a Python exception
+  // set: RuntimeError if start_response was never called, OSError if the
+  // front end is gone (then client_gone() is true).
+  bool Send(std::string_view chunk);
+
+  // Ends a response whose app finished normally: sends headers if no body
+  // went out, then finishes the exchange. A body shorter than its declared
+  // Content-Length is logged and aborted instead. Returns false with a Python
+  // exception set, as Send.
+  bool Complete(const std::string& request_line);
+
+  // Sends a whole error response and ends the exchange.
+  // REQUIRES: !headers_sent().
+  void SendError(const char* status, std::string_view body);
+
+  // Ends the exchange as failed, unless it has already ended.
+  void Abort();
+
+  // Whether the exchange has been finished or aborted.
+  bool ended() const { return ended_; }
+
+ private:
+  bool SendHeaders();
+  bool Failed(const Status& status);
+
+  protocols::Exchange& exchange_;
+  bool started_ = false;
+  bool headers_sent_ = false;
+  bool client_gone_ = false;
+  bool ended_ = false;
+  bool overflow_logged_ = false;
+  int status_code_ = 0;
+  std::string status_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::optional<uint64_t> content_length_;
+  uint64_t body_sent_ = 0;
+};
+
+}  // namespace shoal::python

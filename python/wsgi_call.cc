@@ -1,0 +1,137 @@
+#include "python/wsgi_call.h"
+
+#include <spdlog/spdlog.h>
+
+#include "python/input_stream.h"
+#include "python/interpreter.h"
+#include "python/log_stream.h"
+#include "python/response.h"
+#include "python/start_response.h"
+
+namespace shoal::python {
+namespace {
+
+constexpr std::string_view kInternalError = "Internal Server Error\n";
+
+std::string_view FindParam(std::span<const protocols::Param> params, std::string_view name) {
+  for (const protocols::Param& p : params) {
+    if (p.name == name) return p.value;
+  }
+  return {};
+}
+
+// Calls iterable.close() if it has one; a failure there is logged.
+void CloseIterable(PyObject* iterable, const std::string& request_line) {
+  PyRef close = PyRef::Steal(PyObject_GetAttrString(iterable, "close"));
+  if (!close) {
+    PyErr_Clear();
+    return;
+  }
+  PyRef result = PyRef::Steal(PyObject_CallNoArgs(close.get()));
+  if (!result) {
+    spdlog::error("{}: exception in the response's close()\n{}", request_line,
+                  FormatAndClearException());
+  }
+}
+
+// Sends every chunk the iterable yields. Returns false with a Python error
+// set if the app (or the front end) failed.
+bool SendBody(PyObject* iterable, Response& response) {
+  PyRef iterator = PyRef::Steal(PyObject_GetIter(iterable));
+  if (!iterator) return false;
+  while (PyRef chunk = PyRef::Steal(PyIter_Next(iterator.get()))) {
+    if (!PyBytes_Check(chunk.get())) {
+      PyErr_Format(PyExc_TypeError, "the app yielded %s, not bytes: %R",
+                   Py_TYPE(chunk.get())->tp_name, chunk.get());
+      return false;
+    }
+    std::string_view data(PyBytes_AS_STRING(chunk.get()),
+                          static_cast<size_t>(PyBytes_GET_SIZE(chunk.get())));
+    if (!response.Send(data)) return false;
+  }
+  return !PyErr_Occurred();
+}
+
+}  // namespace
+
+std::string RequestLine(std::span<const protocols::Param> params) {
+  std::string line(FindParam(params, "REQUEST_METHOD"));
+  std::string_view uri = FindParam(params, "REQUEST_URI");
+  line.append(" ").append(uri.empty() ? FindParam(params, "DOCUMENT_URI") : uri);
+  return line;
+}
+
+WsgiGateway::WsgiGateway(PyRef app, GatewayConfig config)
+    : app_(std::move(app)),
+      config_(std::move(config)),
+      environ_builder_(config_.script_name),
+      errors_(NewLogStream(spdlog::level::err, 2, "wsgi.errors")) {}
+
+void WsgiGateway::BeginIdle() { idle_state_ = PyEval_SaveThread(); }
+
+void WsgiGateway::EndIdle() {
+  PyEval_RestoreThread(idle_state_);
+  idle_state_ = nullptr;
+}
+
+void WsgiGateway::Handle(protocols::Exchange& exchange) {
+  std::string request_line = RequestLine(exchange.params());
+  Run(exchange, request_line);
+  FlushLogStreams();
+  FlushLogStream(errors_.get());
+  if (PyErr_Occurred()) PyErr_Clear();  // never carried into the next request
+}
+
+void WsgiGateway::Run(protocols::Exchange& exchange, const std::string& request_line) {
+  Response response(exchange);
+  EnvironBuilder::Built built = environ_builder_.Build(exchange.params(), errors_.get());
+  if (!built.environ) {
+    if (built.refusal_status == 0) {
+      spdlog::error("{}: cannot build the environ\n{}", request_line, FormatAndClearException());
+      response.SendError("500 Internal Server Error", kInternalError);
+    } else if (built.refusal_status == 404) {
+      spdlog::info("{}: 404, {}", request_line, built.refusal);
+      response.SendError("404 Not Found", "Not Found\n");
+    } else {
+      spdlog::warn("{}: 400, {}", request_line, built.refusal);
+      response.SendError("400 Bad Request", "Bad Request\n");
+    }
+    return;
+  }
+
+  PyRef input = NewInputStream(&exchange, built.content_length);
+  PyRef start_response = NewStartResponse(&response);
+  bool ok = input && start_response &&
+            PyDict_SetItemString(built.environ.get(), "wsgi.input", input.get()) == 0;
+  PyRef result;
+  if (ok) {
+    result = PyRef::Steal(PyObject_CallFunctionObjArgs(app_.get(), built.environ.get(),
+                                                       start_response.get(), nullptr));
+    ok = result && SendBody(result.get(), response) && response.Complete(request_line);
+  }
+
+  // Whatever happened, the exception (if any) is taken before close() runs.
+  std::string failure;
+  if (!ok) {
+    failure = response.client_gone() ? DescribeAndClearException() : FormatAndClearException();
+  }
+  if (result) CloseIterable(result.get(), request_line);
+  DetachInputStream(input.get());
+  DetachStartResponse(start_response.get());
+  if (ok) return;
+
+  if (response.client_gone()) {
+    spdlog::info("{}: client went away ({})", request_line, failure);
+    response.Abort();
+  } else if (!response.headers_sent()) {
+    spdlog::error("{}: 500, exception in the app\n{}", request_line, failure);
+    response.SendError("500 Internal Server Error",
+                       config_.debug ? failure + "\n" : std::string(kInternalError));
+  } else {
+    spdlog::error("{}: exception after the response started; response aborted\n{}",
+                  request_line, failure);
+    response.Abort();
+  }
+}
+
+}  // namespace shoal::python

@@ -1,0 +1,51 @@
+// WsgiGateway: runs the WSGI app for each request a worker receives.
+//
+// Builds the environ, calls app(environ, start_response), sends what the
+// iterable yields, and calls its close() on every path. An exception before
+// headers go out gives a 500 (the traceback in the response only with
+// --debug) and the traceback in the log with the request line; after
+// headers it aborts the response so the front end never sees a fake
+// success. A client that goes away ends the request with one info line. The
+// worker lives on in every case.
+//
+// One per worker, made after fork. The worker thread holds the GIL except
+// between BeginIdle and EndIdle, where other Python threads may run.
+#pragma once
+
+#include <string>
+
+#include "protocols/exchange.h"
+#include "python/environ.h"
+#include "python/py_ref.h"
+
+namespace shoal::python {
+
+struct GatewayConfig {
+  std::string script_name;  // mount prefix, "" for the root
+  bool debug = false;       // tracebacks in 500 responses
+};
+
+class WsgiGateway final : public protocols::RequestHandler {
+ public:
+  // REQUIRES: the GIL; `app` is a callable.
+  WsgiGateway(PyRef app, GatewayConfig config);
+
+  void Handle(protocols::Exchange& exchange) override;
+  void BeginIdle() override;
+  void EndIdle() override;
+
+ private:
+  // Runs the app and sends its response; returns with no Python error set.
+  void Run(protocols::Exchange& exchange, const std::string& request_line);
+
+  PyRef app_;
+  GatewayConfig config_;
+  EnvironBuilder environ_builder_;
+  PyRef errors_;  // wsgi.errors, shared by the worker's requests
+  PyThreadState* idle_state_ = nullptr;
+};
+
+// "GET /path?query", for log lines about a request.
+std::string RequestLine(std::span<const protocols::Param> params);
+
+}  // namespace shoal::python

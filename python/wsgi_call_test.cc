@@ -1,0 +1,294 @@
+#include "python/wsgi_call.h"
+
+#include <gtest/gtest.h>
+
+#include "python/test_exchange.h"
+
+namespace shoal::python {
+namespace {
+
+// Runs `source` as a module and keeps its globals; `app` is its WSGI app.
+class AppModule {
+ public:
+  explicit AppModule(const char* source) {
+    globals_ = PyRef::Steal(PyDict_New());
+    PyDict_SetItemString(globals_.get(), "__builtins__", PyEval_GetBuiltins());
+    PyRef done = PyRef::Steal(PyRun_String(source, Py_file_input, globals_.get(), globals_.get()));
+    if (!done) PyErr_Print();
+  }
+  PyRef app() const { return PyRef::Borrow(PyDict_GetItemString(globals_.get(), "app")); }
+  // Evaluates a Python expression in the module, as text.
+  std::string Eval(const char* expression) const {
+    PyRef value = PyRef::Steal(PyRun_String(expression, Py_eval_input, globals_.get(), globals_.get()));
+    if (!value) {
+      PyErr_Print();
+      return "<error>";
+    }
+    PyRef text = PyRef::Steal(PyObject_Str(value.get()));
+    return PyUnicode_AsUTF8(text.get());
+  }
+
+ private:
+  PyRef globals_;
+};
+
+FakeExchange Serve(const AppModule& module, const std::string& uri, std::string body = "",
+                   bool debug = false) {
+  std::vector<std::pair<std::string, std::string>> extra;
+  if (!body.empty()) extra = {{"CONTENT_LENGTH", std::to_string(body.size())}};
+  FakeExchange exchange(NginxParams(body.empty() ? "GET" : "POST", uri, extra), body);
+  WsgiGateway gateway(module.app(), {"", debug});
+  gateway.Handle(exchange);
+  EXPECT_FALSE(PyErr_Occurred());
+  return exchange;
+}
+
+TEST(WsgiGatewayTest, ServesHelloWorld) {
+  AppModule m(R"(
+def app(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [b'Hello, ', b'', b'World!\n']
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.status, "200 OK");
+  EXPECT_EQ(ex.Header("Content-Type"), "text/plain");
+  EXPECT_EQ(ex.sent, "Hello, World!\n");
+  EXPECT_TRUE(ex.finished);
+  EXPECT_FALSE(ex.aborted);
+}
+
+TEST(WsgiGatewayTest, ExceptionBeforeHeadersGives500WithoutTraceback) {
+  AppModule m(R"(
+def app(environ, start_response):
+    raise RuntimeError('boom')
+)");
+  FakeExchange ex = Serve(m, "/raise");
+  EXPECT_EQ(ex.status, "500 Internal Server Error");
+  EXPECT_EQ(ex.sent, "Internal Server Error\n");
+  EXPECT_TRUE(ex.finished);
+}
+
+TEST(WsgiGatewayTest, DebugShowsTheTracebackIn500) {
+  AppModule m(R"(
+def app(environ, start_response):
+    raise RuntimeError('boom')
+)");
+  FakeExchange ex = Serve(m, "/raise", "", /*debug=*/true);
+  EXPECT_EQ(ex.status, "500 Internal Server Error");
+  EXPECT_NE(ex.sent.find("Traceback"), std::string::npos);
+  EXPECT_NE(ex.sent.find("RuntimeError: boom"), std::string::npos);
+}
+
+TEST(WsgiGatewayTest, ExceptionAfterHeadersAbortsAndCloseIsCalled) {
+  AppModule m(R"(
+closed = []
+class Body:
+    def __iter__(self):
+        yield b'part'
+        raise ValueError('mid-body')
+    def close(self):
+        closed.append(True)
+def app(environ, start_response):
+    start_response('200 OK', [])
+    return Body()
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.status, "200 OK");
+  EXPECT_EQ(ex.sent, "part");
+  EXPECT_TRUE(ex.aborted);
+  EXPECT_FALSE(ex.finished);
+  EXPECT_EQ(m.Eval("closed"), "[True]");
+}
+
+TEST(WsgiGatewayTest, EchoesTheBodyThroughWsgiInput) {
+  AppModule m(R"(
+def app(environ, start_response):
+    n = int(environ['CONTENT_LENGTH'])
+    first = environ['wsgi.input'].readline()
+    rest = environ['wsgi.input'].read()
+    more = environ['wsgi.input'].read()
+    start_response('200 OK', [])
+    return [first, b'|', rest, b'|', more]
+)");
+  FakeExchange ex = Serve(m, "/echo", "line one\nand the rest");
+  EXPECT_EQ(ex.sent, "line one\n|and the rest|");
+}
+
+TEST(WsgiGatewayTest, InputReadsInBoundedChunks) {
+  AppModule m(R"(
+def app(environ, start_response):
+    total = 0
+    while True:
+        chunk = environ['wsgi.input'].read(4096)
+        if not chunk:
+            break
+        total += len(chunk)
+    start_response('200 OK', [])
+    return [str(total).encode()]
+)");
+  FakeExchange ex = Serve(m, "/", std::string(1 << 20, 'x'));
+  EXPECT_EQ(ex.sent, "1048576");
+  EXPECT_LE(ex.max_read_, 64u * 1024);
+}
+
+TEST(WsgiGatewayTest, InputSupportsReadlinesAndIteration) {
+  AppModule m(R"(
+def app(environ, start_response):
+    inp = environ['wsgi.input']
+    first = inp.readline(3)
+    lines = inp.readlines(1)
+    rest = list(inp)
+    start_response('200 OK', [])
+    return [repr((first, lines, rest)).encode()]
+)");
+  FakeExchange ex = Serve(m, "/", "abcdef\nline2\nline3\nline4");
+  EXPECT_EQ(ex.sent, "(b'abc', [b'def\\n'], [b'line2\\n', b'line3\\n', b'line4'])");
+}
+
+TEST(WsgiGatewayTest, BadStatusGives500NamingTheValue) {
+  AppModule m(R"(
+def app(environ, start_response):
+    start_response('OK', [])
+    return [b'x']
+)");
+  FakeExchange ex = Serve(m, "/", "", /*debug=*/true);
+  EXPECT_EQ(ex.status, "500 Internal Server Error");
+  EXPECT_NE(ex.sent.find("'OK'"), std::string::npos);
+}
+
+TEST(WsgiGatewayTest, HeaderWithNewlineGives500) {
+  AppModule m(R"(
+def app(environ, start_response):
+    start_response('200 OK', [('X-Evil', 'a\r\nSet-Cookie: x=1')])
+    return [b'x']
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.status, "500 Internal Server Error");
+}
+
+TEST(WsgiGatewayTest, HopByHopHeaderGives500) {
+  AppModule m(R"(
+def app(environ, start_response):
+    start_response('200 OK', [('Connection', 'close')])
+    return [b'x']
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.status, "500 Internal Server Error");
+}
+
+TEST(WsgiGatewayTest, WriteCallableSendsHeadersFirst) {
+  AppModule m(R"(
+def app(environ, start_response):
+    write = start_response('201 Created', [('X-A', '1')])
+    write(b'written ')
+    return [b'returned']
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.status, "201 Created");
+  EXPECT_EQ(ex.header_calls, 1);
+  EXPECT_EQ(ex.sent, "written returned");
+}
+
+TEST(WsgiGatewayTest, ExcInfoReplacesHeadersBeforeTheyAreSent) {
+  AppModule m(R"(
+import sys
+def app(environ, start_response):
+    start_response('200 OK', [('X-First', '1')])
+    try:
+        raise KeyError('x')
+    except KeyError:
+        start_response('503 Unavailable', [('X-Second', '2')], sys.exc_info())
+    return [b'sorry']
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.status, "503 Unavailable");
+  EXPECT_EQ(ex.Header("X-First"), "");
+  EXPECT_EQ(ex.Header("X-Second"), "2");
+}
+
+TEST(WsgiGatewayTest, SecondStartResponseWithoutExcInfoIsAnError) {
+  AppModule m(R"(
+def app(environ, start_response):
+    start_response('200 OK', [])
+    start_response('200 OK', [])
+    return [b'x']
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.status, "500 Internal Server Error");
+}
+
+TEST(WsgiGatewayTest, BodyLongerThanContentLengthIsCut) {
+  AppModule m(R"(
+def app(environ, start_response):
+    start_response('200 OK', [('Content-Length', '5')])
+    return [b'12345678']
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.sent, "12345");
+  EXPECT_TRUE(ex.finished);
+}
+
+TEST(WsgiGatewayTest, StrChunkIsAnError) {
+  AppModule m(R"(
+def app(environ, start_response):
+    start_response('200 OK', [])
+    return ['text']
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.status, "500 Internal Server Error");
+}
+
+TEST(WsgiGatewayTest, ClientGoneStopsIterationAndCallsClose) {
+  AppModule m(R"(
+state = {'yielded': 0, 'closed': False}
+class Body:
+    def __iter__(self):
+        for i in range(100):
+            state['yielded'] += 1
+            yield b'chunk'
+    def close(self):
+        state['closed'] = True
+def app(environ, start_response):
+    start_response('200 OK', [])
+    return Body()
+)");
+  FakeExchange exchange(NginxParams("GET", "/"));
+  exchange.fail_writes = true;
+  WsgiGateway gateway(m.app(), {"", false});
+  gateway.Handle(exchange);
+  EXPECT_EQ(m.Eval("state['yielded']"), "1");
+  EXPECT_EQ(m.Eval("state['closed']"), "True");
+  EXPECT_TRUE(exchange.aborted);
+}
+
+TEST(WsgiGatewayTest, RequestOutsideTheMountGets404) {
+  AppModule m(R"(
+def app(environ, start_response):
+    start_response('200 OK', [])
+    return [b'x']
+)");
+  FakeExchange exchange(NginxParams("GET", "/other"));
+  WsgiGateway gateway(m.app(), {"/blog", false});
+  gateway.Handle(exchange);
+  EXPECT_EQ(exchange.status, "404 Not Found");
+}
+
+TEST(WsgiGatewayTest, InputAfterTheRequestRaises) {
+  AppModule m(R"(
+kept = []
+def app(environ, start_response):
+    kept.append(environ['wsgi.input'])
+    start_response('200 OK', [])
+    return [b'x']
+def read_late():
+    try:
+        kept[0].read()
+    except ValueError as e:
+        return str(e)
+)");
+  Serve(m, "/");
+  EXPECT_EQ(m.Eval("read_late()"), "wsgi.input used after its request ended");
+}
+
+}  // namespace
+}  // namespace shoal::python

@@ -1,0 +1,134 @@
+#include "supervisor/listener.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace shoal::supervisor {
+namespace {
+
+sockaddr_un UnixAddress(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);  // length checked by the parser
+  return addr;
+}
+
+// Clears the way for binding `path`: removes a stale socket file, refuses a
+// live one or a file that is not a socket.
+Status RemoveStaleSocket(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return errno == ENOENT ? Status::Ok() : PosixError("stat(" + path + ")", errno);
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return Status::Error("cannot bind unix:" + path + ": the path exists and is not a socket");
+  }
+  UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!probe.valid()) return PosixError("socket(AF_UNIX)", errno);
+  sockaddr_un addr = UnixAddress(path);
+  if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    return Status::Error("cannot bind unix:" + path +
+                         ": Address already in use (another process is listening on it)");
+  }
+  if (errno != ECONNREFUSED) return PosixError("connect(unix:" + path + ")", errno);
+  if (::unlink(path.c_str()) != 0) return PosixError("unlink(" + path + ")", errno);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Listener> Listener::Bind(const daemon::BindAddress& address, unsigned socket_mode,
+                                int backlog) {
+  Listener listener;
+  listener.name_ = address.ToString();
+  const std::string& name = listener.name_;
+
+  if (address.kind == daemon::BindAddress::Kind::kUnix) {
+    Status cleared = RemoveStaleSocket(address.path);
+    if (!cleared.ok()) return cleared;
+    listener.fd_.Reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!listener.fd_.valid()) return PosixError("socket(AF_UNIX)", errno);
+    sockaddr_un addr = UnixAddress(address.path);
+    if (::bind(listener.fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      return PosixError("bind(" + name + ")", errno);
+    }
+    struct stat st {};
+    ::stat(address.path.c_str(), &st);
+    listener.unix_path_ = address.path;
+    listener.owner_pid_ = ::getpid();
+    listener.dev_ = st.st_dev;
+    listener.ino_ = st.st_ino;
+    if (::chmod(address.path.c_str(), socket_mode) != 0) {
+      return PosixError("chmod(" + address.path + ")", errno);
+    }
+  } else {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    std::string port = std::to_string(address.port);
+    int rc = ::getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found);
+    if (rc != 0) {
+      return Status::Error("cannot resolve '" + address.host + "': " + ::gai_strerror(rc));
+    }
+    // Prefer IPv4 when a name has both (localhost), as users expect 127.0.0.1.
+    const addrinfo* chosen = found;
+    for (const addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+      if (ai->ai_family == AF_INET) {
+        chosen = ai;
+        break;
+      }
+    }
+    listener.fd_.Reset(
+        ::socket(chosen->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    int saved_errno = errno;
+    if (listener.fd_.valid()) {
+      int on = 1;
+      ::setsockopt(listener.fd_.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+      if (::bind(listener.fd_.get(), chosen->ai_addr, chosen->ai_addrlen) != 0) {
+        saved_errno = errno;
+        listener.fd_.Reset();
+      }
+    }
+    ::freeaddrinfo(found);
+    if (!listener.fd_.valid()) return PosixError("bind(" + name + ")", saved_errno);
+  }
+  if (::listen(listener.fd_.get(), backlog) != 0) {
+    return PosixError("listen(" + name + ")", errno);
+  }
+  return listener;
+}
+
+Listener& Listener::operator=(Listener&& other) noexcept {
+  if (this != &other) {
+    RemoveSocketFile();
+    fd_ = std::move(other.fd_);
+    name_ = std::move(other.name_);
+    unix_path_ = std::exchange(other.unix_path_, std::string());
+    owner_pid_ = std::exchange(other.owner_pid_, -1);
+    dev_ = other.dev_;
+    ino_ = other.ino_;
+  }
+  return *this;
+}
+
+Listener::~Listener() { RemoveSocketFile(); }
+
+void Listener::RemoveSocketFile() {
+  if (unix_path_.empty() || owner_pid_ != ::getpid()) return;
+  struct stat st {};
+  if (::lstat(unix_path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) {
+    ::unlink(unix_path_.c_str());
+  }
+  unix_path_.clear();
+}
+
+}  // namespace shoal::supervisor

@@ -1,0 +1,50 @@
+// Listener: the listening socket every worker accepts from.
+//
+// Made by the master before the first fork; workers inherit its fd. A unix
+// socket is created with the requested mode; a stale file left by a crashed
+// run is replaced, but a socket some live process still answers on is not.
+// The socket file is removed when the Listener is destroyed, and only in the
+// pid that created it and only if the path still names our socket. The fd is
+// non-blocking and close-on-exec.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "base/status.h"
+#include "base/unique_fd.h"
+#include "daemon/bind_address.h"
+
+namespace shoal::supervisor {
+
+class Listener {
+ public:
+  // Binds and listens. On failure returns an error naming the address and
+  // the cause ("bind(127.0.0.1:8000) failed: Address already in use").
+  static Result<Listener> Bind(const daemon::BindAddress& address, unsigned socket_mode,
+                               int backlog);
+
+  Listener(Listener&& other) noexcept { *this = std::move(other); }
+  Listener& operator=(Listener&& other) noexcept;
+  ~Listener();
+
+  int fd() const { return fd_.get(); }
+  const std::string& name() const { return name_; }
+
+ private:
+  Listener() = default;
+  void RemoveSocketFile();
+
+  UniqueFd fd_;
+  std::string name_;  // as in logs: "unix:/run/s.sock", "127.0.0.1:8000"
+  // For a unix socket: what to remove, and how to know it is still ours.
+  std::string unix_path_;
+  pid_t owner_pid_ = -1;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+};
+
+}  // namespace shoal::supervisor

@@ -1,0 +1,251 @@
+#include "supervisor/master.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "base/status.h"
+#include "daemon/exit_codes.h"
+#include "daemon/logging.h"
+
+namespace shoal::supervisor {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A worker that exits sooner than this after its start counts as a failed start.
+constexpr auto kStartWindow = 1s;
+constexpr auto kFirstBackoff = 100ms;
+constexpr auto kMaxBackoff = 10s;
+constexpr int kMaxStartFailures = 8;
+
+constexpr int kHandledSignals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP,
+                                   SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU, SIGCONT};
+
+std::string DescribeExit(int status) {
+  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    std::string text = "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+                       strsignal(WTERMSIG(status)) + ")";
+    if (WCOREDUMP(status)) text += " (core dumped)";
+    return text;
+  }
+  return "ended with status " + std::to_string(status);
+}
+
+}  // namespace
+
+Master::Master(MasterConfig config, WorkerHooks hooks)
+    : config_(config), hooks_(std::move(hooks)), slots_(static_cast<size_t>(config.workers)) {}
+
+bool Master::SetUpSignals() {
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int signal : kHandledSignals) sigaddset(&handled, signal);
+  if (sigprocmask(SIG_BLOCK, &handled, nullptr) != 0) {
+    spdlog::critical("{}", PosixError("sigprocmask", errno).message());
+    return false;
+  }
+  signal_fd_.Reset(signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!signal_fd_.valid()) {
+    spdlog::critical("{}", PosixError("signalfd", errno).message());
+    return false;
+  }
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    spdlog::critical("{}", PosixError("pipe2", errno).message());
+    return false;
+  }
+  lifeline_read_.Reset(pipe_fds[0]);
+  lifeline_write_.Reset(pipe_fds[1]);
+  return true;
+}
+
+int Master::Run() {
+  master_pid_ = getpid();
+  if (!SetUpSignals()) return kExitFailure;
+  for (size_t i = 0; i < slots_.size(); ++i) SpawnWorker(static_cast<int>(i));
+
+  while (!(stopping_ && LiveWorkers() == 0)) {
+    pollfd wait{signal_fd_.get(), POLLIN, 0};
+    if (poll(&wait, 1, PollTimeoutMs()) < 0 && errno != EINTR) {
+      spdlog::critical("{}", PosixError("poll", errno).message());
+      KillWorkers(SIGKILL);
+      return kExitFailure;
+    }
+    signalfd_siginfo info{};
+    while (read(signal_fd_.get(), &info, sizeof(info)) == sizeof(info)) {
+      int signal = static_cast<int>(info.ssi_signo);
+      if (signal == SIGTERM || signal == SIGINT || signal == SIGQUIT) {
+        HandleStopSignal(signal);
+      } else if (signal != SIGCHLD && signal != SIGCONT) {
+        spdlog::info("signal {} ({}) ignored", signal, strsignal(signal));
+      }
+    }
+    ReapWorkers();
+    if (gave_up_) break;
+    if (stopping_) {
+      if (LiveWorkers() > 0 && Clock::now() >= stop_deadline_) {
+        spdlog::warn("graceful timeout of {} s reached; killing {} worker(s)",
+                     config_.graceful_timeout, LiveWorkers());
+        KillWorkers(SIGKILL);
+        stop_deadline_ = Clock::time_point::max();
+      }
+    } else {
+      ManageWorkers();
+    }
+  }
+  if (gave_up_) {
+    KillWorkers(SIGKILL);
+    while (LiveWorkers() > 0 && waitpid(-1, nullptr, 0) > 0) ReapWorkers();
+    return kExitFailure;
+  }
+  spdlog::info("all workers stopped; exiting");
+  return kExitOk;
+}
+
+void Master::HandleStopSignal(int signal) {
+  if (stopping_) {
+    spdlog::warn("signal {} ({}) during shutdown; killing {} worker(s) now", signal,
+                 strsignal(signal), LiveWorkers());
+    KillWorkers(SIGKILL);
+    return;
+  }
+  stopping_ = true;
+  auto timeout = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(config_.graceful_timeout));
+  stop_deadline_ = Clock::now() + timeout;
+  spdlog::info("signal {} ({}): stopping; in-flight requests get up to {} s", signal,
+               strsignal(signal), config_.graceful_timeout);
+  KillWorkers(SIGTERM);
+}
+
+void Master::KillWorkers(int signal) {
+  for (const Slot& slot : slots_) {
+    if (slot.pid > 0) kill(slot.pid, signal);
+  }
+}
+
+int Master::LiveWorkers() const {
+  return static_cast<int>(
+      std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.pid > 0; }));
+}
+
+int Master::PollTimeoutMs() const {
+  Clock::time_point deadline = Clock::time_point::max();
+  if (stopping_) {
+    deadline = stop_deadline_;
+  } else {
+    for (const Slot& slot : slots_) {
+      if (slot.pid == 0) deadline = std::min(deadline, slot.respawn_at);
+    }
+  }
+  if (deadline == Clock::time_point::max()) return -1;
+  auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+  return static_cast<int>(std::clamp<int64_t>(wait.count(), 0, 60'000));
+}
+
+void Master::ReapWorkers() {
+  int status = 0;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    auto slot = std::find_if(slots_.begin(), slots_.end(), [pid](const Slot& s) {
+      return s.pid == pid;
+    });
+    if (slot == slots_.end()) continue;
+    int index = static_cast<int>(slot - slots_.begin());
+    slot->pid = 0;
+    Clock::time_point now = Clock::now();
+    std::string how = DescribeExit(status);
+    if (stopping_) {
+      spdlog::info("worker {} pid {} {}", index, pid, how);
+      continue;
+    }
+    bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    if (now - slot->started >= kStartWindow) {
+      ever_established_ = true;
+      fast_failures_ = 0;
+      slot->respawn_at = now;
+      if (killed) {
+        spdlog::error("worker {} pid {} {} (out of memory?); respawning", index, pid, how);
+      } else {
+        spdlog::warn("worker {} pid {} {}; respawning", index, pid, how);
+      }
+      continue;
+    }
+    ++fast_failures_;
+    if (!ever_established_ && fast_failures_ >= kMaxStartFailures) {
+      spdlog::critical("worker {} pid {} {}; {} workers in a row died at start, giving up",
+                       index, pid, how, fast_failures_);
+      gave_up_ = true;
+      continue;
+    }
+    auto backoff = std::min<Clock::duration>(kFirstBackoff * (1 << std::min(fast_failures_ - 1, 16)),
+                                             kMaxBackoff);
+    slot->respawn_at = now + backoff;
+    spdlog::error("worker {} pid {} {} right after start; respawning in {:.1f} s", index, pid, how,
+                  std::chrono::duration<double>(backoff).count());
+  }
+}
+
+void Master::ManageWorkers() {
+  Clock::time_point now = Clock::now();
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].pid == 0 && slots_[i].respawn_at <= now) SpawnWorker(static_cast<int>(i));
+  }
+}
+
+void Master::SpawnWorker(int index) {
+  Slot& slot = slots_[static_cast<size_t>(index)];
+  if (hooks_.before_fork) hooks_.before_fork();
+  pid_t pid = fork();
+  if (pid == 0) BecomeWorker(index);
+  if (hooks_.after_fork_parent) hooks_.after_fork_parent();
+  if (pid < 0) {
+    spdlog::error("{}; retrying in 1 s", PosixError("fork", errno).message());
+    slot.respawn_at = Clock::now() + 1s;
+    return;
+  }
+  slot.pid = pid;
+  slot.started = Clock::now();
+  spdlog::info("worker {} pid {} started", index, pid);
+}
+
+void Master::BecomeWorker(int index) {
+  // The child owns none of the master's control fds; closing our copies
+  // here does not affect the master's.
+  signal_fd_.Reset();
+  lifeline_write_.Reset();
+  for (int signal : kHandledSignals) std::signal(signal, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  daemon::InitLogging("worker " + std::to_string(index));
+  // If the master dies while this worker is busy, finish and exit.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != master_pid_) _exit(kExitOk);
+  int code = kExitWorkerBootError;
+  try {
+    code = hooks_.run_worker(index, lifeline_read_.get());
+  } catch (const std::exception& e) {
+    spdlog::critical("worker failed: {}", e.what());
+  } catch (...) {
+    spdlog::critical("worker failed with an unknown exception");
+  }
+  _exit(code);
+}
+
+}  // namespace shoal::supervisor

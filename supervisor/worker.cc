@@ -1,0 +1,190 @@
+#include "supervisor/worker.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <memory>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include "base/unique_fd.h"
+#include "daemon/exit_codes.h"
+#include "protocols/fastcgi.h"
+
+namespace shoal::supervisor {
+namespace {
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+void HandleTerm(int) { stop_requested = 1; }
+
+class Worker {
+ public:
+  Worker(const WorkerConfig& config, protocols::RequestHandler& handler)
+      : config_(config), handler_(handler) {}
+
+  int Run();
+
+ private:
+  Status SetUp();
+  // Accepts one connection if one is queued. Returns false when none was.
+  bool AcceptAndServe();
+  void Serve(std::unique_ptr<protocols::FastCgiConnection> connection);
+  void ServeKept(int fd);
+  void Park(std::unique_ptr<protocols::FastCgiConnection> connection);
+
+  const WorkerConfig& config_;
+  protocols::RequestHandler& handler_;
+  UniqueFd epoll_;
+  UniqueFd spare_fd_;  // given up on EMFILE so a connection can be taken and shed
+  sigset_t wait_mask_{};
+  bool tcp_ = false;
+  std::unordered_map<int, std::unique_ptr<protocols::FastCgiConnection>> kept_;
+};
+
+Status Worker::SetUp() {
+  // SIGTERM is caught only inside epoll_pwait, so it never interrupts a
+  // request (libfcgi does not retry EINTR); SA_RESTART for safety anyway.
+  struct sigaction action {};
+  action.sa_handler = HandleTerm;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);  // a terminal's Ctrl-C is the master's to handle
+  std::signal(SIGHUP, SIG_IGN);
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_BLOCK, &term, &wait_mask_);
+  sigdelset(&wait_mask_, SIGTERM);
+
+  epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) return PosixError("epoll_create1", errno);
+  epoll_event listen_event{};
+  listen_event.events = EPOLLIN | EPOLLEXCLUSIVE;
+  listen_event.data.fd = config_.listen_fd;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, config_.listen_fd, &listen_event) != 0) {
+    return PosixError("epoll_ctl(listening socket)", errno);
+  }
+  epoll_event lifeline_event{};
+  lifeline_event.events = EPOLLIN;
+  lifeline_event.data.fd = config_.lifeline_fd;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, config_.lifeline_fd, &lifeline_event) != 0) {
+    return PosixError("epoll_ctl(lifeline)", errno);
+  }
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (getsockname(config_.listen_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    tcp_ = address.ss_family == AF_INET || address.ss_family == AF_INET6;
+  }
+  spare_fd_.Reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  return Status::Ok();
+}
+
+int Worker::Run() {
+  Status ready = SetUp();
+  if (!ready.ok()) {
+    spdlog::error("worker set-up failed: {}", ready.message());
+    return kExitWorkerBootError;
+  }
+  constexpr int kMaxEvents = 16;
+  epoll_event events[kMaxEvents];
+  bool master_gone = false;
+  while (!stop_requested && !master_gone) {
+    handler_.BeginIdle();
+    int count = epoll_pwait(epoll_.get(), events, kMaxEvents, -1, &wait_mask_);
+    int saved_errno = errno;
+    handler_.EndIdle();
+    if (count < 0) {
+      if (saved_errno == EINTR) continue;
+      spdlog::error("{}", PosixError("epoll_pwait", saved_errno).message());
+      return kExitFailure;
+    }
+    for (int i = 0; i < count && !master_gone; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == config_.lifeline_fd) {
+        master_gone = true;
+      } else if (fd == config_.listen_fd) {
+        AcceptAndServe();
+      } else {
+        ServeKept(fd);
+      }
+    }
+  }
+  if (master_gone) {
+    spdlog::warn("master is gone; worker exiting");
+    return kExitOk;
+  }
+  // Graceful stop: what the listen queue already holds was sent to us before
+  // the stop; serve it rather than reset it.
+  while (AcceptAndServe()) {
+  }
+  return kExitOk;
+}
+
+bool Worker::AcceptAndServe() {
+  int fd = accept4(config_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EMFILE || errno == ENFILE) {
+      // Out of fds: shed this connection instead of spinning on it.
+      spdlog::error("{}; dropping a connection", PosixError("accept", errno).message());
+      spare_fd_.Reset();
+      UniqueFd shed(accept4(config_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC));
+      spare_fd_.Reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+      return shed.valid();
+    }
+    // EAGAIN: another worker took it. ECONNABORTED and the like: gone already.
+    return errno != EAGAIN && errno != EWOULDBLOCK;
+  }
+  if (tcp_) {
+    int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  }
+  Serve(std::make_unique<protocols::FastCgiConnection>(UniqueFd(fd)));
+  return true;
+}
+
+void Worker::Serve(std::unique_ptr<protocols::FastCgiConnection> connection) {
+  if (!connection->ReadRequest()) return;  // closed by the peer, or a protocol error
+  handler_.Handle(*connection);
+  if (connection->keep_open()) Park(std::move(connection));
+}
+
+void Worker::Park(std::unique_ptr<protocols::FastCgiConnection> connection) {
+  int fd = connection->fd();
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLRDHUP;
+  event.data.fd = fd;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
+    spdlog::warn("{}; closing a kept connection", PosixError("epoll_ctl", errno).message());
+    return;
+  }
+  kept_[fd] = std::move(connection);
+}
+
+void Worker::ServeKept(int fd) {
+  auto found = kept_.find(fd);
+  if (found == kept_.end()) return;
+  std::unique_ptr<protocols::FastCgiConnection> connection = std::move(found->second);
+  kept_.erase(found);
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  Serve(std::move(connection));
+}
+
+}  // namespace
+
+int ServeForever(const WorkerConfig& config, protocols::RequestHandler& handler) {
+  Worker worker(config, handler);
+  return worker.Run();
+}
+
+}  // namespace shoal::supervisor

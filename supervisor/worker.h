@@ -1,0 +1,29 @@
+// The worker's serve loop.
+//
+// Runs in a worker process, after fork. Waits (epoll) on the shared
+// listening socket, on the connections this worker keeps open for the front
+// end (FastCGI keep-conn), and on the lifeline pipe from the master; serves
+// one request at a time through the RequestHandler. The listening socket is
+// registered with EPOLLEXCLUSIVE, so a new connection wakes one idle worker,
+// not all of them.
+//
+// Stops when told (SIGTERM: finish the request in hand, serve the
+// connections already queued, exit) or when the master is gone (the
+// lifeline reads EOF; PR_SET_PDEATHSIG sends SIGTERM if it dies while this
+// worker is busy).
+#pragma once
+
+#include "protocols/exchange.h"
+
+namespace shoal::supervisor {
+
+struct WorkerConfig {
+  int index = 0;         // the worker's slot number, for logs
+  int listen_fd = -1;    // the shared, non-blocking listening socket
+  int lifeline_fd = -1;  // read end of the master's lifeline pipe
+};
+
+// Serves until stopped. Returns the worker's exit code.
+int ServeForever(const WorkerConfig& config, protocols::RequestHandler& handler);
+
+}  // namespace shoal::supervisor
