@@ -1,12 +1,15 @@
 // shoal's entry point: parse the command line, then run the daemon.
 #include <cstdio>
+#include <exception>
 
 #include "daemon/exit_codes.h"
 #include "daemon/logging.h"
 #include "daemon/options.h"
 #include "daemon/run.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using shoal::daemon::CommandLine;
   shoal::daemon::InitLogging("master");
   auto command_line = shoal::daemon::ParseCommandLine(argc, argv);
@@ -26,4 +29,18 @@ int main(int argc, char** argv) {
       break;
   }
   return shoal::daemon::RunShoal(command_line.value().options);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A bug must still end as one line and an exit code, never a stack dump.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "shoal: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "shoal: internal error\n");
+  }
+  return shoal::kExitFailure;
 }
