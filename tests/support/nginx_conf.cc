@@ -1,0 +1,23 @@
+#include "support/nginx_conf.h"
+
+namespace shoal::tests {
+namespace {
+
+void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
+std::string RenderNginxConf(std::string_view text, const NginxConfValues& values) {
+  std::string conf(text);
+  ReplaceAll(conf, "@LISTEN@", values.listen);
+  ReplaceAll(conf, "@SOCKET@", values.socket);
+  ReplaceAll(conf, "@PREFIX@", values.prefix);
+  if (values.as_root) conf = "user root;\n" + conf;
+  return conf;
+}
+
+}  // namespace shoal::tests

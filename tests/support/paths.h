@@ -1,0 +1,19 @@
+// Paths the integration tests need, fixed at build time by tests/CMakeLists.txt.
+//
+// SHOAL_BINARY is build/shoal; SHOAL_SOURCE_DIR is the repository root, from
+// which the tests take their apps (tests/apps), the examples and the nginx
+// template (conf/), so that what the tests run is what the repository ships.
+#pragma once
+
+#include <filesystem>
+
+namespace shoal::tests {
+
+inline std::filesystem::path ShoalBinary() { return SHOAL_BINARY; }
+inline std::filesystem::path SourceDir() { return SHOAL_SOURCE_DIR; }
+inline std::filesystem::path AppsDir() { return SourceDir() / "tests" / "apps"; }
+inline std::filesystem::path ExamplesDir() { return SourceDir() / "examples"; }
+inline std::filesystem::path NginxTemplate() { return SourceDir() / "conf" / "nginx-fastcgi.conf"; }
+inline std::filesystem::path NginxBinary() { return "/usr/sbin/nginx"; }
+
+}  // namespace shoal::tests

@@ -1,0 +1,21 @@
+// Process table queries through /proc, for finding shoal's workers.
+//
+// shoal's contract: the master's children are exactly its workers. These
+// read /proc/PID/stat and so see every process on the machine the test may
+// see; they never fail, a process that vanishes mid-scan is just skipped.
+#pragma once
+
+#include <sys/types.h>
+
+#include <vector>
+
+namespace shoal::tests {
+
+// Returns the pids whose parent is `parent`, sorted. Zombies (exited but not
+// yet reaped by `parent`) are left out unless `include_zombies`.
+std::vector<pid_t> ChildrenOf(pid_t parent, bool include_zombies = false);
+
+// True if `pid` exists and has not exited (a zombie counts as exited).
+bool IsAlive(pid_t pid);
+
+}  // namespace shoal::tests

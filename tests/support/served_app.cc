@@ -1,0 +1,33 @@
+#include "support/served_app.h"
+
+#include <stdexcept>
+
+#include "support/loopback.h"
+
+namespace shoal::tests {
+
+ServedApp::ServedApp(const ServeOptions& options)
+    : dir_("shoal-test"), socket_(dir_ / "shoal.sock"), workers_(options.workers) {
+  shoal_ = std::make_unique<ShoalProcess>(
+      std::vector<std::string>{"--app", options.app, "--chdir", options.chdir.string(), "--bind",
+                               "unix:" + socket_.string(), "--workers",
+                               std::to_string(options.workers)},
+      dir_ / "shoal.log");
+  if (!shoal_->WaitForSocket(socket_, std::chrono::seconds(15))) {
+    throw std::runtime_error("shoal did not create " + socket_.string() + "\n" + Diagnostics());
+  }
+  try {
+    nginx_ = std::make_unique<NginxProcess>(dir_.path(), socket_, FindFreeLoopbackPort());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(e.what() + std::string("\n") + Diagnostics());
+  }
+}
+
+std::string ServedApp::Diagnostics() const {
+  std::string text = "--- shoal log (" + (dir_ / "shoal.log").string() + ") ---\n";
+  text += shoal_ ? shoal_->Log() : "(not started)\n";
+  if (nginx_) text += nginx_->Diagnostics();
+  return text;
+}
+
+}  // namespace shoal::tests

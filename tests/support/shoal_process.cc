@@ -1,0 +1,42 @@
+#include "support/shoal_process.h"
+
+#include "support/paths.h"
+#include "support/proc.h"
+#include "support/wait.h"
+
+namespace shoal::tests {
+
+ShoalProcess::ShoalProcess(const std::vector<std::string>& args,
+                           const std::filesystem::path& log_path)
+    : child_(ShoalBinary(), args, log_path, SIGTERM) {}
+
+bool ShoalProcess::WaitForSocket(const std::filesystem::path& path,
+                                 std::chrono::milliseconds timeout) {
+  auto exists = [&] {
+    std::error_code ignored;
+    return std::filesystem::is_socket(path, ignored);
+  };
+  WaitUntil(timeout, [&] { return exists() || !running(); });
+  return exists();
+}
+
+std::vector<pid_t> ShoalProcess::WorkerPids() const { return ChildrenOf(pid()); }
+
+bool ShoalProcess::WaitForWorkers(size_t count, std::chrono::milliseconds timeout) const {
+  return WaitUntil(timeout, [&] { return WorkerPids().size() == count; });
+}
+
+ShoalRun RunShoalToExit(const std::vector<std::string>& args,
+                        const std::filesystem::path& log_path,
+                        std::chrono::milliseconds timeout) {
+  ShoalRun run;
+  {
+    ShoalProcess shoal(args, log_path);
+    run.exit_code = shoal.WaitForExit(timeout);
+    // Leaving the scope stops a shoal that is still running.
+  }
+  run.output = ReadFileOrEmpty(log_path);
+  return run;
+}
+
+}  // namespace shoal::tests
