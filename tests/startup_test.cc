@@ -3,13 +3,22 @@
 // Exit 2 for bad usage, 1 for a runtime failure before forking, 0 for
 // --version and --help. Messages are checked for what they name, never for
 // their exact wording.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "support/fd.h"
 #include "support/loopback.h"
 #include "support/paths.h"
 #include "support/shoal_process.h"
@@ -121,6 +130,79 @@ TEST_F(StartupTest, HelpDescribesAppAndBindAndExitsZero) {
   EXPECT_EQ(run.exit_code, std::optional<int>(0)) << run.output;
   EXPECT_TRUE(Has(run.output, "--app")) << run.output;
   EXPECT_TRUE(Has(run.output, "--bind")) << run.output;
+}
+
+// A unix socket bound at `path`; listening if `listen`, else closed at once,
+// which leaves the file behind as a crashed server would.
+Fd BindUnixSocket(const std::filesystem::path& path, bool listen) {
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", path.c_str());
+  EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  if (!listen) return Fd();
+  EXPECT_EQ(::listen(fd.get(), 4), 0);
+  return fd;
+}
+
+TEST_F(StartupTest, StaleSocketFileFromACrashedRunIsReplaced) {
+  const std::filesystem::path socket = dir_ / "shoal.sock";
+  BindUnixSocket(socket, /*listen=*/false);
+  ASSERT_TRUE(std::filesystem::is_socket(socket));
+
+  ShoalProcess shoal({"--app", "probe:app", "--chdir", AppsDir().string(), "--bind",
+                      UnixBind()},
+                     dir_ / "stale.log");
+
+  EXPECT_TRUE(shoal.WaitForWorkers(2, std::chrono::seconds(10))) << shoal.Log();
+  EXPECT_TRUE(shoal.WaitForSocket(socket, std::chrono::seconds(5))) << shoal.Log();
+  shoal.Signal(SIGTERM);
+  EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(10)), std::optional<int>(0)) << shoal.Log();
+  EXPECT_FALSE(std::filesystem::exists(socket));
+}
+
+TEST_F(StartupTest, SocketAnotherProcessListensOnIsNotTakenOver) {
+  const std::filesystem::path socket = dir_ / "shoal.sock";
+  Fd live = BindUnixSocket(socket, /*listen=*/true);
+
+  ShoalRun run = Run({"--app", "probe:app", "--chdir", AppsDir().string(), "--bind",
+                      UnixBind()});
+
+  EXPECT_EQ(run.exit_code, std::optional<int>(1)) << run.output;
+  EXPECT_TRUE(Has(run.output, "already in use")) << run.output;
+  EXPECT_EQ(CountLines(run.output), 1u) << run.output;
+  EXPECT_TRUE(std::filesystem::is_socket(socket)) << "the live socket's file was removed";
+}
+
+TEST_F(StartupTest, PathThatIsNotASocketIsLeftAloneAndExitsOne) {
+  const std::filesystem::path file = dir_ / "shoal.sock";
+  { std::ofstream(file) << "precious"; }
+
+  ShoalRun run = Run({"--app", "probe:app", "--chdir", AppsDir().string(), "--bind",
+                      UnixBind()});
+
+  EXPECT_EQ(run.exit_code, std::optional<int>(1)) << run.output;
+  EXPECT_TRUE(Has(run.output, "not a socket")) << run.output;
+  std::ifstream kept(file);
+  std::string content;
+  kept >> content;
+  EXPECT_EQ(content, "precious");
+}
+
+TEST_F(StartupTest, WorkersDyingAtStartBackOffThenTheMasterGivesUp) {
+  ShoalRun run = Run({"--app", "crash_on_fork:app", "--chdir", AppsDir().string(), "--bind",
+                      UnixBind(), "--workers", "2"});
+
+  EXPECT_EQ(run.exit_code, std::optional<int>(1)) << run.output;
+  EXPECT_TRUE(Has(run.output, "respawning in")) << run.output;
+  EXPECT_TRUE(Has(run.output, "giving up")) << run.output;
+  // Bounded: a handful of forks, not a fork bomb.
+  std::regex started("worker \\d+ pid \\d+ started");
+  auto forks = std::distance(std::sregex_iterator(run.output.begin(), run.output.end(), started),
+                             std::sregex_iterator());
+  EXPECT_GE(forks, 8);
+  EXPECT_LE(forks, 12) << run.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "shoal.sock"));
 }
 
 }  // namespace
