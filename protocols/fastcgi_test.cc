@@ -1,0 +1,168 @@
+#include "protocols/fastcgi.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace shoal::protocols {
+namespace {
+
+// Encodes FastCGI records as a web server sends them.
+std::string Record(int type, std::string_view content, int request_id = 1) {
+  std::string r;
+  size_t padding = (8 - content.size() % 8) % 8;
+  r += static_cast<char>(1);
+  r += static_cast<char>(type);
+  r += static_cast<char>(request_id >> 8);
+  r += static_cast<char>(request_id & 0xff);
+  r += static_cast<char>(content.size() >> 8);
+  r += static_cast<char>(content.size() & 0xff);
+  r += static_cast<char>(padding);
+  r += '\0';
+  r += content;
+  r.append(padding, '\0');
+  return r;
+}
+
+std::string Begin(bool keep_conn) {
+  std::string body = {0, 1, static_cast<char>(keep_conn ? 1 : 0), 0, 0, 0, 0, 0};
+  return Record(1, body);
+}
+
+std::string Params(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string content;
+  for (const auto& [name, value] : params) {
+    content += static_cast<char>(name.size());
+    content += static_cast<char>(value.size());
+    content += name + value;
+  }
+  return Record(4, content) + Record(4, "");
+}
+
+std::string Request(bool keep_conn, const std::string& body) {
+  std::string stdin_records = body.empty() ? "" : Record(5, body);
+  return Begin(keep_conn) +
+         Params({{"REQUEST_METHOD", "POST"}, {"CONTENT_LENGTH", std::to_string(body.size())}}) +
+         stdin_records + Record(5, "");
+}
+
+// Decodes the records a response holds: (type, content) pairs.
+std::vector<std::pair<int, std::string>> Records(const std::string& wire) {
+  std::vector<std::pair<int, std::string>> out;
+  size_t at = 0;
+  while (at + 8 <= wire.size()) {
+    auto byte = [&](size_t i) { return static_cast<unsigned char>(wire[at + i]); };
+    size_t length = byte(4) << 8 | byte(5);
+    out.emplace_back(byte(1), wire.substr(at + 8, length));
+    at += 8 + length + byte(6);
+  }
+  return out;
+}
+
+class FastCgiTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(InitFastCgi().ok(), true);
+    int fds[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    connection_ = std::make_unique<FastCgiConnection>(UniqueFd(fds[0]));
+    peer_.Reset(fds[1]);
+  }
+  void Send(const std::string& bytes) {
+    ASSERT_EQ(write(peer_.get(), bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  }
+  // Everything the connection wrote, once it is closed or after `expect` bytes.
+  std::string Received() {
+    std::string all;
+    char buffer[65536];
+    timeval timeout{2, 0};
+    setsockopt(peer_.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    for (;;) {
+      ssize_t n = read(peer_.get(), buffer, sizeof(buffer));
+      if (n <= 0) break;
+      all.append(buffer, static_cast<size_t>(n));
+      if (Records(all).size() > 0 && Records(all).back().first == 3) break;  // END_REQUEST
+    }
+    return all;
+  }
+
+  std::unique_ptr<FastCgiConnection> connection_;
+  UniqueFd peer_;
+};
+
+TEST_F(FastCgiTest, ReadsParamsAndBodyAndWritesARecordFramedResponse) {
+  Send(Request(/*keep_conn=*/false, "hello body"));
+  ASSERT_TRUE(connection_->ReadRequest());
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const Param& p : connection_->params()) params.emplace_back(p.name, p.value);
+  EXPECT_NE(std::find(params.begin(), params.end(),
+                      std::make_pair(std::string("REQUEST_METHOD"), std::string("POST"))),
+            params.end());
+  char body[64];
+  Result<size_t> got = connection_->ReadBody(body, sizeof(body));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(std::string(body, got.value()), "hello body");
+
+  Header headers[] = {{"Content-Type", "text/plain"}};
+  ASSERT_TRUE(connection_->SendHeaders("201 Created", headers).ok());
+  ASSERT_TRUE(connection_->Write("made").ok());
+  ASSERT_TRUE(connection_->Finish().ok());
+  EXPECT_FALSE(connection_->keep_open());
+
+  auto records = Records(Received());
+  ASSERT_GE(records.size(), 3u);
+  EXPECT_EQ(records[0].first, 6);  // STDOUT
+  EXPECT_EQ(records[0].second, "Status: 201 Created\r\nContent-Type: text/plain\r\n\r\nmade");
+  EXPECT_EQ(records[records.size() - 2], std::make_pair(6, std::string()));  // end of STDOUT
+  EXPECT_EQ(records.back().first, 3);  // END_REQUEST, COMPLETE
+  EXPECT_EQ(records.back().second[4], 0);
+  char eof;
+  EXPECT_EQ(read(peer_.get(), &eof, 1), 0) << "not keep-conn: the connection is closed";
+}
+
+TEST_F(FastCgiTest, KeepConnServesTwoRequestsOnOneConnectionEvenWithUnreadBody) {
+  Send(Request(/*keep_conn=*/true, "first body nobody reads"));
+  ASSERT_TRUE(connection_->ReadRequest());
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  ASSERT_TRUE(connection_->Finish().ok());
+  EXPECT_TRUE(connection_->keep_open());
+  Received();
+
+  Send(Request(/*keep_conn=*/true, "second"));
+  ASSERT_TRUE(connection_->ReadRequest()) << "the unread first body broke the stream";
+  char body[16];
+  Result<size_t> got = connection_->ReadBody(body, sizeof(body));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(std::string(body, got.value()), "second");
+}
+
+TEST_F(FastCgiTest, PeerClosingAnIdleConnectionEndsIt) {
+  peer_.Reset();
+  EXPECT_FALSE(connection_->ReadRequest());
+}
+
+TEST_F(FastCgiTest, GarbageIsAProtocolErrorAndClosesTheConnection) {
+  Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_FALSE(connection_->ReadRequest());
+  char byte;
+  EXPECT_EQ(read(peer_.get(), &byte, 1), 0);
+}
+
+TEST_F(FastCgiTest, AbortResetsTheConnectionWithoutEndRequest) {
+  Send(Request(/*keep_conn=*/true, ""));
+  ASSERT_TRUE(connection_->ReadRequest());
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  ASSERT_TRUE(connection_->Write("partial").ok());
+  connection_->Abort();
+  EXPECT_FALSE(connection_->keep_open());
+  std::string wire = Received();
+  for (const auto& record : Records(wire)) EXPECT_NE(record.first, 3) << "END_REQUEST sent";
+}
+
+}  // namespace
+}  // namespace shoal::protocols
