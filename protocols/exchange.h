@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -44,6 +45,13 @@ class Exchange {
 
   // Sends body bytes. An error means the front end is gone (client abort).
   virtual Status Write(std::string_view data) = 0;
+
+  // Sends up to `length` bytes of the regular file `fd` from `offset` as
+  // body bytes. Returns how many were sent (fewer if the file ended first),
+  // or an error as Write. The default copies through Write in bounded
+  // chunks; a protocol that can put raw file bytes on the wire overrides it
+  // with sendfile(2).
+  virtual Result<uint64_t> SendFile(int fd, uint64_t offset, uint64_t length);
 
   // Ends the response as complete. REQUIRES: SendHeaders was called.
   virtual Status Finish() = 0;

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "python/file_wrapper.h"
+
 namespace shoal::python {
 namespace {
 
@@ -56,16 +58,14 @@ std::string PercentDecode(std::string_view path) {
 EnvironBuilder::EnvironBuilder(std::string script_name) : script_name_(std::move(script_name)) {
   template_ = PyRef::Steal(PyDict_New());
   PyRef version = PyRef::Steal(Py_BuildValue("(ii)", 1, 0));
-  PyRef util = PyRef::Steal(PyImport_ImportModule("wsgiref.util"));
-  PyRef file_wrapper = util ? PyRef::Steal(PyObject_GetAttrString(util.get(), "FileWrapper"))
-                            : PyRef();
-  if (!file_wrapper) PyErr_Clear();
+  PyObject* file_wrapper = FileWrapperType();
+  if (file_wrapper == nullptr) PyErr_Clear();
   SetObject(template_.get(), "wsgi.version", version.get());
   SetObject(template_.get(), "wsgi.multithread", Py_False);
   SetObject(template_.get(), "wsgi.multiprocess", Py_True);
   SetObject(template_.get(), "wsgi.run_once", Py_False);
   SetObject(template_.get(), "wsgi.input_terminated", Py_True);
-  if (file_wrapper) SetObject(template_.get(), "wsgi.file_wrapper", file_wrapper.get());
+  if (file_wrapper != nullptr) SetObject(template_.get(), "wsgi.file_wrapper", file_wrapper);
 }
 
 bool EnvironBuilder::SetObject(PyObject* environ, std::string_view name, PyObject* value) {

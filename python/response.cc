@@ -191,6 +191,20 @@ bool Response::Send(std::string_view chunk) {
   return true;
 }
 
+bool Response::SendFile(int fd, uint64_t offset, uint64_t size) {
+  if (!started_) {
+    PyErr_SetString(PyExc_RuntimeError, "the app sent body data before calling start_response()");
+    return false;
+  }
+  uint64_t length = size > offset ? size - offset : 0;
+  if (content_length_) length = std::min(length, *content_length_ - std::min(body_sent_, *content_length_));
+  if (!headers_sent_ && !SendHeaders()) return false;
+  Result<uint64_t> sent = exchange_.SendFile(fd, offset, length);
+  if (!sent.ok()) return Failed(sent.status());
+  body_sent_ += sent.value();
+  return true;
+}
+
 bool Response::Complete(const std::string& request_line) {
   if (!started_) {
     PyErr_SetString(PyExc_RuntimeError, "the app returned without calling start_response()");

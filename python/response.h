@@ -45,6 +45,11 @@ class Response {
   // front end is gone (then client_gone() is true).
   bool Send(std::string_view chunk);
 
+  // Sends the rest of a regular file as the body (headers first): from
+  // `offset` to its end, or to the declared Content-Length. Returns false
+  // with a Python exception set, as Send.
+  bool SendFile(int fd, uint64_t offset, uint64_t size);
+
   // Ends a response whose app finished normally: sends headers if no body
   // went out, then finishes the exchange. A body shorter than its declared
   // Content-Length is logged and aborted instead. Returns false with a Python

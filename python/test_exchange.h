@@ -36,6 +36,10 @@ class FakeExchange final : public protocols::Exchange {
     sent.append(data);
     return Status::Ok();
   }
+  Result<uint64_t> SendFile(int fd, uint64_t offset, uint64_t length) override {
+    ++send_file_calls;
+    return Exchange::SendFile(fd, offset, length);
+  }
   Status Finish() override {
     finished = true;
     return Status::Ok();
@@ -53,6 +57,7 @@ class FakeExchange final : public protocols::Exchange {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string sent;
   int header_calls = 0;
+  int send_file_calls = 0;
   bool finished = false;
   bool aborted = false;
   bool fail_writes = false;

@@ -18,11 +18,13 @@ PyCFunction MethodCast(Function* function) {
   return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function));
 }
 
-// Creates a heap type that Python code cannot instantiate. Returns null with
-// a Python error set on failure. REQUIRES: the GIL.
-inline PyTypeObject* MakeType(const char* name, size_t basic_size, PyType_Slot* slots) {
-  PyType_Spec spec = {name, static_cast<int>(basic_size), 0,
-                      Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION, slots};
+// Creates a heap type; unless `instantiable`, Python code cannot create
+// instances. Returns null with a Python error set on failure.
+// REQUIRES: the GIL.
+inline PyTypeObject* MakeType(const char* name, size_t basic_size, PyType_Slot* slots,
+                              bool instantiable = false) {
+  auto flags = static_cast<unsigned>(Py_TPFLAGS_DEFAULT) | (instantiable ? 0u : static_cast<unsigned>(Py_TPFLAGS_DISALLOW_INSTANTIATION));
+  PyType_Spec spec = {name, static_cast<int>(basic_size), 0, flags, slots};
   return reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&spec));
 }
 

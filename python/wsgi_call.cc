@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "python/file_wrapper.h"
 #include "python/input_stream.h"
 #include "python/interpreter.h"
 #include "python/log_stream.h"
@@ -34,9 +35,14 @@ void CloseIterable(PyObject* iterable, const std::string& request_line) {
   }
 }
 
-// Sends every chunk the iterable yields. Returns false with a Python error
-// set if the app (or the front end) failed.
+// Sends every chunk the iterable yields (or, for a wsgi.file_wrapper over a
+// regular file, the file itself). Returns false with a Python error set if
+// the app (or the front end) failed.
 bool SendBody(PyObject* iterable, Response& response) {
+  if (std::optional<FileSource> file = RegularFileOf(iterable); file && response.started() &&
+                                                              response.body_bytes() == 0) {
+    return response.SendFile(file->fd, file->offset, file->size);
+  }
   PyRef iterator = PyRef::Steal(PyObject_GetIter(iterable));
   if (!iterator) return false;
   while (PyRef chunk = PyRef::Steal(PyIter_Next(iterator.get()))) {

@@ -1,5 +1,9 @@
 #include "python/wsgi_call.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+
 #include <gtest/gtest.h>
 
 #include "python/test_exchange.h"
@@ -288,6 +292,79 @@ def read_late():
 )");
   Serve(m, "/");
   EXPECT_EQ(m.Eval("read_late()"), "wsgi.input used after its request ended");
+}
+
+class FileWrapperTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = testing::TempDir() + "shoal-file-wrapper-" + std::to_string(getpid());
+    FILE* f = std::fopen(path_.c_str(), "wb");
+    for (int i = 0; i < 100000; ++i) std::fprintf(f, "%05d\n", i);
+    std::fclose(f);
+    // os.environ is a snapshot taken at start-up: set it from Python.
+    std::string code = "import os; os.environ['SHOAL_TEST_FILE'] = '" + path_ + "'";
+    ASSERT_EQ(PyRun_SimpleString(code.c_str()), 0);
+  }
+  void TearDown() override { std::remove(path_.c_str()); }
+  std::string Expected(size_t from, size_t length) const {
+    std::string all;
+    char line[16];
+    for (int i = 0; i < 100000; ++i) {
+      std::snprintf(line, sizeof(line), "%05d\n", i);
+      all += line;
+    }
+    return all.substr(from, length);
+  }
+  std::string path_;
+};
+
+TEST_F(FileWrapperTest, RegularFileGoesOutThroughSendFileFromItsPosition) {
+  AppModule m(R"(
+import os
+files = []
+def app(environ, start_response):
+    f = open(os.environ['SHOAL_TEST_FILE'], 'rb')
+    files.append(f)
+    f.read(6)          # the body starts where the file object stands
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return environ['wsgi.file_wrapper'](f, 4096)
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.send_file_calls, 1);
+  EXPECT_EQ(ex.sent.size(), 600000u - 6);
+  EXPECT_TRUE(ex.sent == Expected(6, std::string::npos));
+  EXPECT_TRUE(ex.finished);
+  EXPECT_EQ(m.Eval("files[0].closed"), "True");
+}
+
+TEST_F(FileWrapperTest, ContentLengthBoundsTheFile) {
+  AppModule m(R"(
+import os
+def app(environ, start_response):
+    start_response('200 OK', [('Content-Length', '12')])
+    return environ['wsgi.file_wrapper'](open(os.environ['SHOAL_TEST_FILE'], 'rb'))
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.sent, "00000\n00001\n");
+  EXPECT_TRUE(ex.finished);
+}
+
+TEST_F(FileWrapperTest, NonFileObjectsAreIteratedInBlocks) {
+  AppModule m(R"(
+import io
+class Reader(io.BytesIO):
+    sizes = []
+    def read(self, n=-1):
+        Reader.sizes.append(n)
+        return super().read(n)
+def app(environ, start_response):
+    start_response('200 OK', [])
+    return environ['wsgi.file_wrapper'](Reader(b'abcdefghij'), 4)
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.send_file_calls, 0);
+  EXPECT_EQ(ex.sent, "abcdefghij");
+  EXPECT_EQ(m.Eval("Reader.sizes"), "[4, 4, 4, 4]");
 }
 
 }  // namespace
