@@ -20,6 +20,9 @@ po::options_description MakeDescription() {
     ("version,V", "print the version and exit")
     ("app", po::value<std::string>()->value_name("MODULE:CALLABLE"),
         "the WSGI application, e.g. myproject.wsgi:application")
+    ("mount", po::value<std::vector<std::string>>()->value_name("/PREFIX=MODULE:CALLABLE")
+        ->composing(),
+        "also serve an app under /PREFIX (repeatable; the longest matching prefix wins)")
     ("chdir", po::value<std::string>()->value_name("DIR"),
         "change to DIR before importing the app (DIR is put first on sys.path)")
     ("pythonpath", po::value<std::vector<std::string>>()->value_name("DIR")->composing(),
@@ -44,17 +47,61 @@ Status Invalid(const std::string& option, const std::string& value, const std::s
   return Status::Error("invalid value '" + value + "' for --" + option + ": " + why);
 }
 
-Status FillOptions(const po::variables_map& vm, Options& o) {
-  if (!vm.count("app")) return Status::Error("the option '--app' is required but missing");
-  if (!vm.count("bind")) return Status::Error("the option '--bind' is required but missing");
+// "/blog/" → "/blog", "/" → ""; an error unless empty or starting with '/'.
+Result<std::string> MountPrefix(const std::string& option, std::string prefix) {
+  if (!prefix.empty() && prefix[0] != '/') return Invalid(option, prefix, "must start with '/'");
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  return prefix;
+}
 
-  o.app = vm["app"].as<std::string>();
-  size_t colon = o.app.find(':');
-  o.module = o.app.substr(0, colon);
-  o.callable = colon == std::string::npos ? "application" : o.app.substr(colon + 1);
-  if (o.module.empty() || o.callable.empty()) {
-    return Invalid("app", o.app, "expected MODULE:CALLABLE");
+// `prefix_option` and `app_option` name where each part came from, for errors.
+Result<Mount> MakeMount(const std::string& prefix_option, const std::string& prefix,
+                        const std::string& app_option, const std::string& app) {
+  Result<std::string> normal = MountPrefix(prefix_option, prefix);
+  if (!normal.ok()) return normal.status();
+  Mount mount;
+  mount.prefix = normal.value();
+  mount.app = app;
+  size_t colon = app.find(':');
+  mount.module = app.substr(0, colon);
+  mount.callable = colon == std::string::npos ? "application" : app.substr(colon + 1);
+  if (mount.module.empty() || mount.callable.empty()) {
+    return Invalid(app_option, app, "expected MODULE:CALLABLE");
   }
+  return mount;
+}
+
+Status FillMounts(const po::variables_map& vm, Options& o) {
+  if (vm.count("app")) {
+    Result<Mount> mount = MakeMount("script-name", vm["script-name"].as<std::string>(), "app",
+                                    vm["app"].as<std::string>());
+    if (!mount.ok()) return mount.status();
+    o.mounts.push_back(mount.value());
+  }
+  if (vm.count("mount")) {
+    for (const std::string& spec : vm["mount"].as<std::vector<std::string>>()) {
+      size_t equals = spec.find('=');
+      if (equals == std::string::npos) return Invalid("mount", spec, "expected /PREFIX=MODULE:CALLABLE");
+      Result<Mount> mount =
+          MakeMount("mount", spec.substr(0, equals), "mount", spec.substr(equals + 1));
+      if (!mount.ok()) return mount.status();
+      for (const Mount& other : o.mounts) {
+        if (other.prefix == mount.value().prefix) {
+          return Invalid("mount", spec, "'" + (other.prefix.empty() ? "/" : other.prefix) +
+                                            "' is already mounted (" + other.app + ")");
+        }
+      }
+      o.mounts.push_back(mount.value());
+    }
+  }
+  if (o.mounts.empty()) return Status::Error("the option '--app' is required but missing");
+  return Status::Ok();
+}
+
+Status FillOptions(const po::variables_map& vm, Options& o) {
+  Status mounts = FillMounts(vm, o);
+  if (!mounts.ok()) return mounts;
+  if (!vm.count("bind")) return Status::Error("the option '--bind' is required but missing");
 
   if (vm.count("chdir")) o.chdir = vm["chdir"].as<std::string>();
   if (vm.count("pythonpath")) o.pythonpath = vm["pythonpath"].as<std::vector<std::string>>();
@@ -74,13 +121,6 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   if (o.workers < 1 || o.workers > 1024) {
     return Invalid("workers", std::to_string(o.workers), "expected 1 to 1024");
   }
-
-  std::string script_name = vm["script-name"].as<std::string>();
-  if (!script_name.empty() && script_name[0] != '/') {
-    return Invalid("script-name", script_name, "must start with '/'");
-  }
-  while (!script_name.empty() && script_name.back() == '/') script_name.pop_back();
-  o.script_name = script_name;
 
   const std::string& mode = vm["socket-mode"].as<std::string>();
   unsigned bits = 0;

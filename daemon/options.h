@@ -16,16 +16,23 @@ namespace shoal::daemon {
 
 enum class Protocol { kFastCgi };
 
-struct Options {
+// One app and where it is mounted.
+struct Mount {
+  std::string prefix;    // "" (the root) or "/prefix" without a trailing slash
   std::string app;       // as given: MODULE:CALLABLE
   std::string module;    // MODULE part
   std::string callable;  // CALLABLE part ("application" when omitted, as gunicorn does)
+};
+
+struct Options {
+  // Every app served: `--app` at `--script-name`, then each `--mount`, in
+  // order. Never empty; prefixes are distinct.
+  std::vector<Mount> mounts;
   std::string chdir;
   std::vector<std::string> pythonpath;
   Protocol protocol = Protocol::kFastCgi;
   BindAddress bind;
   int workers = 2;
-  std::string script_name;      // "" or "/prefix" without a trailing slash
   unsigned socket_mode = 0660;  // permission bits of a unix socket
   double graceful_timeout = 30;  // seconds in-flight requests get on TERM
   bool debug = false;           // show tracebacks in 500 responses

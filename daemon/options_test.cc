@@ -19,14 +19,15 @@ TEST(OptionsTest, ParsesTheFullCommandLine) {
   ASSERT_TRUE(cl.ok()) << cl.status().message();
   const Options& o = cl.value().options;
   EXPECT_EQ(cl.value().action, CommandLine::Action::kServe);
-  EXPECT_EQ(o.module, "hello");
-  EXPECT_EQ(o.callable, "app");
+  ASSERT_EQ(o.mounts.size(), 1u);
+  EXPECT_EQ(o.mounts[0].module, "hello");
+  EXPECT_EQ(o.mounts[0].callable, "app");
   EXPECT_EQ(o.chdir, "examples");
   EXPECT_EQ(o.pythonpath, (std::vector<std::string>{"/a", "/b"}));
   EXPECT_EQ(o.protocol, Protocol::kFastCgi);
   EXPECT_EQ(o.bind.path, "/tmp/s.sock");
   EXPECT_EQ(o.workers, 3);
-  EXPECT_EQ(o.script_name, "/blog");
+  EXPECT_EQ(o.mounts[0].prefix, "/blog");
   EXPECT_EQ(o.socket_mode, 0600u);
 }
 
@@ -34,11 +35,12 @@ TEST(OptionsTest, Defaults) {
   auto cl = Parse({"--app", "pkg.wsgi", "--bind", ":8000"});
   ASSERT_TRUE(cl.ok()) << cl.status().message();
   const Options& o = cl.value().options;
-  EXPECT_EQ(o.module, "pkg.wsgi");
-  EXPECT_EQ(o.callable, "application");
+  ASSERT_EQ(o.mounts.size(), 1u);
+  EXPECT_EQ(o.mounts[0].module, "pkg.wsgi");
+  EXPECT_EQ(o.mounts[0].callable, "application");
   EXPECT_EQ(o.workers, 2);
   EXPECT_EQ(o.socket_mode, 0660u);
-  EXPECT_EQ(o.script_name, "");
+  EXPECT_EQ(o.mounts[0].prefix, "");
   EXPECT_FALSE(o.debug);
 }
 
@@ -50,6 +52,26 @@ TEST(OptionsTest, HelpAndVersionNeedNothingElse) {
   auto version = Parse({"--version"});
   ASSERT_TRUE(version.ok());
   EXPECT_EQ(version.value().action, CommandLine::Action::kVersion);
+}
+
+TEST(OptionsTest, MountsSeveralApps) {
+  auto cl = Parse({"--mount", "/a/=pkg.a:app", "--mount", "/b=pkg.b", "--bind", ":8000"});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  const auto& mounts = cl.value().options.mounts;
+  ASSERT_EQ(mounts.size(), 2u);
+  EXPECT_EQ(mounts[0].prefix, "/a");
+  EXPECT_EQ(mounts[0].module, "pkg.a");
+  EXPECT_EQ(mounts[1].prefix, "/b");
+  EXPECT_EQ(mounts[1].callable, "application");
+}
+
+TEST(OptionsTest, AppAndMountsTogether) {
+  auto cl = Parse({"--app", "root:app", "--mount", "/api=api:app", "--bind", ":8000"});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  const auto& mounts = cl.value().options.mounts;
+  ASSERT_EQ(mounts.size(), 2u);
+  EXPECT_EQ(mounts[0].prefix, "");
+  EXPECT_EQ(mounts[1].prefix, "/api");
 }
 
 struct BadCase {
@@ -69,6 +91,10 @@ TEST(OptionsTest, BadUsageNamesTheProblem) {
       {{"--app", "a:b", "--bind", ":1", "--protocol", "http"}, "--protocol"},
       {{"--app", "a:b", "--bind", ":1", "--script-name", "blog"}, "must start with '/'"},
       {{"--app", "a:b", "--bind", ":1", "--socket-mode", "0999"}, "--socket-mode"},
+      {{"--mount", "/a", "--bind", ":1"}, "expected /PREFIX=MODULE:CALLABLE"},
+      {{"--mount", "a=x:y", "--bind", ":1"}, "must start with '/'"},
+      {{"--mount", "/a=x:y", "--mount", "/a/=z:w", "--bind", ":1"}, "already mounted"},
+      {{"--app", "r:app", "--mount", "/=x:y", "--bind", ":1"}, "already mounted"},
   };
   for (const BadCase& c : cases) {
     auto cl = Parse(c.args);

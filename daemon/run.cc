@@ -54,26 +54,34 @@ int RunShoal(const Options& options) {
     spdlog::error("{}", python.message());
     return kExitFailure;
   }
-  Result<python::PyRef> app = python::LoadApp(options.module, options.callable);
-  if (!app.ok()) {
-    spdlog::error("{}", app.status().message());
-    return kExitFailure;
+  std::vector<python::PyRef> apps;
+  std::string served;
+  for (const Mount& mount : options.mounts) {
+    Result<python::PyRef> app = python::LoadApp(mount.module, mount.callable);
+    if (!app.ok()) {
+      spdlog::error("{}", app.status().message());
+      return kExitFailure;
+    }
+    apps.push_back(std::move(app).value());
+    served += (served.empty() ? "" : ", ") + mount.app + " at " +
+              (mount.prefix.empty() ? "/" : mount.prefix);
   }
   FreezeHeap();
 
-  spdlog::info("shoal {} serving {} on {} (fastcgi) with {} workers{}", SHOAL_VERSION,
-               options.app, listener.value().name(), options.workers,
-               options.script_name.empty() ? "" : ", mounted at " + options.script_name);
+  spdlog::info("shoal {} serving {} on {} (fastcgi) with {} workers", SHOAL_VERSION, served,
+               listener.value().name(), options.workers);
 
   const int listen_fd = listener.value().fd();
-  PyObject* app_object = app.value().get();
   supervisor::WorkerHooks hooks;
   hooks.before_fork = python::BeforeFork;
   hooks.after_fork_parent = python::AfterForkInParent;
   hooks.run_worker = [&](int index, int lifeline_fd) {
     python::AfterForkInChild();
-    python::WsgiGateway gateway(python::PyRef::Borrow(app_object),
-                                {options.script_name, options.debug});
+    std::vector<python::MountedApp> mounted;
+    for (size_t i = 0; i < apps.size(); ++i) {
+      mounted.push_back({options.mounts[i].prefix, python::PyRef::Borrow(apps[i].get())});
+    }
+    python::WsgiGateway gateway(std::move(mounted), {options.debug});
     return supervisor::ServeForever({index, listen_fd, lifeline_fd}, gateway);
   };
   supervisor::Master master({options.workers, options.graceful_timeout}, std::move(hooks));

@@ -55,7 +55,18 @@ std::string PercentDecode(std::string_view path) {
   return out;
 }
 
-EnvironBuilder::EnvironBuilder(std::string script_name) : script_name_(std::move(script_name)) {
+std::optional<size_t> MatchMount(const std::vector<std::string>& prefixes, std::string_view path) {
+  std::optional<size_t> best;
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    const std::string& prefix = prefixes[i];
+    bool inside = path.starts_with(prefix) &&
+                  (path.size() == prefix.size() || path[prefix.size()] == '/');
+    if (inside && (!best || prefix.size() > prefixes[*best].size())) best = i;
+  }
+  return best;
+}
+
+EnvironBuilder::EnvironBuilder(std::vector<std::string> prefixes) : prefixes_(std::move(prefixes)) {
   template_ = PyRef::Steal(PyDict_New());
   PyRef version = PyRef::Steal(Py_BuildValue("(ii)", 1, 0));
   PyObject* file_wrapper = FileWrapperType();
@@ -90,6 +101,33 @@ bool EnvironBuilder::Set(PyObject* environ, std::string_view name, std::string_v
   return key && text && PyDict_SetItem(environ, key.get(), text.get()) == 0;
 }
 
+EnvironBuilder::Built EnvironBuilder::OutsideMounts(Built built, const std::string& path) const {
+  std::string mounts;
+  for (const std::string& prefix : prefixes_) {
+    mounts += (mounts.empty() ? "'" : ", '") + (prefix.empty() ? "/" : prefix) + "'";
+  }
+  built.refusal_status = 404;
+  built.refusal = "path '" + path + "' is outside the mount point" +
+                  (prefixes_.size() > 1 ? "s " : " ") + mounts;
+  return built;
+}
+
+bool EnvironBuilder::AddHeader(PyObject* environ, std::string_view name, std::string_view value) {
+  if (name == "HTTP_CONTENT_TYPE" || name == "HTTP_CONTENT_LENGTH" || name == "HTTP_PROXY") {
+    return true;  // CGI removes the first two; the last is httpoxy
+  }
+  PyRef key = Key(name);
+  if (!key) return false;
+  PyObject* earlier = PyDict_GetItemWithError(environ, key.get());  // borrowed
+  if (earlier == nullptr) return !PyErr_Occurred() && Set(environ, name, value);
+  // A header sent twice: join, never keep only one copy.
+  const char* separator = name == "HTTP_COOKIE" ? "; " : ", ";
+  PyRef text = Latin1(value);
+  PyRef joined =
+      text ? PyRef::Steal(PyUnicode_FromFormat("%U%s%U", earlier, separator, text.get())) : PyRef();
+  return joined && PyDict_SetItem(environ, key.get(), joined.get()) == 0;
+}
+
 EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> params,
                                             PyObject* errors) {
   Built built;
@@ -97,50 +135,30 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
   if (!environ) return built;
   PyObject* env = environ.get();
 
-  bool have_path_info = false;
-  std::string_view request_uri;
-  std::string_view document_uri;
-  std::string_view https;
-  std::string_view request_scheme;
-  std::string_view content_length;
+  // The params this builder reads as well as copies.
+  std::optional<std::string_view> path_info;
+  std::string_view script_name, request_uri, document_uri, https, request_scheme, content_length;
   for (const protocols::Param& param : params) {
     std::string_view name = param.name;
     if (name.starts_with("HTTP_")) {
-      if (name == "HTTP_CONTENT_TYPE" || name == "HTTP_CONTENT_LENGTH" || name == "HTTP_PROXY") {
-        continue;
-      }
-      PyRef key = Key(name);
-      if (!key) return built;
-      PyObject* earlier = PyDict_GetItemWithError(env, key.get());  // borrowed
-      if (earlier != nullptr) {
-        // A header sent twice: join, never keep only one copy.
-        const char* separator = name == "HTTP_COOKIE" ? "; " : ", ";
-        PyRef value = Latin1(param.value);
-        PyRef joined = value ? PyRef::Steal(PyUnicode_FromFormat("%U%s%U", earlier, separator,
-                                                                 value.get()))
-                             : PyRef();
-        if (!joined || PyDict_SetItem(env, key.get(), joined.get()) != 0) return built;
-        continue;
-      }
-      if (PyErr_Occurred()) return built;
-      if (!Set(env, name, param.value)) return built;
+      if (!AddHeader(env, name, param.value)) return built;
       continue;
     }
-    if (name == "PATH_INFO") have_path_info = true;
-    else if (name == "REQUEST_URI") request_uri = param.value;
-    else if (name == "DOCUMENT_URI") document_uri = param.value;
-    else if (name == "HTTPS") https = param.value;
-    else if (name == "REQUEST_SCHEME") request_scheme = param.value;
-    else if (name == "CONTENT_LENGTH") content_length = param.value;
+    if (name == "PATH_INFO") path_info = param.value;
+    if (name == "SCRIPT_NAME") script_name = param.value;
+    if (name == "REQUEST_URI") request_uri = param.value;
+    if (name == "DOCUMENT_URI") document_uri = param.value;
+    if (name == "HTTPS") https = param.value;
+    if (name == "REQUEST_SCHEME") request_scheme = param.value;
+    if (name == "CONTENT_LENGTH") content_length = param.value;
     if (!Set(env, name, param.value)) return built;
   }
 
   if (!content_length.empty()) {
     int64_t length = -1;
-    auto [end, err] = std::from_chars(content_length.data(),
-                                      content_length.data() + content_length.size(), length);
-    if (err != std::errc() || end != content_length.data() + content_length.size() ||
-        length < 0) {
+    const char* last = content_length.data() + content_length.size();
+    auto [end, err] = std::from_chars(content_length.data(), last, length);
+    if (err != std::errc() || end != last || length < 0) {
       built.refusal_status = 400;
       built.refusal = "invalid CONTENT_LENGTH '" + std::string(content_length) + "'";
       return built;
@@ -148,22 +166,23 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
     built.content_length = length;
   }
 
-  if (!have_path_info) {
-    std::string path = PercentDecode(
-        request_uri.empty() ? document_uri : TargetPath(request_uri));
-    std::string_view rest = path;
-    if (!script_name_.empty()) {
-      if (!rest.starts_with(script_name_) ||
-          (rest.size() > script_name_.size() && rest[script_name_.size()] != '/')) {
-        built.refusal_status = 404;
-        built.refusal = "path '" + path + "' is outside the mount point '" + script_name_ + "'";
-        return built;
-      }
-      rest.remove_prefix(script_name_.size());
-    }
-    if (!Set(env, "SCRIPT_NAME", script_name_) || !Set(env, "PATH_INFO", rest)) {
+  if (!path_info) {
+    // Stock nginx params: split REQUEST_URI's path at the mount point.
+    std::string path = PercentDecode(request_uri.empty() ? document_uri : TargetPath(request_uri));
+    std::optional<size_t> mount = MatchMount(prefixes_, path);
+    if (!mount) return OutsideMounts(std::move(built), path);
+    built.mount = *mount;
+    const std::string& prefix = prefixes_[*mount];
+    if (!Set(env, "SCRIPT_NAME", prefix) ||
+        !Set(env, "PATH_INFO", std::string_view(path).substr(prefix.size()))) {
       return built;
     }
+  } else if (prefixes_.size() > 1) {
+    // The front end split the path itself: keep its split, and route on it.
+    std::string path = std::string(script_name) + std::string(*path_info);
+    std::optional<size_t> mount = MatchMount(prefixes_, path);
+    if (!mount) return OutsideMounts(std::move(built), path);
+    built.mount = *mount;
   }
 
   bool secure = IsOn(https) || request_scheme == "https";

@@ -22,7 +22,7 @@ class EnvironTest : public testing::Test {
                               const std::string& uri,
                               std::vector<std::pair<std::string, std::string>> extra = {}) {
     exchange_ = std::make_unique<FakeExchange>(NginxParams(method, uri, std::move(extra)));
-    EnvironBuilder builder(mount);
+    EnvironBuilder builder({mount});
     return builder.Build(exchange_->params(), errors_.get());
   }
   PyRef errors_ = NewLogStream(spdlog::level::err, 2, "wsgi.errors");
@@ -34,6 +34,18 @@ TEST(PercentDecodeTest, DecodesEscapesAndKeepsBadOnes) {
   EXPECT_EQ(PercentDecode("/100%"), "/100%");
   EXPECT_EQ(PercentDecode("/x%zz%4"), "/x%zz%4");
   EXPECT_EQ(PercentDecode("/%2F"), "//");
+}
+
+TEST(MatchMountTest, LongestPrefixAtASegmentBoundary) {
+  std::vector<std::string> prefixes = {"", "/a", "/a/b", "/c"};
+  EXPECT_EQ(MatchMount(prefixes, "/"), 0u);
+  EXPECT_EQ(MatchMount(prefixes, "/a"), 1u);
+  EXPECT_EQ(MatchMount(prefixes, "/a/x"), 1u);
+  EXPECT_EQ(MatchMount(prefixes, "/a/b/x"), 2u);
+  EXPECT_EQ(MatchMount(prefixes, "/a/bx"), 1u);
+  EXPECT_EQ(MatchMount(prefixes, "/cd"), 0u);
+  EXPECT_EQ(MatchMount({"/c"}, "/cd"), std::nullopt);
+  EXPECT_EQ(MatchMount({"/c"}, ""), std::nullopt);
 }
 
 TEST_F(EnvironTest, CgiKeysAreLatin1Strings) {

@@ -67,10 +67,20 @@ std::string RequestLine(std::span<const protocols::Param> params) {
   return line;
 }
 
-WsgiGateway::WsgiGateway(PyRef app, GatewayConfig config)
-    : app_(std::move(app)),
-      config_(std::move(config)),
-      environ_builder_(config_.script_name),
+namespace {
+
+std::vector<std::string> Prefixes(const std::vector<MountedApp>& apps) {
+  std::vector<std::string> prefixes;
+  for (const MountedApp& mounted : apps) prefixes.push_back(mounted.prefix);
+  return prefixes;
+}
+
+}  // namespace
+
+WsgiGateway::WsgiGateway(std::vector<MountedApp> apps, GatewayConfig config)
+    : apps_(std::move(apps)),
+      config_(config),
+      environ_builder_(Prefixes(apps_)),
       errors_(NewLogStream(spdlog::level::err, 2, "wsgi.errors")) {}
 
 void WsgiGateway::BeginIdle() { idle_state_ = PyEval_SaveThread(); }
@@ -111,8 +121,9 @@ void WsgiGateway::Run(protocols::Exchange& exchange, const std::string& request_
             PyDict_SetItemString(built.environ.get(), "wsgi.input", input.get()) == 0;
   PyRef result;
   if (ok) {
-    result = PyRef::Steal(PyObject_CallFunctionObjArgs(app_.get(), built.environ.get(),
-                                                       start_response.get(), nullptr));
+    PyObject* app = apps_[built.mount].app.get();
+    result = PyRef::Steal(
+        PyObject_CallFunctionObjArgs(app, built.environ.get(), start_response.get(), nullptr));
     ok = result && SendBody(result.get(), response) && response.Complete(request_line);
   }
 

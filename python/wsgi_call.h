@@ -1,6 +1,7 @@
 // WsgiGateway: runs the WSGI app for each request a worker receives.
 //
-// Builds the environ, calls app(environ, start_response), sends what the
+// Picks the app by mount point (the longest prefix that holds the request
+// path), builds the environ, calls app(environ, start_response), sends what the
 // iterable yields, and calls its close() on every path. An exception before
 // headers go out gives a 500 (the traceback in the response only with
 // --debug) and the traceback in the log with the request line; after
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "protocols/exchange.h"
 #include "python/environ.h"
@@ -20,15 +22,21 @@
 
 namespace shoal::python {
 
+// An app and its mount point ("" or "/prefix", no trailing '/').
+struct MountedApp {
+  std::string prefix;
+  PyRef app;
+};
+
 struct GatewayConfig {
-  std::string script_name;  // mount prefix, "" for the root
-  bool debug = false;       // tracebacks in 500 responses
+  bool debug = false;  // tracebacks in 500 responses
 };
 
 class WsgiGateway final : public protocols::RequestHandler {
  public:
-  // REQUIRES: the GIL; `app` is a callable.
-  WsgiGateway(PyRef app, GatewayConfig config);
+  // REQUIRES: the GIL; `apps` is not empty, each app a callable, prefixes
+  // distinct.
+  WsgiGateway(std::vector<MountedApp> apps, GatewayConfig config);
 
   void Handle(protocols::Exchange& exchange) override;
   void BeginIdle() override;
@@ -38,7 +46,7 @@ class WsgiGateway final : public protocols::RequestHandler {
   // Runs the app and sends its response; returns with no Python error set.
   void Run(protocols::Exchange& exchange, const std::string& request_line);
 
-  PyRef app_;
+  std::vector<MountedApp> apps_;
   GatewayConfig config_;
   EnvironBuilder environ_builder_;
   PyRef errors_;  // wsgi.errors, shared by the worker's requests

@@ -20,7 +20,10 @@ class AppModule {
     PyRef done = PyRef::Steal(PyRun_String(source, Py_file_input, globals_.get(), globals_.get()));
     if (!done) PyErr_Print();
   }
-  PyRef app() const { return PyRef::Borrow(PyDict_GetItemString(globals_.get(), "app")); }
+  PyRef app() const { return Global("app"); }
+  PyRef Global(const char* name) const {
+    return PyRef::Borrow(PyDict_GetItemString(globals_.get(), name));
+  }
   // Evaluates a Python expression in the module, as text.
   std::string Eval(const char* expression) const {
     PyRef value = PyRef::Steal(PyRun_String(expression, Py_eval_input, globals_.get(), globals_.get()));
@@ -36,12 +39,18 @@ class AppModule {
   PyRef globals_;
 };
 
+std::vector<MountedApp> AtRoot(PyRef app) {
+  std::vector<MountedApp> apps;
+  apps.push_back({"", std::move(app)});
+  return apps;
+}
+
 FakeExchange Serve(const AppModule& module, const std::string& uri, std::string body = "",
                    bool debug = false) {
   std::vector<std::pair<std::string, std::string>> extra;
   if (!body.empty()) extra = {{"CONTENT_LENGTH", std::to_string(body.size())}};
   FakeExchange exchange(NginxParams(body.empty() ? "GET" : "POST", uri, extra), body);
-  WsgiGateway gateway(module.app(), {"", debug});
+  WsgiGateway gateway(AtRoot(module.app()), {debug});
   gateway.Handle(exchange);
   EXPECT_FALSE(PyErr_Occurred());
   return exchange;
@@ -258,7 +267,7 @@ def app(environ, start_response):
 )");
   FakeExchange exchange(NginxParams("GET", "/"));
   exchange.fail_writes = true;
-  WsgiGateway gateway(m.app(), {"", false});
+  WsgiGateway gateway(AtRoot(m.app()), {false});
   gateway.Handle(exchange);
   EXPECT_EQ(m.Eval("state['yielded']"), "1");
   EXPECT_EQ(m.Eval("state['closed']"), "True");
@@ -272,9 +281,37 @@ def app(environ, start_response):
     return [b'x']
 )");
   FakeExchange exchange(NginxParams("GET", "/other"));
-  WsgiGateway gateway(m.app(), {"/blog", false});
+  std::vector<MountedApp> apps;
+  apps.push_back({"/blog", m.app()});
+  WsgiGateway gateway(std::move(apps), {false});
   gateway.Handle(exchange);
   EXPECT_EQ(exchange.status, "404 Not Found");
+}
+
+TEST(WsgiGatewayTest, LongestMountPrefixPicksTheApp) {
+  AppModule m(R"(
+def make(name):
+    def app(environ, start_response):
+        start_response('200 OK', [])
+        return [('%s|%s|%s' % (name, environ['SCRIPT_NAME'], environ['PATH_INFO'])).encode()]
+    return app
+root, api, api_v2 = make('root'), make('api'), make('api_v2')
+)");
+  auto serve = [&](const std::string& uri) {
+    std::vector<MountedApp> apps;
+    apps.push_back({"", m.Global("root")});
+    apps.push_back({"/api", m.Global("api")});
+    apps.push_back({"/api/v2", m.Global("api_v2")});
+    FakeExchange exchange(NginxParams("GET", uri));
+    WsgiGateway gateway(std::move(apps), {false});
+    gateway.Handle(exchange);
+    return exchange.sent;
+  };
+  EXPECT_EQ(serve("/x"), "root||/x");
+  EXPECT_EQ(serve("/api"), "api|/api|");
+  EXPECT_EQ(serve("/api/users?q=1"), "api|/api|/users");
+  EXPECT_EQ(serve("/api/v2/users"), "api_v2|/api/v2|/users");
+  EXPECT_EQ(serve("/api2"), "root||/api2");
 }
 
 TEST(WsgiGatewayTest, InputAfterTheRequestRaises) {

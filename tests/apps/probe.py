@@ -1,25 +1,58 @@
-"""probe: the WSGI app the integration tests talk to, one route per behaviour.
+"""probe: the WSGI apps the integration tests talk to, one route per behaviour.
 
-  /                  200 "Hello from probe\n"
+`app` is wrapped in the standard library's wsgiref.validate.validator, so any
+slip in the environ or in how shoal drives the app (start_response, the
+iterable, close(), wsgi.input) fails the request that exposed it.
+
+  /                  200 "Hello from probe\\n"
   /echo              200, the request body exactly (read with CONTENT_LENGTH)
   /missing           404 with a short body
   /raise             raises RuntimeError("boom from probe") before start_response
-  /slow?seconds=1.5  sleeps that long (at most 30 s), then 200 "slept\n";
+  /slow?seconds=1.5  sleeps that long (at most 30 s), then 200 "slept\\n";
                      with &started=PATH, first creates the file PATH, so a
                      test can tell the request is in the app
   /pid               200, the pid of the worker that served the request
+  /environ           200, the environ's str values as JSON, plus a list of the
+                     wsgi.* keys present
+  /count             200, how many body bytes wsgi.input gave, read in 64 KiB
+                     blocks (without CONTENT_LENGTH: to the end), and the
+                     worker's peak RSS growth while reading, in KiB
+  /stream?mib=N      200, N MiB of b"x" in 64 KiB chunks from a generator
+  /file?path=P       200, the file P through wsgi.file_wrapper (offset=K skips
+                     K bytes first; length=L sets Content-Length L)
+  /print             prints to sys.stdout and sys.stderr, writes wsgi.errors,
+                     and logs through the logging module's last resort handler
+
+`raw_app` is not validated: it misbehaves on purpose, to show what shoal does
+with apps that break the rules (mount it with --mount /raw=probe:raw_app).
+
+  /raw/bad-status        start_response("OK", ...)
+  /raw/bad-header        a header value with CR LF in it
+  /raw/hop-by-hop        a Connection header
+  /raw/after-headers     sends a chunk, then raises
+  /raw/too-long          Content-Length 5 with a 10-byte body
+  /raw/exc-info          start_response, then again with exc_info: 503
+  /raw/write             the write() callable, then an iterable
+  /raw/closing?marker=P  streams a chunk every 50 ms for 10 s; close()
+                         creates the file P (for client aborts)
+  /raw/file?path=P       as /file, unwrapped, so shoal sees its own
+                         file_wrapper and takes the file fast path
 """
+import json
+import logging
 import os
+import sys
 import time
 import urllib.parse
+from wsgiref.validate import validator
 
 
 def _path(environ):
-    # nginx's fastcgi_params sends REQUEST_URI but no PATH_INFO; accept either.
-    path = environ.get("PATH_INFO", "")
-    if not path:
-        path = urllib.parse.urlsplit(environ.get("REQUEST_URI", "/")).path
-    return path or "/"
+    return environ.get("PATH_INFO", "") or "/"
+
+
+def _query(environ):
+    return urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
 
 
 def _respond(start_response, status, body, content_type="text/plain"):
@@ -45,7 +78,7 @@ def _echo(environ, start_response):
 
 
 def _slow(environ, start_response):
-    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    query = _query(environ)
     seconds = min(float(query.get("seconds", ["1"])[0]), 30.0)
     for started in query.get("started", []):
         with open(started, "w"):
@@ -54,16 +87,152 @@ def _slow(environ, start_response):
     return _respond(start_response, "200 OK", b"slept\n")
 
 
-def app(environ, start_response):
+def _status_kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _count(environ, start_response):
+    before = _status_kib("VmRSS")
+    stream = environ["wsgi.input"]
+    total = 0
+    while True:
+        chunk = stream.read(65536)
+        if not chunk:
+            break
+        total += len(chunk)
+    growth = _status_kib("VmHWM") - before
+    body = json.dumps({"bytes": total, "rss_growth_kib": growth}).encode()
+    return _respond(start_response, "200 OK", body, "application/json")
+
+
+def _stream(environ, start_response):
+    mib = int(_query(environ).get("mib", ["1"])[0])
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    chunk = b"x" * 65536
+
+    def generate():
+        for _ in range(mib * 16):
+            yield chunk
+    return generate()
+
+
+def _file(environ, start_response):
+    query = _query(environ)
+    handle = open(query["path"][0], "rb")
+    handle.seek(int(query.get("offset", ["0"])[0]))
+    headers = [("Content-Type", "application/octet-stream")]
+    if "length" in query:
+        headers.append(("Content-Length", query["length"][0]))
+    start_response("200 OK", headers)
+    return environ["wsgi.file_wrapper"](handle, 65536)
+
+
+def _print(environ, start_response):
+    print("probe printed to stdout")
+    sys.stderr.write("probe wrote to stderr\n")
+    environ["wsgi.errors"].write("probe wrote to wsgi.errors\n")
+    environ["wsgi.errors"].flush()
+    logging.warning("probe logged a warning")
+    return _respond(start_response, "200 OK", b"printed\n")
+
+
+def _environ(environ, start_response):
+    values = {k: v for k, v in environ.items() if isinstance(v, str)}
+    values["wsgi.keys"] = sorted(k for k in environ if k.startswith("wsgi."))
+    values["wsgi.version"] = list(environ["wsgi.version"])
+    for flag in ("wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once",
+                 "wsgi.input_terminated"):
+        values[flag] = environ[flag]
+    return _respond(start_response, "200 OK", json.dumps(values).encode(),
+                    "application/json")
+
+
+_ROUTES = {
+    "/echo": _echo,
+    "/slow": _slow,
+    "/count": _count,
+    "/stream": _stream,
+    "/file": _file,
+    "/print": _print,
+    "/environ": _environ,
+}
+
+
+def _probe(environ, start_response):
     path = _path(environ)
     if path == "/":
         return _respond(start_response, "200 OK", b"Hello from probe\n")
-    if path == "/echo":
-        return _echo(environ, start_response)
     if path == "/raise":
         raise RuntimeError("boom from probe")
-    if path == "/slow":
-        return _slow(environ, start_response)
     if path == "/pid":
         return _respond(start_response, "200 OK", str(os.getpid()).encode())
+    route = _ROUTES.get(path)
+    if route is not None:
+        return route(environ, start_response)
     return _respond(start_response, "404 Not Found", b"no such page: probe\n")
+
+
+app = validator(_probe)
+
+
+class _Closing:
+    """Streams slowly; close() leaves a marker file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __iter__(self):
+        for _ in range(200):
+            time.sleep(0.05)
+            yield b"tick\n" * 1000
+
+    def close(self):
+        with open(self.marker, "w") as marker:
+            marker.write("closed")
+
+
+def raw_app(environ, start_response):
+    path = _path(environ)
+    if path == "/bad-status":
+        start_response("OK", [("Content-Type", "text/plain")])
+        return [b"never sent"]
+    if path == "/bad-header":
+        start_response("200 OK", [("X-Evil", "a\r\nSet-Cookie: stolen=1")])
+        return [b"never sent"]
+    if path == "/hop-by-hop":
+        start_response("200 OK", [("Connection", "close")])
+        return [b"never sent"]
+    if path == "/after-headers":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+
+        def fail_midway():
+            yield b"partial body " * 1000
+            raise ValueError("failed after the headers")
+        return fail_midway()
+    if path == "/too-long":
+        start_response("200 OK", [("Content-Length", "5")])
+        return [b"0123456789"]
+    if path == "/exc-info":
+        start_response("200 OK", [("X-Replaced", "no")])
+        try:
+            raise KeyError("lookup failed")
+        except KeyError:
+            start_response("503 Service Unavailable", [("X-Replaced", "yes")],
+                           sys.exc_info())
+        return [b"replaced\n"]
+    if path == "/write":
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        write(b"written, ")
+        return [b"then returned\n"]
+    if path == "/file":
+        return _file(environ, start_response)
+    if path == "/closing":
+        marker = _query(environ)["marker"][0]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return _Closing(marker)
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"no such raw page\n"]
