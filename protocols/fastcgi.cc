@@ -120,10 +120,18 @@ Status FastCgiConnection::Finish() {
 }
 
 void FastCgiConnection::Abort() {
-  // Drop what is buffered and reset the connection: the web server sees an
-  // error, never a clean end it could pass off as a complete response.
-  linger reset{1, 0};
-  ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  // The web server must not pass what was sent off as a complete response.
+  // An EOF will not do: nginx takes EOF after the headers as a normal end
+  // when keep-conn is off, and a unix socket cannot be reset. So end with a
+  // record a responder never sends (FCGI_ABORT_REQUEST goes the other way),
+  // which nginx rejects as an upstream error and cuts the client off.
+  // Whatever libfcgi still buffers is dropped.
+  if (in_request_ && fd_.valid()) {
+    const unsigned char marker[FCGI_HEADER_LEN] = {
+        FCGI_VERSION_1, FCGI_ABORT_REQUEST, static_cast<unsigned char>(request_.requestId >> 8),
+        static_cast<unsigned char>(request_.requestId & 0xff), 0, 0, 0, 0};
+    ::send(fd_.get(), marker, sizeof(marker), MSG_NOSIGNAL);
+  }
   keep_open_ = false;
   ReleaseRequest(/*close_connection=*/true);
 }

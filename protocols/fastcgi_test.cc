@@ -153,7 +153,7 @@ TEST_F(FastCgiTest, GarbageIsAProtocolErrorAndClosesTheConnection) {
   EXPECT_EQ(read(peer_.get(), &byte, 1), 0);
 }
 
-TEST_F(FastCgiTest, AbortResetsTheConnectionWithoutEndRequest) {
+TEST_F(FastCgiTest, AbortEndsWithARecordTheWebServerRejectsAndNoEndRequest) {
   Send(Request(/*keep_conn=*/true, ""));
   ASSERT_TRUE(connection_->ReadRequest());
   ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
@@ -161,7 +161,12 @@ TEST_F(FastCgiTest, AbortResetsTheConnectionWithoutEndRequest) {
   connection_->Abort();
   EXPECT_FALSE(connection_->keep_open());
   std::string wire = Received();
-  for (const auto& record : Records(wire)) EXPECT_NE(record.first, 3) << "END_REQUEST sent";
+  auto records = Records(wire);
+  ASSERT_FALSE(records.empty());
+  for (const auto& record : records) EXPECT_NE(record.first, 3) << "END_REQUEST sent";
+  EXPECT_EQ(records.back().first, 2) << "no FCGI_ABORT_REQUEST marker at the end";
+  char eof;
+  EXPECT_EQ(read(peer_.get(), &eof, 1), 0) << "the connection stays open";
 }
 
 }  // namespace

@@ -12,11 +12,11 @@ iterable, close(), wsgi.input) fails the request that exposed it.
                      with &started=PATH, first creates the file PATH, so a
                      test can tell the request is in the app
   /pid               200, the pid of the worker that served the request
-  /environ           200, the environ's str values as JSON, plus a list of the
-                     wsgi.* keys present
-  /count             200, how many body bytes wsgi.input gave, read in 64 KiB
-                     blocks (without CONTENT_LENGTH: to the end), and the
-                     worker's peak RSS growth while reading, in KiB
+  /environ...        200, one "KEY<TAB>VALUE" line per environ entry, sorted:
+                     str values as they are, others as repr()
+  /count             200, "bytes<TAB>N" (body bytes wsgi.input gave, read in
+                     64 KiB blocks; without CONTENT_LENGTH, to the end) and
+                     "rss_growth_kib<TAB>K" (the worker's peak RSS growth)
   /stream?mib=N      200, N MiB of b"x" in 64 KiB chunks from a generator
   /file?path=P       200, the file P through wsgi.file_wrapper (offset=K skips
                      K bytes first; length=L sets Content-Length L)
@@ -38,7 +38,6 @@ with apps that break the rules (mount it with --mount /raw=probe:raw_app).
   /raw/file?path=P       as /file, unwrapped, so shoal sees its own
                          file_wrapper and takes the file fast path
 """
-import json
 import logging
 import os
 import sys
@@ -105,8 +104,8 @@ def _count(environ, start_response):
             break
         total += len(chunk)
     growth = _status_kib("VmHWM") - before
-    body = json.dumps({"bytes": total, "rss_growth_kib": growth}).encode()
-    return _respond(start_response, "200 OK", body, "application/json")
+    body = "bytes\t%d\nrss_growth_kib\t%d\n" % (total, growth)
+    return _respond(start_response, "200 OK", body.encode())
 
 
 def _stream(environ, start_response):
@@ -136,19 +135,18 @@ def _print(environ, start_response):
     sys.stderr.write("probe wrote to stderr\n")
     environ["wsgi.errors"].write("probe wrote to wsgi.errors\n")
     environ["wsgi.errors"].flush()
-    logging.warning("probe logged a warning")
+    # No handler is configured: the logging module's last resort writes to
+    # sys.stderr.
+    logging.getLogger("probe").warning("probe logged a warning")
     return _respond(start_response, "200 OK", b"printed\n")
 
 
 def _environ(environ, start_response):
-    values = {k: v for k, v in environ.items() if isinstance(v, str)}
-    values["wsgi.keys"] = sorted(k for k in environ if k.startswith("wsgi."))
-    values["wsgi.version"] = list(environ["wsgi.version"])
-    for flag in ("wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once",
-                 "wsgi.input_terminated"):
-        values[flag] = environ[flag]
-    return _respond(start_response, "200 OK", json.dumps(values).encode(),
-                    "application/json")
+    lines = []
+    for key in sorted(environ):
+        value = environ[key]
+        lines.append("%s\t%s\n" % (key, value if isinstance(value, str) else repr(value)))
+    return _respond(start_response, "200 OK", "".join(lines).encode("latin-1"))
 
 
 _ROUTES = {
@@ -170,7 +168,7 @@ def _probe(environ, start_response):
         raise RuntimeError("boom from probe")
     if path == "/pid":
         return _respond(start_response, "200 OK", str(os.getpid()).encode())
-    route = _ROUTES.get(path)
+    route = _ROUTES.get("/environ" if path.startswith("/environ") else path)
     if route is not None:
         return route(environ, start_response)
     return _respond(start_response, "404 Not Found", b"no such page: probe\n")
