@@ -14,7 +14,8 @@ iterable, close(), wsgi.input) fails the request that exposed it.
   /pid               200, the pid of the worker that served the request
   /environ...        200, one "KEY<TAB>VALUE" line per environ entry, sorted:
                      str values as they are, others as repr()
-  /count             200, "bytes<TAB>N" (body bytes wsgi.input gave, read in
+  /count, /unbuffered/count
+                     200, "bytes<TAB>N" (body bytes wsgi.input gave, read in
                      64 KiB blocks; without CONTENT_LENGTH, to the end) and
                      "rss_growth_kib<TAB>K" (the worker's peak RSS growth)
   /stream?mib=N      200, N MiB of b"x" in 64 KiB chunks from a generator
@@ -168,7 +169,9 @@ def _probe(environ, start_response):
         raise RuntimeError("boom from probe")
     if path == "/pid":
         return _respond(start_response, "200 OK", str(os.getpid()).encode())
-    route = _ROUTES.get("/environ" if path.startswith("/environ") else path)
+    if path.startswith("/environ"):
+        path = "/environ"
+    route = _ROUTES.get(path.replace("/unbuffered/", "/", 1))
     if route is not None:
         return route(environ, start_response)
     return _respond(start_response, "404 Not Found", b"no such page: probe\n")

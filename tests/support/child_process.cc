@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 
 #include <boost/process/args.hpp>
+#include <boost/process/env.hpp>
+#include <boost/process/environment.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/io.hpp>
 #include <fstream>
@@ -17,11 +19,15 @@ namespace bp = boost::process;
 
 ChildProcess::ChildProcess(const std::filesystem::path& program,
                            const std::vector<std::string>& args,
-                           const std::filesystem::path& output_path, int stop_signal)
+                           const std::filesystem::path& output_path, int stop_signal,
+                           const EnvVars& extra_env)
     : output_path_(output_path), stop_signal_(stop_signal) {
+  bp::environment environment = boost::this_process::environment();
+  for (const auto& [name, value] : extra_env) environment[name] = value;
   std::error_code ec;
-  child_ = bp::child(bp::exe = program.string(), bp::args = args, bp::std_in < bp::null,
-                     (bp::std_out & bp::std_err) > output_path.string(), ec);
+  child_ = bp::child(bp::exe = program.string(), bp::args = args, bp::env = environment,
+                     bp::std_in < bp::null, (bp::std_out & bp::std_err) > output_path.string(),
+                     ec);
   if (ec || !child_.valid()) {
     throw std::runtime_error("cannot start " + program.string() + ": " + ec.message());
   }

@@ -1,7 +1,8 @@
 // ChildProcess: a program a test starts and is bound to stop.
 //
 // Wraps a Boost.Process v1 child. Its stdin is /dev/null; its stdout and
-// stderr share one file (`output_path`, created by the start). Boost v1
+// stderr share one file (`output_path`, created by the start); its
+// environment is the test's, plus any `extra_env` given. Boost v1
 // hands the child every fd that is not close-on-exec, so the harness makes
 // all of its own fds close-on-exec.
 //
@@ -23,16 +24,23 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace shoal::tests {
 
+// Environment variables as (name, value) pairs, in the order they are set.
+using EnvVars = std::vector<std::pair<std::string, std::string>>;
+
 class ChildProcess {
  public:
-  // Starts `program` with `args`. Throws std::runtime_error if it cannot be
-  // started (no such program, output file not creatable).
+  // Starts `program` with `args`, in the test's environment with `extra_env`
+  // added (a name already set takes the new value). Throws
+  // std::runtime_error if it cannot be started (no such program, output file
+  // not creatable).
   ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& args,
-               const std::filesystem::path& output_path, int stop_signal = SIGTERM);
+               const std::filesystem::path& output_path, int stop_signal = SIGTERM,
+               const EnvVars& extra_env = {});
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
   // Stop(10 s) if the child is still running.

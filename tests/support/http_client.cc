@@ -171,8 +171,29 @@ std::optional<std::string> HttpResponse::Header(std::string_view name) const {
   return std::nullopt;
 }
 
+std::vector<std::string> HttpResponse::Headers(std::string_view name) const {
+  std::vector<std::string> values;
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) values.push_back(value);
+  }
+  return values;
+}
+
+std::optional<std::string> HttpResponse::SetCookie(std::string_view name) const {
+  std::optional<std::string> found;
+  for (const std::string& cookie : Headers("Set-Cookie")) {
+    std::string_view pair = std::string_view(cookie).substr(0, cookie.find(';'));
+    size_t equals = pair.find('=');
+    if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
+      found = std::string(pair.substr(equals + 1));
+    }
+  }
+  return found;
+}
+
 HttpResponse HttpRequest(int port, std::string_view method, std::string_view target,
-                         std::string_view body, std::chrono::milliseconds timeout) {
+                         std::string_view body, std::chrono::milliseconds timeout,
+                         const HttpHeaders& headers) {
   const auto deadline = Clock::now() + timeout;
   Fd fd = ConnectLoopback(port, timeout);
   if (!fd.valid()) Fail("cannot connect to 127.0.0.1:" + std::to_string(port));
@@ -180,8 +201,13 @@ HttpResponse HttpRequest(int port, std::string_view method, std::string_view tar
   std::string request = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\n";
   request += "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
   request += "Connection: close\r\n";
+  bool has_content_type = false;
+  for (const auto& [name, value] : headers) {
+    request += name + ": " + value + "\r\n";
+    has_content_type = has_content_type || EqualsIgnoreCase(name, "Content-Type");
+  }
   if (!body.empty() || method == "POST") {
-    request += "Content-Type: application/octet-stream\r\n";
+    if (!has_content_type) request += "Content-Type: application/octet-stream\r\n";
     request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
   request += "\r\n";

@@ -8,11 +8,11 @@ namespace shoal::tests {
 
 ServedApp::ServedApp(const ServeOptions& options)
     : dir_("shoal-test"), socket_(dir_ / "shoal.sock"), workers_(options.workers) {
-  shoal_ = std::make_unique<ShoalProcess>(
-      std::vector<std::string>{"--app", options.app, "--chdir", options.chdir.string(), "--bind",
-                               "unix:" + socket_.string(), "--workers",
-                               std::to_string(options.workers)},
-      dir_ / "shoal.log");
+  std::vector<std::string> args{"--app", options.app, "--chdir", options.chdir.string(), "--bind",
+                                "unix:" + socket_.string(), "--workers",
+                                std::to_string(options.workers)};
+  args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+  shoal_ = std::make_unique<ShoalProcess>(args, dir_ / "shoal.log", options.env);
   if (!shoal_->WaitForSocket(socket_, std::chrono::seconds(15))) {
     throw std::runtime_error("shoal did not create " + socket_.string() + "\n" + Diagnostics());
   }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "support/http_client.h"
 #include "support/nginx_process.h"
@@ -25,6 +26,10 @@ struct ServeOptions {
   std::string app = "probe:app";                     // --app
   std::filesystem::path chdir = AppsDir();           // --chdir
   int workers = 2;                                   // --workers
+  std::vector<std::string> extra_args = {};          // appended, e.g. {"--script-name", "/x"}
+  EnvVars env = {};                                  // added to the environment shoal inherits
+  // (`= {}` keeps designated initializers that skip a field free of
+  // -Wmissing-field-initializers.)
 };
 
 class ServedApp {
@@ -47,6 +52,11 @@ class ServedApp {
   HttpResponse Post(std::string_view target, std::string_view body,
                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
     return HttpPost(port(), target, body, timeout);
+  }
+  HttpResponse Request(std::string_view method, std::string_view target,
+                       const HttpHeaders& headers, std::string_view body = {},
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    return HttpRequest(port(), method, target, body, timeout, headers);
   }
 
   // shoal's log and nginx's output and error log, for failure messages.

@@ -7,8 +7,8 @@
 namespace shoal::tests {
 
 ShoalProcess::ShoalProcess(const std::vector<std::string>& args,
-                           const std::filesystem::path& log_path)
-    : child_(ShoalBinary(), args, log_path, SIGTERM) {}
+                           const std::filesystem::path& log_path, const EnvVars& extra_env)
+    : child_(ShoalBinary(), args, log_path, SIGTERM, extra_env) {}
 
 bool ShoalProcess::WaitForSocket(const std::filesystem::path& path,
                                  std::chrono::milliseconds timeout) {

@@ -21,10 +21,12 @@ namespace shoal::tests {
 
 class ShoalProcess {
  public:
-  // Starts SHOAL_BINARY with `args`. Throws std::runtime_error if it cannot
-  // be started at all; a shoal that starts and then fails is for the caller
-  // to see (WaitForExit, Log).
-  ShoalProcess(const std::vector<std::string>& args, const std::filesystem::path& log_path);
+  // Starts SHOAL_BINARY with `args`, in the test's environment plus
+  // `extra_env`. Throws std::runtime_error if it cannot be started at all; a
+  // shoal that starts and then fails is for the caller to see (WaitForExit,
+  // Log).
+  ShoalProcess(const std::vector<std::string>& args, const std::filesystem::path& log_path,
+               const EnvVars& extra_env = {});
 
   pid_t pid() const { return child_.pid(); }
 

@@ -1,0 +1,27 @@
+"""Notes: a list page with reverse()-built links, a POST that redirects
+(POST/redirect/GET), and a detail page that 404s for unknown ids."""
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .models import Note
+
+
+def note_list(request):
+    return render(request, "notes/list.html", {"notes": Note.objects.all()})
+
+
+@require_POST
+def add_note(request):
+    text = request.POST.get("text", "").strip()
+    if not text:
+        messages.error(request, "empty note")
+        return redirect("notes:list")
+    note = Note.objects.create(text=text)
+    messages.success(request, f"added note {note.id}")
+    return redirect("notes:detail", note_id=note.id)
+
+
+def note_detail(request, note_id):
+    note = get_object_or_404(Note, id=note_id)
+    return render(request, "notes/detail.html", {"note": note})

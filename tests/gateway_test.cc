@@ -1,0 +1,394 @@
+// PEP 3333 through a real nginx: the environ shoal builds, mounting, the
+// body in and out, and what shoal does with apps that break the rules.
+//
+// probe:app is wrapped in wsgiref's validator, so a slip in the environ or in
+// how shoal drives the app fails the request; probe:raw_app misbehaves on
+// purpose and is mounted at /raw.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "support/loopback.h"
+#include "support/serving_fixture.h"
+#include "support/wait.h"
+
+namespace shoal::tests {
+namespace {
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Parses probe's "KEY<TAB>VALUE" lines.
+std::map<std::string, std::string> Lines(const std::string& body) {
+  std::map<std::string, std::string> values;
+  std::istringstream in(body);
+  for (std::string line; std::getline(in, line);) {
+    size_t tab = line.find('\t');
+    if (tab != std::string::npos) values[line.substr(0, tab)] = line.substr(tab + 1);
+  }
+  return values;
+}
+
+std::string Absent(const std::map<std::string, std::string>& values, const std::string& key) {
+  auto found = values.find(key);
+  return found == values.end() ? "<absent>" : found->second;
+}
+
+// Sends a raw HTTP/1.0 request and reads the response to EOF, keeping only
+// the head; returns it and the number of body bytes (bounded by `timeout`).
+struct RawResult {
+  std::string head;
+  uint64_t body_bytes = 0;
+  bool complete = false;  // the server closed the connection normally
+};
+
+RawResult RawGet(int port, const std::string& target, std::chrono::seconds timeout) {
+  RawResult result;
+  Fd fd = ConnectLoopback(port, std::chrono::seconds(5));
+  if (!fd.valid()) return result;
+  fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+  timeval tv{static_cast<time_t>(timeout.count()), 0};
+  setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::string request = "GET " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  if (write(fd.get(), request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    return result;
+  }
+  std::vector<char> buffer(1 << 20);
+  bool in_head = true;
+  for (;;) {
+    ssize_t n = read(fd.get(), buffer.data(), buffer.size());
+    if (n == 0) {
+      result.complete = true;
+      break;
+    }
+    if (n < 0) break;
+    std::string_view data(buffer.data(), static_cast<size_t>(n));
+    if (in_head) {
+      result.head.append(data);
+      size_t end = result.head.find("\r\n\r\n");
+      if (end == std::string::npos) continue;
+      result.body_bytes = result.head.size() - end - 4;
+      result.head.resize(end);
+      in_head = false;
+    } else {
+      result.body_bytes += data.size();
+    }
+  }
+  return result;
+}
+
+class GatewayTest : public ServingTest {
+ protected:
+  // probe:app at the root, probe:raw_app at /raw, one worker.
+  ServedApp& ServeProbe(std::vector<std::string> extra = {}) {
+    extra.insert(extra.end(), {"--mount", "/raw=probe:raw_app"});
+    return Serve({.workers = 1, .extra_args = extra});
+  }
+  bool LogHas(const std::string& part) {
+    return WaitUntil(std::chrono::seconds(5), [&] { return Has(served_->shoal().Log(), part); });
+  }
+};
+
+TEST_F(GatewayTest, EnvironFollowsCgiAndPep3333) {
+  ServedApp& served = ServeProbe();
+
+  HttpResponse response = served.Request(
+      "POST", "/environ/a%20b?x=1&y=%20", {{"Content-Type", "text/plain"},
+                                          {"X-Dup", "one"}, {"X-Dup", "two"},
+                                          {"Cookie", "a=1"}, {"Cookie", "b=2"},
+                                          {"Proxy", "http://evil.example:1"}},
+      "hello");
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  auto env = Lines(response.body);
+  EXPECT_EQ(env["REQUEST_METHOD"], "POST");
+  EXPECT_EQ(env["SCRIPT_NAME"], "");
+  EXPECT_EQ(env["PATH_INFO"], "/environ/a b");
+  EXPECT_EQ(env["QUERY_STRING"], "x=1&y=%20");
+  EXPECT_EQ(env["CONTENT_TYPE"], "text/plain");
+  EXPECT_EQ(env["CONTENT_LENGTH"], "5");
+  EXPECT_EQ(Absent(env, "HTTP_CONTENT_TYPE"), "<absent>");
+  EXPECT_EQ(Absent(env, "HTTP_CONTENT_LENGTH"), "<absent>");
+  EXPECT_EQ(Absent(env, "HTTP_PROXY"), "<absent>");
+  EXPECT_EQ(env["HTTP_X_DUP"], "one, two");
+  EXPECT_EQ(env["HTTP_COOKIE"], "a=1; b=2");
+  EXPECT_EQ(env["SERVER_PROTOCOL"], "HTTP/1.1");
+  EXPECT_EQ(env["wsgi.version"], "(1, 0)");
+  EXPECT_EQ(env["wsgi.url_scheme"], "http");
+  EXPECT_EQ(env["wsgi.multithread"], "False");
+  EXPECT_EQ(env["wsgi.multiprocess"], "True");
+  EXPECT_EQ(env["wsgi.run_once"], "False");
+  EXPECT_EQ(env["wsgi.input_terminated"], "True");
+  EXPECT_NE(Absent(env, "wsgi.errors"), "<absent>");
+  EXPECT_NE(Absent(env, "wsgi.file_wrapper"), "<absent>");
+}
+
+TEST_F(GatewayTest, ScriptNameMountsAtASegmentBoundary) {
+  ServedApp& served = Serve({.workers = 1, .extra_args = {"--script-name", "/blog"}});
+
+  auto inside = Lines(served.Get("/blog/environ/x%2Fy").body);
+  EXPECT_EQ(inside["SCRIPT_NAME"], "/blog");
+  EXPECT_EQ(inside["PATH_INFO"], "/environ/x/y");
+  HttpResponse root = served.Get("/blog");
+  EXPECT_EQ(root.status, 200);
+  EXPECT_EQ(root.body, "Hello from probe\n");
+
+  HttpResponse outside = served.Get("/blog2/environ");
+  EXPECT_EQ(outside.status, 404);
+  EXPECT_EQ(outside.body, "Not Found\n");
+  EXPECT_TRUE(LogHas("'/blog2/environ' is outside the mount point '/blog'"));
+}
+
+TEST_F(GatewayTest, SeveralAppsLongestPrefixWins) {
+  ServedApp& served = Serve({.workers = 1,
+                             .extra_args = {"--mount", "/raw=probe:raw_app", "--mount",
+                                            "/raw/probe=probe:app"}});
+
+  EXPECT_EQ(served.Get("/raw/write").body, "written, then returned\n");
+  auto deeper = Lines(served.Get("/raw/probe/environ").body);
+  EXPECT_EQ(deeper["SCRIPT_NAME"], "/raw/probe");
+  EXPECT_EQ(deeper["PATH_INFO"], "/environ");
+  EXPECT_EQ(served.Get("/").body, "Hello from probe\n");
+}
+
+TEST_F(GatewayTest, ExceptionGives500WithShortBodyAndNoTraceback) {
+  ServedApp& served = ServeProbe();
+
+  HttpResponse response = served.Get("/raise");
+
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(response.body, "Internal Server Error\n");
+  EXPECT_TRUE(LogHas("GET /raise: 500, exception in the app"));
+  EXPECT_TRUE(LogHas("RuntimeError: boom from probe"));
+}
+
+TEST_F(GatewayTest, DebugShowsTheTracebackInThe500) {
+  ServedApp& served = ServeProbe({"--debug"});
+
+  HttpResponse response = served.Get("/raise");
+
+  EXPECT_EQ(response.status, 500);
+  EXPECT_TRUE(Has(response.body, "Traceback (most recent call last)")) << response.body;
+  EXPECT_TRUE(Has(response.body, "RuntimeError: boom from probe")) << response.body;
+}
+
+TEST_F(GatewayTest, BadStatusGives500AndTheLogNamesIt) {
+  ServedApp& served = ServeProbe();
+  EXPECT_EQ(served.Get("/raw/bad-status").status, 500);
+  EXPECT_TRUE(LogHas("status must be 3 digits and a reason"));
+  EXPECT_TRUE(LogHas("'OK'"));
+}
+
+TEST_F(GatewayTest, HeaderWithCrLfGives500AndNothingIsInjected) {
+  ServedApp& served = ServeProbe();
+  HttpResponse response = served.Get("/raw/bad-header");
+  EXPECT_EQ(response.status, 500);
+  EXPECT_FALSE(response.SetCookie("stolen").has_value());
+  EXPECT_TRUE(LogHas("header 'X-Evil' has a control character"));
+}
+
+TEST_F(GatewayTest, HopByHopHeaderGives500) {
+  ServedApp& served = ServeProbe();
+  EXPECT_EQ(served.Get("/raw/hop-by-hop").status, 500);
+  EXPECT_TRUE(LogHas("hop-by-hop header 'Connection'"));
+}
+
+TEST_F(GatewayTest, ExceptionAfterHeadersTruncatesTheResponse) {
+  ServedApp& served = ServeProbe();
+
+  RawResult raw = RawGet(served.port(), "/raw/after-headers", std::chrono::seconds(10));
+
+  EXPECT_TRUE(Has(raw.head, "200 OK")) << raw.head;
+  // The client must not get a clean end of a chunked body: nginx sees the
+  // reset and cuts the connection.
+  HttpResponse chunked;
+  EXPECT_THROW(chunked = served.Get("/raw/after-headers"), std::runtime_error);
+  EXPECT_TRUE(LogHas("exception after the response started; response aborted"));
+  EXPECT_TRUE(LogHas("ValueError: failed after the headers"));
+  EXPECT_EQ(served.Get("/").status, 200) << "the worker did not live on";
+}
+
+TEST_F(GatewayTest, BodyLongerThanContentLengthIsCutThere) {
+  ServedApp& served = ServeProbe();
+  HttpResponse response = served.Get("/raw/too-long");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "01234");
+  EXPECT_TRUE(LogHas("response longer than its Content-Length 5; cut there"));
+}
+
+TEST_F(GatewayTest, ExcInfoReplacesHeadersNotYetSent) {
+  ServedApp& served = ServeProbe();
+  HttpResponse response = served.Get("/raw/exc-info");
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(response.Header("X-Replaced").value_or(""), "yes");
+  EXPECT_EQ(response.body, "replaced\n");
+}
+
+TEST_F(GatewayTest, WriteCallableAndIterableBothReachTheClient) {
+  ServedApp& served = ServeProbe();
+  HttpResponse response = served.Get("/raw/write");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "written, then returned\n");
+}
+
+TEST_F(GatewayTest, ClientAbortStopsTheAppAndCallsClose) {
+  ServedApp& served = ServeProbe();
+  const std::filesystem::path marker = served.run_dir() / "closed";
+  {
+    Fd fd = ConnectLoopback(served.port(), std::chrono::seconds(5));
+    ASSERT_TRUE(fd.valid());
+    std::string request = "GET /raw/closing?marker=" + marker.string() +
+                          " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    ASSERT_EQ(write(fd.get(), request.data(), request.size()),
+              static_cast<ssize_t>(request.size()));
+    // Wait for the first bytes of the response, then hang up.
+    char byte;
+    ASSERT_TRUE(WaitUntil(std::chrono::seconds(5), [&] { return read(fd.get(), &byte, 1) == 1; }));
+  }
+  EXPECT_TRUE(WaitUntil(std::chrono::seconds(8), [&] { return std::filesystem::exists(marker); }))
+      << "close() was not called after the client went away";
+  EXPECT_TRUE(LogHas("client went away"));
+  EXPECT_EQ(served.Get("/").status, 200) << "the worker is not free again";
+}
+
+TEST_F(GatewayTest, AppOutputAndLoggingGoToTheLogLineByLine) {
+  ServedApp& served = ServeProbe();
+  ASSERT_EQ(served.Get("/print").status, 200);
+  for (const char* line : {"probe printed to stdout", "probe wrote to stderr",
+                           "probe wrote to wsgi.errors", "probe logged a warning"}) {
+    EXPECT_TRUE(LogHas(line)) << line;
+  }
+  // Each arrives whole on a line of its own, with shoal's prefix.
+  std::istringstream log(served.shoal().Log());
+  int prefixed = 0;
+  for (std::string line; std::getline(log, line);) {
+    if (std::regex_match(line, std::regex(R"((info|error) \[\d+ worker 0\] probe [a-z. ]+)"))) {
+      ++prefixed;
+    }
+  }
+  EXPECT_EQ(prefixed, 4) << served.shoal().Log();
+}
+
+class FileWrapperThroughNginxTest : public GatewayTest {
+ protected:
+  std::string MakeFile(const std::filesystem::path& path, size_t size) {
+    std::mt19937 generator(7);
+    std::string bytes(size, '\0');
+    for (char& c : bytes) c = static_cast<char>(generator());
+    std::ofstream(path, std::ios::binary) << bytes;
+    return bytes;
+  }
+};
+
+TEST_F(FileWrapperThroughNginxTest, FileComesBackWholeAndInSlices) {
+  ServedApp& served = ServeProbe();
+  const std::filesystem::path path = served.run_dir() / "data.bin";
+  const std::string bytes = MakeFile(path, 3 * 1024 * 1024 + 17);
+
+  HttpResponse fast = served.Get("/raw/file?path=" + path.string());
+  HttpResponse iterated = served.Get("/file?path=" + path.string());
+  HttpResponse slice = served.Get("/raw/file?path=" + path.string() + "&offset=1000&length=5000");
+
+  EXPECT_EQ(fast.status, 200);
+  EXPECT_TRUE(fast.body == bytes) << "fast path: " << fast.body.size() << " bytes";
+  EXPECT_TRUE(iterated.body == bytes) << "iterated: " << iterated.body.size() << " bytes";
+  EXPECT_TRUE(slice.body == bytes.substr(1000, 5000)) << "slice: " << slice.body.size();
+}
+
+TEST_F(GatewayTest, GibibyteResponseStreamsInConstantMemory) {
+  ServedApp& served = ServeProbe();
+  HttpResponse pid = served.Get("/pid");
+  ASSERT_EQ(pid.status, 200);
+  auto peak_kib = [&] {
+    std::ifstream status("/proc/" + pid.body + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1L;
+  };
+  long before = peak_kib();
+
+  RawResult raw = RawGet(served.port(), "/stream?mib=1024", std::chrono::seconds(120));
+
+  EXPECT_TRUE(raw.complete);
+  EXPECT_TRUE(Has(raw.head, "200 OK")) << raw.head;
+  EXPECT_EQ(raw.body_bytes, uint64_t{1} << 30);
+  long growth = peak_kib() - before;
+  EXPECT_LT(growth, 16 * 1024) << "the worker's peak RSS grew by " << growth << " KiB";
+}
+
+// POSTs `chunks` blocks of `chunk_size` bytes to `target`, either with a
+// Content-Length or chunked, without holding the body in memory; returns
+// the response body (read to EOF, so the request says Connection: close).
+std::string StreamPost(int port, const std::string& target, size_t chunk_size, size_t chunks,
+                       bool chunked, std::chrono::seconds timeout) {
+  Fd fd = ConnectLoopback(port, std::chrono::seconds(5));
+  if (!fd.valid()) return "<no connection>";
+  fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+  timeval tv{static_cast<time_t>(timeout.count()), 0};
+  setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  std::string head = "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  head += chunked ? "Transfer-Encoding: chunked\r\n"
+                  : "Content-Length: " + std::to_string(chunk_size * chunks) + "\r\n";
+  head += "\r\n";
+  auto send_all = [&](std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = send(fd.get(), data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  };
+  std::string block(chunk_size, 'u');
+  std::ostringstream size_line;
+  size_line << std::hex << chunk_size << "\r\n";
+  bool sent = send_all(head);
+  for (size_t i = 0; sent && i < chunks; ++i) {
+    sent = (!chunked || send_all(size_line.str())) && send_all(block) &&
+           (!chunked || send_all("\r\n"));
+  }
+  if (sent && chunked) sent = send_all("0\r\n\r\n");
+  if (!sent) return "<send failed>";
+  std::string response;
+  char buffer[65536];
+  for (ssize_t n; (n = read(fd.get(), buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
+  size_t body = response.find("\r\n\r\n");
+  return body == std::string::npos ? response : response.substr(body + 4);
+}
+
+TEST_F(GatewayTest, GibibyteUploadStreamsInConstantMemory) {
+  ServedApp& served = ServeProbe();
+
+  std::string body = StreamPost(served.port(), "/unbuffered/count", 1 << 20, 1024,
+                                /*chunked=*/false, std::chrono::seconds(120));
+
+  auto counted = Lines(body);
+  EXPECT_EQ(counted["bytes"], std::to_string(uint64_t{1} << 30)) << body;
+  ASSERT_NE(Absent(counted, "rss_growth_kib"), "<absent>") << body;
+  EXPECT_LT(std::stol(counted["rss_growth_kib"]), 16 * 1024);
+}
+
+TEST_F(GatewayTest, ChunkedUploadWithoutContentLengthIsReadToItsEnd) {
+  ServedApp& served = ServeProbe();
+
+  std::string body = StreamPost(served.port(), "/unbuffered/count", 100000, 30,
+                                /*chunked=*/true, std::chrono::seconds(30));
+  auto environ = Lines(served.Get("/environ").body);
+
+  EXPECT_EQ(Lines(body)["bytes"], "3000000") << body;
+}
+
+}  // namespace
+}  // namespace shoal::tests
