@@ -39,6 +39,16 @@ std::string_view TargetPath(std::string_view target) {
   return target;
 }
 
+// The host part of a Host header: "example.com" from "example.com:8080",
+// "::1" from "[::1]:8080".
+std::string_view HostOf(std::string_view host) {
+  if (host.starts_with("[")) {
+    size_t close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(1, close - 1);
+  }
+  return host.substr(0, host.find(':'));
+}
+
 }  // namespace
 
 std::string PercentDecode(std::string_view path) {
@@ -138,9 +148,11 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
   // The params this builder reads as well as copies.
   std::optional<std::string_view> path_info;
   std::string_view script_name, request_uri, document_uri, https, request_scheme, content_length;
+  std::string_view server_name, server_port, server_addr, http_host;
   for (const protocols::Param& param : params) {
     std::string_view name = param.name;
     if (name.starts_with("HTTP_")) {
+      if (name == "HTTP_HOST" && http_host.empty()) http_host = param.value;
       if (!AddHeader(env, name, param.value)) return built;
       continue;
     }
@@ -151,8 +163,22 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
     if (name == "HTTPS") https = param.value;
     if (name == "REQUEST_SCHEME") request_scheme = param.value;
     if (name == "CONTENT_LENGTH") content_length = param.value;
+    if (name == "SERVER_NAME") server_name = param.value;
+    if (name == "SERVER_PORT") server_port = param.value;
+    if (name == "SERVER_ADDR") server_addr = param.value;
     if (!Set(env, name, param.value)) return built;
   }
+
+  // PEP 3333: SERVER_NAME and SERVER_PORT are never empty. nginx sends an
+  // empty $server_name from a server block without server_name.
+  bool secure = IsOn(https) || request_scheme == "https";
+  if (server_name.empty()) {
+    std::string_view fallback = HostOf(http_host);
+    if (fallback.empty()) fallback = server_addr;
+    if (fallback.empty()) fallback = "localhost";
+    if (!Set(env, "SERVER_NAME", fallback)) return built;
+  }
+  if (server_port.empty() && !Set(env, "SERVER_PORT", secure ? "443" : "80")) return built;
 
   if (!content_length.empty()) {
     int64_t length = -1;
@@ -185,7 +211,6 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
     built.mount = *mount;
   }
 
-  bool secure = IsOn(https) || request_scheme == "https";
   if (!Set(env, "wsgi.url_scheme", secure ? "https" : "http") ||
       !SetObject(env, "wsgi.errors", errors)) {
     return built;

@@ -115,6 +115,15 @@ TEST_F(EnvironTest, SchemeFromHttpsOrRequestScheme) {
   EXPECT_EQ(Get(scheme.environ.get(), "wsgi.url_scheme"), "https");
 }
 
+TEST_F(EnvironTest, EmptyServerNameFallsBackToTheHostHeader) {
+  auto from_host = Build("", "GET", "/", {{"SERVER_NAME", ""}, {"HTTP_HOST", "example.com:8080"}});
+  EXPECT_EQ(Get(from_host.environ.get(), "SERVER_NAME"), "example.com");
+  auto v6 = Build("", "GET", "/", {{"SERVER_NAME", ""}, {"HTTP_HOST", "[::1]:8080"}});
+  EXPECT_EQ(Get(v6.environ.get(), "SERVER_NAME"), "::1");
+  auto kept = Build("", "GET", "/", {{"SERVER_NAME", "configured"}});
+  EXPECT_EQ(Get(kept.environ.get(), "SERVER_NAME"), "configured");
+}
+
 TEST_F(EnvironTest, RefusesAMalformedContentLength) {
   auto built = Build("", "POST", "/", {{"CONTENT_LENGTH", "12abc"}});
   EXPECT_FALSE(built.environ);

@@ -1,6 +1,7 @@
 // FakeExchange: an in-memory Exchange for unit tests of python/.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -87,15 +88,17 @@ inline std::vector<std::pair<std::string, std::string>> NginxParams(
       {"SERVER_ADDR", "127.0.0.1"},  {"SERVER_PORT", "8080"},
       {"SERVER_NAME", "localhost"},  {"REDIRECT_STATUS", "200"},
       {"HTTP_HOST", "localhost:8080"}};
+  // An extra param replaces the base one of the same name; extras repeating
+  // a name are all kept (repeated headers).
+  const size_t base = params.size();
   for (auto& e : extra) {
-    bool replaced = false;
-    for (auto& p : params) {
-      if (p.first == e.first && !e.first.starts_with("HTTP_")) {
-        p.second = e.second;
-        replaced = true;
-      }
+    auto same = std::find_if(params.begin(), params.begin() + static_cast<long>(base),
+                             [&](const auto& p) { return p.first == e.first; });
+    if (same != params.begin() + static_cast<long>(base)) {
+      same->second = e.second;
+    } else {
+      params.push_back(e);
     }
-    if (!replaced) params.push_back(e);
   }
   return params;
 }

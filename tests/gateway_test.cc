@@ -124,6 +124,10 @@ TEST_F(GatewayTest, EnvironFollowsCgiAndPep3333) {
   EXPECT_EQ(env["HTTP_X_DUP"], "one, two");
   EXPECT_EQ(env["HTTP_COOKIE"], "a=1; b=2");
   EXPECT_EQ(env["SERVER_PROTOCOL"], "HTTP/1.1");
+  // The example config has no server_name, so nginx sends it empty; PEP 3333
+  // says it never is.
+  EXPECT_EQ(env["SERVER_NAME"], "127.0.0.1");
+  EXPECT_EQ(env["SERVER_PORT"], std::to_string(served.port()));
   EXPECT_EQ(env["wsgi.version"], "(1, 0)");
   EXPECT_EQ(env["wsgi.url_scheme"], "http");
   EXPECT_EQ(env["wsgi.multithread"], "False");
@@ -217,6 +221,27 @@ TEST_F(GatewayTest, ExceptionAfterHeadersTruncatesTheResponse) {
   EXPECT_TRUE(LogHas("exception after the response started; response aborted"));
   EXPECT_TRUE(LogHas("ValueError: failed after the headers"));
   EXPECT_EQ(served.Get("/").status, 200) << "the worker did not live on";
+}
+
+TEST_F(GatewayTest, EmptyChunkSendsNothingSoALaterErrorIsStillA500) {
+  ServedApp& served = ServeProbe();
+  HttpResponse response = served.Get("/raw/empty-then-raise");
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(response.body, "Internal Server Error\n");
+  EXPECT_TRUE(LogHas("LookupError: failed before any body byte"));
+}
+
+TEST_F(GatewayTest, InputLineMethodsSplitTheBodyAsFilesDo) {
+  ServedApp& served = ServeProbe();
+  const std::string body = "first line\nsecond line\nthird\nfourth\nfifth\nsixth\nseventh\ntail";
+  const std::string expected =
+      "(b'first line\\n', b'secon', [b'd line\\n', b'third\\n'], "
+      "[b'fourth\\n', b'fifth\\n'], b'sixth\\nseventh\\ntail', b'')";
+  for (const char* target : {"/lines", "/raw/lines"}) {
+    HttpResponse response = served.Post(target, body);
+    EXPECT_EQ(response.status, 200) << target;
+    EXPECT_EQ(response.body, expected) << target;
+  }
 }
 
 TEST_F(GatewayTest, BodyLongerThanContentLengthIsCutThere) {

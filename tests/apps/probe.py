@@ -21,6 +21,8 @@ iterable, close(), wsgi.input) fails the request that exposed it.
   /stream?mib=N      200, N MiB of b"x" in 64 KiB chunks from a generator
   /file?path=P       200, the file P through wsgi.file_wrapper (offset=K skips
                      K bytes first; length=L sets Content-Length L)
+  /lines             200, repr() of what readline(), readline(5),
+                     readlines(10), iteration and read(-1) return, in turn
   /print             prints to sys.stdout and sys.stderr, writes wsgi.errors,
                      and logs through the logging module's last resort handler
 
@@ -34,6 +36,9 @@ with apps that break the rules (mount it with --mount /raw=probe:raw_app).
   /raw/too-long          Content-Length 5 with a 10-byte body
   /raw/exc-info          start_response, then again with exc_info: 503
   /raw/write             the write() callable, then an iterable
+  /raw/empty-then-raise  start_response, yields b"", then raises
+  /raw/lines             as /lines, with read() (no argument: the validator
+                         would refuse it)
   /raw/closing?marker=P  streams a chunk every 50 ms for 10 s; close()
                          creates the file P (for client aborts)
   /raw/file?path=P       as /file, unwrapped, so shoal sees its own
@@ -131,6 +136,22 @@ def _file(environ, start_response):
     return environ["wsgi.file_wrapper"](handle, 65536)
 
 
+def _lines(environ, start_response, read_rest=lambda stream: stream.read(-1)):
+    stream = environ["wsgi.input"]
+    first = stream.readline()
+    limited = stream.readline(5)
+    some = stream.readlines(10)
+    iterated = []
+    for line in stream:
+        iterated.append(line)
+        if len(iterated) == 2:
+            break
+    rest = read_rest(stream)
+    after = stream.read(10)
+    body = repr((first, limited, some, iterated, rest, after)).encode()
+    return _respond(start_response, "200 OK", body)
+
+
 def _print(environ, start_response):
     print("probe printed to stdout")
     sys.stderr.write("probe wrote to stderr\n")
@@ -157,6 +178,7 @@ _ROUTES = {
     "/stream": _stream,
     "/file": _file,
     "/print": _print,
+    "/lines": _lines,
     "/environ": _environ,
 }
 
@@ -231,6 +253,15 @@ def raw_app(environ, start_response):
         return [b"then returned\n"]
     if path == "/file":
         return _file(environ, start_response)
+    if path == "/lines":
+        return _lines(environ, start_response, lambda stream: stream.read())
+    if path == "/empty-then-raise":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+
+        def empty_then_fail():
+            yield b""
+            raise LookupError("failed before any body byte")
+        return empty_then_fail()
     if path == "/closing":
         marker = _query(environ)["marker"][0]
         start_response("200 OK", [("Content-Type", "text/plain")])
