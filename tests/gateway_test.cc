@@ -18,8 +18,11 @@
 #include <sstream>
 #include <string>
 
+#include "support/child_process.h"
 #include "support/loopback.h"
+#include "support/paths.h"
 #include "support/serving_fixture.h"
+#include "support/temp_dir.h"
 #include "support/wait.h"
 
 namespace shoal::tests {
@@ -413,6 +416,33 @@ TEST_F(GatewayTest, ChunkedUploadWithoutContentLengthIsReadToItsEnd) {
   auto environ = Lines(served.Get("/environ").body);
 
   EXPECT_EQ(Lines(body)["bytes"], "3000000") << body;
+}
+
+TEST_F(GatewayTest, HttpsThroughNginxMakesTheUrlSchemeHttps) {
+  // A throwaway self-signed certificate for the TLS example config.
+  TempDir keys("shoal-tls");
+  ChildProcess openssl("/usr/bin/openssl",
+                       {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout",
+                        (keys / "key.pem").string(), "-out", (keys / "cert.pem").string()},
+                       keys / "openssl.out");
+  ASSERT_EQ(openssl.WaitForExit(std::chrono::seconds(20)), std::optional<int>(0))
+      << openssl.Output();
+  ServedApp& served =
+      Serve({.workers = 1,
+             .nginx_template = SourceDir() / "conf" / "nginx-fastcgi-tls.conf",
+             .nginx_values = {{"CERT", (keys / "cert.pem").string()},
+                              {"KEY", (keys / "key.pem").string()}}});
+
+  ChildProcess curl("/usr/bin/curl",
+                    {"--silent", "--show-error", "--insecure", "--max-time", "10",
+                     "https://127.0.0.1:" + std::to_string(served.port()) + "/environ"},
+                    keys / "curl.out");
+  ASSERT_EQ(curl.WaitForExit(std::chrono::seconds(15)), std::optional<int>(0)) << curl.Output();
+
+  auto env = Lines(curl.Output());
+  EXPECT_EQ(env["wsgi.url_scheme"], "https") << curl.Output();
+  EXPECT_EQ(env["HTTPS"], "on");
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ std::string RenderNginxConf(std::string_view text, const NginxConfValues& values
   ReplaceAll(conf, "@LISTEN@", values.listen);
   ReplaceAll(conf, "@SOCKET@", values.socket);
   ReplaceAll(conf, "@PREFIX@", values.prefix);
+  for (const auto& [name, value] : values.extra) ReplaceAll(conf, "@" + name + "@", value);
   if (values.as_root) conf = "user root;\n" + conf;
   return conf;
 }

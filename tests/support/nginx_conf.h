@@ -1,9 +1,12 @@
 // Rendering of conf/nginx-fastcgi.conf, the nginx example the tests run.
 //
-// The template's placeholders are @LISTEN@, @SOCKET@ and @PREFIX@ (see its
-// header comment). scripts/demo renders the same file the same way.
+// The templates' placeholders are @LISTEN@, @SOCKET@ and @PREFIX@ (see
+// conf/nginx-fastcgi.conf's header comment), plus any a template adds (the
+// TLS example's @CERT@ and @KEY@), given in `extra`. scripts/demo renders
+// conf/nginx-fastcgi.conf the same way.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -16,6 +19,8 @@ struct NginxConfValues {
   // Prepend `user root;`: nginx started as root would otherwise run its
   // workers as `nobody`, who cannot connect to root's 0660 socket.
   bool as_root = false;
+  // More placeholders: {"CERT", "/run/c.pem"} replaces @CERT@.
+  std::map<std::string, std::string> extra = {};
 };
 
 // Returns `text` with every placeholder replaced by its value.

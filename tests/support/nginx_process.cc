@@ -13,15 +13,17 @@
 namespace shoal::tests {
 
 std::filesystem::path NginxProcess::WriteConf(const std::filesystem::path& run_dir,
-                                              const std::filesystem::path& shoal_socket,
-                                              int port) {
+                                              const std::filesystem::path& shoal_socket, int port,
+                                              const std::filesystem::path& conf_template,
+                                              const std::map<std::string, std::string>& extra) {
   NginxConfValues values;
   values.listen = "127.0.0.1:" + std::to_string(port);
   values.socket = shoal_socket.string();
   values.prefix = run_dir.string();
   values.as_root = ::geteuid() == 0;
-  std::string text = ReadFileOrEmpty(NginxTemplate());
-  if (text.empty()) throw std::runtime_error("cannot read " + NginxTemplate().string());
+  values.extra = extra;
+  std::string text = ReadFileOrEmpty(conf_template);
+  if (text.empty()) throw std::runtime_error("cannot read " + conf_template.string());
 
   std::filesystem::path conf = run_dir / "nginx.conf";
   std::ofstream out(conf, std::ios::binary);
@@ -33,13 +35,15 @@ std::filesystem::path NginxProcess::WriteConf(const std::filesystem::path& run_d
 
 NginxProcess::NginxProcess(const std::filesystem::path& run_dir,
                            const std::filesystem::path& shoal_socket, int port,
-                           std::chrono::milliseconds timeout)
+                           std::chrono::milliseconds timeout,
+                           const std::filesystem::path& conf_template,
+                           const std::map<std::string, std::string>& extra)
     : run_dir_(run_dir),
       port_(port),
       // -e: the error log before the config is read (the built-in one is
       // under /var/log/nginx, not writable by everyone).
       child_(NginxBinary(),
-             {"-p", run_dir.string(), "-c", WriteConf(run_dir, shoal_socket, port).string(),
+             {"-p", run_dir.string(), "-c", WriteConf(run_dir, shoal_socket, port, conf_template, extra).string(),
               "-e", (run_dir / "error.log").string(), "-g", "daemon off;"},
              run_dir / "nginx.out", SIGQUIT) {
   bool up = WaitUntil(timeout, [&] {

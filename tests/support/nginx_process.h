@@ -1,7 +1,8 @@
 // NginxProcess: an nginx in front of shoal, for one test.
 //
-// Renders conf/nginx-fastcgi.conf into RUN/nginx.conf (listening on
-// 127.0.0.1:PORT, passing to shoal's unix socket, all its files under RUN)
+// Renders a conf/ template (conf/nginx-fastcgi.conf unless told otherwise)
+// into RUN/nginx.conf (listening on 127.0.0.1:PORT, passing to shoal's unix
+// socket, all its files under RUN, any extra placeholders filled in)
 // and runs `nginx -p RUN -c RUN/nginx.conf -g 'daemon off;'` in the
 // foreground, owned through ChildProcess; its own output goes to
 // RUN/nginx.out, its error log to RUN/error.log. The destructor stops it with
@@ -10,9 +11,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "support/child_process.h"
+#include "support/paths.h"
 
 namespace shoal::tests {
 
@@ -23,7 +26,9 @@ class NginxProcess {
   // log, if nginx exits or does not answer in time. REQUIRES: `run_dir`
   // exists and is writable.
   NginxProcess(const std::filesystem::path& run_dir, const std::filesystem::path& shoal_socket,
-               int port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+               int port, std::chrono::milliseconds timeout = std::chrono::seconds(10),
+               const std::filesystem::path& conf_template = NginxTemplate(),
+               const std::map<std::string, std::string>& extra = {});
 
   int port() const { return port_; }
 
@@ -33,7 +38,9 @@ class NginxProcess {
  private:
   // Writes RUN/nginx.conf; returns its path.
   static std::filesystem::path WriteConf(const std::filesystem::path& run_dir,
-                                         const std::filesystem::path& shoal_socket, int port);
+                                         const std::filesystem::path& shoal_socket, int port,
+                                         const std::filesystem::path& conf_template,
+                                         const std::map<std::string, std::string>& extra);
 
   std::filesystem::path run_dir_;
   int port_;

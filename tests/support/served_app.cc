@@ -17,7 +17,9 @@ ServedApp::ServedApp(const ServeOptions& options)
     throw std::runtime_error("shoal did not create " + socket_.string() + "\n" + Diagnostics());
   }
   try {
-    nginx_ = std::make_unique<NginxProcess>(dir_.path(), socket_, FindFreeLoopbackPort());
+    nginx_ = std::make_unique<NginxProcess>(dir_.path(), socket_, FindFreeLoopbackPort(),
+                                            std::chrono::seconds(10), options.nginx_template,
+                                            options.nginx_values);
   } catch (const std::exception& e) {
     throw std::runtime_error(e.what() + std::string("\n") + Diagnostics());
   }

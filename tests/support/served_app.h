@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +29,8 @@ struct ServeOptions {
   int workers = 2;                                   // --workers
   std::vector<std::string> extra_args = {};          // appended, e.g. {"--script-name", "/x"}
   EnvVars env = {};                                  // added to the environment shoal inherits
+  std::filesystem::path nginx_template = NginxTemplate();  // the conf/ example to run
+  std::map<std::string, std::string> nginx_values = {};    // its extra placeholders
   // (`= {}` keeps designated initializers that skip a field free of
   // -Wmissing-field-initializers.)
 };
