@@ -28,7 +28,10 @@ po::options_description MakeDescription() {
     ("pythonpath", po::value<std::vector<std::string>>()->value_name("DIR")->composing(),
         "add DIR to sys.path (repeatable)")
     ("protocol", po::value<std::string>()->value_name("NAME")->default_value("fastcgi"),
-        "wire protocol: fastcgi (or fcgi)")
+        "wire protocol: fastcgi, scgi, or auto (each connection's first bytes decide); "
+        "flup's fcgi and scgi are accepted")
+    ("max-header-size", po::value<size_t>()->value_name("BYTES")->default_value(64 * 1024),
+        "largest request header block accepted (SCGI netstring)")
     ("bind", po::value<std::string>()->value_name("ADDRESS"),
         "listen on unix:PATH, HOST:PORT, [IPv6]:PORT or :PORT (127.0.0.1)")
     ("workers", po::value<int>()->value_name("N")->default_value(2), "number of worker processes")
@@ -108,9 +111,17 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
 
   const std::string& protocol = vm["protocol"].as<std::string>();
   if (protocol == "fastcgi" || protocol == "fcgi") {
-    o.protocol = Protocol::kFastCgi;
+    o.protocol = protocols::Protocol::kFastCgi;
+  } else if (protocol == "scgi") {
+    o.protocol = protocols::Protocol::kScgi;
+  } else if (protocol == "auto") {
+    o.protocol = std::nullopt;
   } else {
-    return Invalid("protocol", protocol, "expected fastcgi");
+    return Invalid("protocol", protocol, "expected fastcgi, scgi or auto");
+  }
+  o.max_header_size = vm["max-header-size"].as<size_t>();
+  if (o.max_header_size < 1024 || o.max_header_size > (64u << 20)) {
+    return Invalid("max-header-size", std::to_string(o.max_header_size), "expected 1024 to 67108864");
   }
 
   auto bind = ParseBindAddress(vm["bind"].as<std::string>());

@@ -6,15 +6,15 @@
 // message is the one line main prints before exiting 2.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "daemon/bind_address.h"
+#include "protocols/protocol.h"
 
 namespace shoal::daemon {
-
-enum class Protocol { kFastCgi };
 
 // One app and where it is mounted.
 struct Mount {
@@ -30,7 +30,10 @@ struct Options {
   std::vector<Mount> mounts;
   std::string chdir;
   std::vector<std::string> pythonpath;
-  Protocol protocol = Protocol::kFastCgi;
+  // The protocol every connection speaks; nullopt (--protocol auto): told
+  // from each connection's first bytes.
+  std::optional<protocols::Protocol> protocol = protocols::Protocol::kFastCgi;
+  size_t max_header_size = 64 * 1024;  // bound on a request's header block
   BindAddress bind;
   int workers = 2;
   unsigned socket_mode = 0660;  // permission bits of a unix socket

@@ -24,7 +24,7 @@ TEST(OptionsTest, ParsesTheFullCommandLine) {
   EXPECT_EQ(o.mounts[0].callable, "app");
   EXPECT_EQ(o.chdir, "examples");
   EXPECT_EQ(o.pythonpath, (std::vector<std::string>{"/a", "/b"}));
-  EXPECT_EQ(o.protocol, Protocol::kFastCgi);
+  EXPECT_EQ(o.protocol, protocols::Protocol::kFastCgi);
   EXPECT_EQ(o.bind.path, "/tmp/s.sock");
   EXPECT_EQ(o.workers, 3);
   EXPECT_EQ(o.mounts[0].prefix, "/blog");
@@ -52,6 +52,17 @@ TEST(OptionsTest, HelpAndVersionNeedNothingElse) {
   auto version = Parse({"--version"});
   ASSERT_TRUE(version.ok());
   EXPECT_EQ(version.value().action, CommandLine::Action::kVersion);
+}
+
+TEST(OptionsTest, ProtocolWords) {
+  auto scgi = Parse({"--app", "a:b", "--bind", ":1", "--protocol", "scgi"});
+  ASSERT_TRUE(scgi.ok());
+  EXPECT_EQ(scgi.value().options.protocol, protocols::Protocol::kScgi);
+  auto detect = Parse({"--app", "a:b", "--bind", ":1", "--protocol", "auto"});
+  ASSERT_TRUE(detect.ok());
+  EXPECT_EQ(detect.value().options.protocol, std::nullopt);
+  auto size = Parse({"--app", "a:b", "--bind", ":1", "--max-header-size", "100"});
+  EXPECT_FALSE(size.ok());
 }
 
 TEST(OptionsTest, MountsSeveralApps) {

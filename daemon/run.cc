@@ -68,8 +68,10 @@ int RunShoal(const Options& options) {
   }
   FreezeHeap();
 
-  spdlog::info("shoal {} serving {} on {} (fastcgi) with {} workers", SHOAL_VERSION, served,
-               listener.value().name(), options.workers);
+  spdlog::info("shoal {} serving {} on {} ({}) with {} workers", SHOAL_VERSION, served,
+               listener.value().name(),
+               options.protocol ? protocols::ProtocolName(*options.protocol) : "auto",
+               options.workers);
 
   const int listen_fd = listener.value().fd();
   supervisor::WorkerHooks hooks;
@@ -82,7 +84,8 @@ int RunShoal(const Options& options) {
       mounted.push_back({options.mounts[i].prefix, python::PyRef::Borrow(apps[i].get())});
     }
     python::WsgiGateway gateway(std::move(mounted), {options.debug});
-    return supervisor::ServeForever({index, listen_fd, lifeline_fd}, gateway);
+    return supervisor::ServeForever(
+        {index, listen_fd, lifeline_fd, options.protocol, options.max_header_size}, gateway);
   };
   supervisor::Master master({options.workers, options.graceful_timeout}, std::move(hooks));
   return master.Run();

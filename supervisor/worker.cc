@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <memory>
 #include <unordered_map>
@@ -18,9 +19,14 @@
 #include "base/unique_fd.h"
 #include "daemon/exit_codes.h"
 #include "protocols/fastcgi.h"
+#include "protocols/scgi.h"
 
 namespace shoal::supervisor {
 namespace {
+
+// How long a read from the front end may wait (nginx's own upstream
+// timeouts are 60 s).
+constexpr std::chrono::seconds kReadTimeout(60);
 
 volatile std::sig_atomic_t stop_requested = 0;
 
@@ -37,7 +43,11 @@ class Worker {
   Status SetUp();
   // Accepts one connection if one is queued. Returns false when none was.
   bool AcceptAndServe();
+  // Serves a new connection in the protocol configured or detected.
+  void ServeNew(UniqueFd fd);
+  std::optional<protocols::Protocol> Detect(int fd);
   void Serve(std::unique_ptr<protocols::FastCgiConnection> connection);
+  void ServeScgi(UniqueFd fd);
   void ServeKept(int fd);
   void Park(std::unique_ptr<protocols::FastCgiConnection> connection);
 
@@ -145,12 +155,58 @@ bool Worker::AcceptAndServe() {
     // EAGAIN: another worker took it. ECONNABORTED and the like: gone already.
     return errno != EAGAIN && errno != EWOULDBLOCK;
   }
+  ServeNew(UniqueFd(fd));
+  return true;
+}
+
+void Worker::ServeNew(UniqueFd fd) {
+  timeval timeout{kReadTimeout.count(), 0};
+  setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   if (tcp_) {
     int on = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   }
-  Serve(std::make_unique<protocols::FastCgiConnection>(UniqueFd(fd)));
-  return true;
+  std::optional<protocols::Protocol> protocol =
+      config_.protocol ? config_.protocol : Detect(fd.get());
+  if (!protocol) return;
+  switch (*protocol) {
+    case protocols::Protocol::kFastCgi:
+      Serve(std::make_unique<protocols::FastCgiConnection>(std::move(fd)));
+      break;
+    case protocols::Protocol::kScgi:
+      ServeScgi(std::move(fd));
+      break;
+  }
+}
+
+std::optional<protocols::Protocol> Worker::Detect(int fd) {
+  char first[protocols::kDetectBytes];
+  ssize_t got;
+  do {
+    got = recv(fd, first, sizeof(first), MSG_PEEK | MSG_WAITALL);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) {
+    if (got < 0) spdlog::warn("{}; connection closed", PosixError("recv", errno).message());
+    return std::nullopt;  // closed before saying anything: nothing to log
+  }
+  std::string_view bytes(first, static_cast<size_t>(got));
+  std::optional<protocols::Protocol> protocol = protocols::DetectProtocol(bytes);
+  if (!protocol) {
+    spdlog::warn("connection speaks no protocol shoal knows (first bytes {:02x} {:02x}); closed",
+                 static_cast<unsigned char>(bytes[0]),
+                 bytes.size() > 1 ? static_cast<unsigned char>(bytes[1]) : 0);
+  }
+  return protocol;
+}
+
+void Worker::ServeScgi(UniqueFd fd) {
+  protocols::ScgiConnection connection(std::move(fd), config_.max_header_size);
+  Status ready = connection.ReadRequest();
+  if (!ready.ok()) {
+    spdlog::warn("{}; connection closed", ready.message());
+    return;
+  }
+  handler_.Handle(connection);
 }
 
 void Worker::Serve(std::unique_ptr<protocols::FastCgiConnection> connection) {

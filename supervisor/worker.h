@@ -1,6 +1,8 @@
 // The worker's serve loop.
 //
-// Runs in a worker process, after fork. Waits (epoll) on the shared
+// Runs in a worker process, after fork. Every accepted connection gets a
+// read timeout, so a front end that connects and sends nothing cannot hold a
+// worker. Waits (epoll) on the shared
 // listening socket, on the connections this worker keeps open for the front
 // end (FastCGI keep-conn), and on the lifeline pipe from the master; serves
 // one request at a time through the RequestHandler. The listening socket is
@@ -13,7 +15,11 @@
 // worker is busy).
 #pragma once
 
+#include <cstddef>
+#include <optional>
+
 #include "protocols/exchange.h"
+#include "protocols/protocol.h"
 
 namespace shoal::supervisor {
 
@@ -21,6 +27,9 @@ struct WorkerConfig {
   int index = 0;         // the worker's slot number, for logs
   int listen_fd = -1;    // the shared, non-blocking listening socket
   int lifeline_fd = -1;  // read end of the master's lifeline pipe
+  // What connections speak; nullopt: detect it from each one's first bytes.
+  std::optional<protocols::Protocol> protocol = protocols::Protocol::kFastCgi;
+  size_t max_header_size = 64 * 1024;
 };
 
 // Serves until stopped. Returns the worker's exit code.

@@ -14,7 +14,7 @@ iterable, close(), wsgi.input) fails the request that exposed it.
   /pid               200, the pid of the worker that served the request
   /environ...        200, one "KEY<TAB>VALUE" line per environ entry, sorted:
                      str values as they are, others as repr()
-  /count, /unbuffered/count
+  /count, /unbuffered/count, /large/count (the config's upload locations)
                      200, "bytes<TAB>N" (body bytes wsgi.input gave, read in
                      64 KiB blocks; without CONTENT_LENGTH, to the end) and
                      "rss_growth_kib<TAB>K" (the worker's peak RSS growth)
@@ -33,6 +33,8 @@ with apps that break the rules (mount it with --mount /raw=probe:raw_app).
   /raw/bad-header        a header value with CR LF in it
   /raw/hop-by-hop        a Connection header
   /raw/after-headers     sends a chunk, then raises
+  /raw/after-headers-with-length
+                         the same, with a Content-Length the body never reaches
   /raw/too-long          Content-Length 5 with a 10-byte body
   /raw/exc-info          start_response, then again with exc_info: 503
   /raw/write             the write() callable, then an iterable
@@ -193,7 +195,10 @@ def _probe(environ, start_response):
         return _respond(start_response, "200 OK", str(os.getpid()).encode())
     if path.startswith("/environ"):
         path = "/environ"
-    route = _ROUTES.get(path.replace("/unbuffered/", "/", 1))
+    for upload_location in ("/unbuffered/", "/large/"):
+        if path.startswith(upload_location):
+            path = path.replace(upload_location, "/", 1)
+    route = _ROUTES.get(path)
     if route is not None:
         return route(environ, start_response)
     return _respond(start_response, "404 Not Found", b"no such page: probe\n")
@@ -236,6 +241,14 @@ def raw_app(environ, start_response):
             yield b"partial body " * 1000
             raise ValueError("failed after the headers")
         return fail_midway()
+    if path == "/after-headers-with-length":
+        start_response("200 OK", [("Content-Type", "text/plain"),
+                                  ("Content-Length", "20000")])
+
+        def fail_before_the_end():
+            yield b"partial body " * 1000
+            raise ValueError("failed after the headers")
+        return fail_before_the_end()
     if path == "/too-long":
         start_response("200 OK", [("Content-Length", "5")])
         return [b"0123456789"]

@@ -23,13 +23,23 @@
 
 namespace shoal::tests {
 
+// The web server and protocol in front of shoal.
+enum class FrontEnd {
+  kNginxFastCgi,  // conf/nginx-fastcgi.conf, shoal --protocol fastcgi
+  kNginxScgi,     // conf/nginx-scgi.conf, shoal --protocol scgi
+};
+
+// "nginx-fastcgi", "nginx-scgi": for test names.
+std::string FrontEndName(FrontEnd front_end);
+
 struct ServeOptions {
   std::string app = "probe:app";                     // --app
   std::filesystem::path chdir = AppsDir();           // --chdir
   int workers = 2;                                   // --workers
   std::vector<std::string> extra_args = {};          // appended, e.g. {"--script-name", "/x"}
   EnvVars env = {};                                  // added to the environment shoal inherits
-  std::filesystem::path nginx_template = NginxTemplate();  // the conf/ example to run
+  FrontEnd front_end = FrontEnd::kNginxFastCgi;  // picks the template and --protocol
+  std::filesystem::path nginx_template = {};     // overrides the front end's template
   std::map<std::string, std::string> nginx_values = {};    // its extra placeholders
   // (`= {}` keeps designated initializers that skip a field free of
   // -Wmissing-field-initializers.)

@@ -1,0 +1,158 @@
+#include "protocols/scgi.h"
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace shoal::protocols {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+// Unread body Finish will drain so that closing does not reset the
+// connection under the web server; past this it closes anyway.
+constexpr uint64_t kMaxDrain = 4 << 20;
+
+Status IoError(const char* what) {
+  if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    return Status::Error(std::string("scgi ") + what + " timed out");
+  }
+  return PosixError(std::string("scgi ") + what, errno);
+}
+
+}  // namespace
+
+ScgiConnection::ScgiConnection(UniqueFd fd, size_t max_header_size)
+    : fd_(std::move(fd)), max_header_size_(max_header_size) {}
+
+Status ScgiConnection::ReadRequest() {
+  for (;;) {
+    Result<std::optional<ScgiHead>> parsed = ParseScgiHead(input_, max_header_size_);
+    if (!parsed.ok()) {
+      Close();
+      return parsed.status();
+    }
+    if (parsed.value()) {
+      head_ = std::move(*parsed.value());
+      input_used_ = head_.header_bytes;
+      body_left_ = head_.content_length;
+      return Status::Ok();
+    }
+    size_t old_size = input_.size();
+    input_.resize(old_size + kReadChunk);
+    ssize_t got = read(fd_.get(), input_.data() + old_size, kReadChunk);
+    input_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(got, 0)));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      Status failed = got == 0 ? Status::Error("scgi connection closed before a whole header")
+                               : IoError("read of the header");
+      Close();
+      return failed;
+    }
+  }
+}
+
+Result<size_t> ScgiConnection::ReadBody(char* buffer, size_t size) {
+  size = static_cast<size_t>(std::min<uint64_t>(size, body_left_));
+  size_t filled = 0;
+  // First what came in with the header, then the socket.
+  size_t buffered = std::min(size, input_.size() - input_used_);
+  std::copy_n(input_.data() + input_used_, buffered, buffer);
+  input_used_ += buffered;
+  filled += buffered;
+  if (input_used_ == input_.size() && !input_.empty()) {
+    input_.clear();
+    input_used_ = 0;
+  }
+  while (filled < size) {
+    ssize_t got = read(fd_.get(), buffer + filled, size - filled);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return IoError("read of the request body");
+    if (got == 0) return Status::Error("scgi connection closed in the middle of the body");
+    filled += static_cast<size_t>(got);
+  }
+  body_left_ -= filled;
+  return filled;
+}
+
+Status ScgiConnection::SendHeaders(std::string_view status, std::span<const Header> headers) {
+  pending_.assign("Status: ").append(status).append("\r\n");
+  for (const Header& h : headers) pending_.append(h.name).append(": ").append(h.value).append("\r\n");
+  pending_.append("\r\n");
+  return Status::Ok();  // sent with the first body bytes, or at Finish
+}
+
+Status ScgiConnection::Flush(std::string_view data) {
+  iovec parts[2] = {{pending_.data(), pending_.size()},
+                    {const_cast<char*>(data.data()), data.size()}};
+  iovec* next = parts;
+  int count = 2;
+  while (count > 0) {
+    if (next->iov_len == 0) {
+      ++next;
+      --count;
+      continue;
+    }
+    ssize_t wrote = writev(fd_.get(), next, count);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote < 0) return IoError("write");
+    auto left = static_cast<size_t>(wrote);
+    while (count > 0 && left >= next->iov_len) {
+      left -= next->iov_len;
+      ++next;
+      --count;
+    }
+    if (count > 0) {
+      next->iov_base = static_cast<char*>(next->iov_base) + left;
+      next->iov_len -= left;
+    }
+  }
+  pending_.clear();
+  return Status::Ok();
+}
+
+Status ScgiConnection::Write(std::string_view data) { return Flush(data); }
+
+Result<uint64_t> ScgiConnection::SendFile(int fd, uint64_t offset, uint64_t length) {
+  Status flushed = Flush();
+  if (!flushed.ok()) return flushed;
+  auto position = static_cast<off_t>(offset);
+  uint64_t sent = 0;
+  while (sent < length) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(length - sent, 1 << 30));
+    ssize_t n = sendfile(fd_.get(), fd, &position, want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError("sendfile");
+    if (n == 0) break;  // the file is shorter than it was
+    sent += static_cast<uint64_t>(n);
+  }
+  return sent;
+}
+
+Status ScgiConnection::Finish() {
+  Status flushed = Flush();
+  // Read what the app left of the body, so closing does not reset a TCP
+  // connection under the web server while it still reads our response.
+  char scratch[kReadChunk];
+  while (flushed.ok() && body_left_ > 0 && body_left_ <= kMaxDrain) {
+    Result<size_t> got = ReadBody(scratch, sizeof(scratch));
+    if (!got.ok() || got.value() == 0) break;
+  }
+  Close();
+  return flushed;
+}
+
+void ScgiConnection::Abort() {
+  // Over TCP a reset tells the web server the response failed; over a unix
+  // socket nothing can, beyond a body shorter than its Content-Length.
+  linger reset{1, 0};
+  setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  Close();
+}
+
+void ScgiConnection::Close() { fd_.Reset(); }
+
+}  // namespace shoal::protocols

@@ -1,0 +1,59 @@
+// SCGI on one connection: one request, then the connection is closed.
+//
+// Reads the netstring header (bounded by --max-header-size), hands the body
+// out as it arrives (never past CONTENT_LENGTH), and writes a CGI-style
+// response that always starts with a Status line (nginx warns without one).
+// The status line and headers leave with the first body bytes in one
+// writev(2); files go out with sendfile(2), since SCGI carries the body raw.
+//
+// SCGI has no framing: a response that fails after its headers can only be
+// told apart from a complete one by a short body against its Content-Length,
+// or (over TCP) by a reset, which Abort sends. Lives in a worker, after fork.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/unique_fd.h"
+#include "protocols/exchange.h"
+#include "protocols/scgi_parser.h"
+
+namespace shoal::protocols {
+
+class ScgiConnection final : public Exchange {
+ public:
+  ScgiConnection(UniqueFd fd, size_t max_header_size);
+  ScgiConnection(const ScgiConnection&) = delete;
+  ScgiConnection& operator=(const ScgiConnection&) = delete;
+
+  // Reads the request header. Returns OK when a request is ready to serve;
+  // an error naming the problem (malformed or oversized header, the peer
+  // closed or timed out) otherwise; the connection is then closed.
+  Status ReadRequest();
+
+  // Exchange:
+  std::span<const Param> params() const override { return head_.params; }
+  Result<size_t> ReadBody(char* buffer, size_t size) override;
+  Status SendHeaders(std::string_view status, std::span<const Header> headers) override;
+  Status Write(std::string_view data) override;
+  Result<uint64_t> SendFile(int fd, uint64_t offset, uint64_t length) override;
+  Status Finish() override;
+  void Abort() override;
+
+ private:
+  // Writes out `pending_` (the status and headers) and then `data`, in one
+  // writev where possible.
+  Status Flush(std::string_view data = {});
+  void Close();
+
+  UniqueFd fd_;
+  size_t max_header_size_;
+  std::string input_;         // the header, then any body bytes read with it
+  size_t input_used_ = 0;     // body bytes of input_ already handed out
+  ScgiHead head_;
+  uint64_t body_left_ = 0;    // body bytes not yet handed out
+  std::string pending_;       // status and headers, not yet written
+};
+
+}  // namespace shoal::protocols
