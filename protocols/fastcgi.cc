@@ -6,8 +6,6 @@
 #include <climits>
 #include <cstring>
 
-#include <spdlog/spdlog.h>
-
 namespace shoal::protocols {
 namespace {
 
@@ -37,7 +35,7 @@ FastCgiConnection::~FastCgiConnection() {
   if (in_request_) ReleaseRequest(/*close_connection=*/true);
 }
 
-bool FastCgiConnection::ReadRequest() {
+Result<bool> FastCgiConnection::ReadRequest() {
   request_.ipcFd = fd_.get();
   request_.keepConnection = 1;  // the Finish inside FCGX_Accept_r must not close
   request_.detached = 1;        // if libfcgi closes on an error, no lingering wait
@@ -46,14 +44,17 @@ bool FastCgiConnection::ReadRequest() {
     // libfcgi closed the connection (peer EOF or a protocol error) and then
     // failed to accept on listen_sock -1, which hands control back to us.
     if (request_.ipcFd < 0) fd_.Release();
+    fd_.Reset();
+    if (requests_read_ == 0) return Status::Error("no valid FastCGI request on a new connection");
     return false;
   }
+  ++requests_read_;
   in_request_ = true;
   keep_open_ = request_.keepConnection != 0;
   if (request_.role != FCGI_RESPONDER) {
-    spdlog::warn("fastcgi role {} is not supported; closing the connection", request_.role);
     ReleaseRequest(/*close_connection=*/true);
-    return false;
+    return Status::Error("FastCGI role " + std::to_string(request_.role) +
+                         " is not supported (only the responder role is)");
   }
   params_.clear();
   for (char** p = request_.envp; p != nullptr && *p != nullptr; ++p) {

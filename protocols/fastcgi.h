@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "base/unique_fd.h"
-#include "protocols/exchange.h"
+#include "protocols/connection.h"
 
 namespace shoal::protocols {
 
@@ -27,24 +27,22 @@ namespace shoal::protocols {
 // sets its own signal dispositions.
 Status InitFastCgi();
 
-class FastCgiConnection final : public Exchange {
+class FastCgiConnection final : public Connection {
  public:
   explicit FastCgiConnection(UniqueFd fd);
   ~FastCgiConnection() override;
   FastCgiConnection(const FastCgiConnection&) = delete;
   FastCgiConnection& operator=(const FastCgiConnection&) = delete;
 
-  int fd() const { return fd_.get(); }
-
-  // Reads the next request's BEGIN_REQUEST and PARAMS. Returns true when a
-  // request is ready to serve; false when the peer closed the connection or
-  // broke the protocol (the connection is then closed and must be dropped).
-  // Blocks until the params have arrived.
-  bool ReadRequest();
-
-  // After Finish or Abort: whether the connection stays open for another
-  // request (the web server asked for FCGI_KEEP_CONN and all went well).
-  bool keep_open() const { return keep_open_; }
+  // Connection:
+  int fd() const override { return fd_.get(); }
+  // Reads BEGIN_REQUEST and PARAMS (blocking until they are in). libfcgi
+  // closes the connection on a protocol error without saying which, so a
+  // failure on a new connection is reported as malformed input, and one on a
+  // kept connection as the web server closing it.
+  Result<bool> ReadRequest() override;
+  // The web server asked for FCGI_KEEP_CONN and all went well.
+  bool keep_open() const override { return keep_open_; }
 
   // Exchange:
   std::span<const Param> params() const override { return params_; }
@@ -65,6 +63,7 @@ class FastCgiConnection final : public Exchange {
   FCGX_Request request_{};
   bool in_request_ = false;
   bool keep_open_ = false;
+  int requests_read_ = 0;
   std::vector<Param> params_;
   std::string header_block_;
 };

@@ -97,7 +97,7 @@ class FastCgiTest : public testing::Test {
 
 TEST_F(FastCgiTest, ReadsParamsAndBodyAndWritesARecordFramedResponse) {
   Send(Request(/*keep_conn=*/false, "hello body"));
-  ASSERT_TRUE(connection_->ReadRequest());
+  ASSERT_TRUE(connection_->ReadRequest().value());
   std::vector<std::pair<std::string, std::string>> params;
   for (const Param& p : connection_->params()) params.emplace_back(p.name, p.value);
   EXPECT_NE(std::find(params.begin(), params.end(),
@@ -127,35 +127,45 @@ TEST_F(FastCgiTest, ReadsParamsAndBodyAndWritesARecordFramedResponse) {
 
 TEST_F(FastCgiTest, KeepConnServesTwoRequestsOnOneConnectionEvenWithUnreadBody) {
   Send(Request(/*keep_conn=*/true, "first body nobody reads"));
-  ASSERT_TRUE(connection_->ReadRequest());
+  ASSERT_TRUE(connection_->ReadRequest().value());
   ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
   ASSERT_TRUE(connection_->Finish().ok());
   EXPECT_TRUE(connection_->keep_open());
   Received();
 
   Send(Request(/*keep_conn=*/true, "second"));
-  ASSERT_TRUE(connection_->ReadRequest()) << "the unread first body broke the stream";
+  Result<bool> second = connection_->ReadRequest();
+  ASSERT_TRUE(second.ok() && second.value()) << "the unread first body broke the stream";
   char body[16];
   Result<size_t> got = connection_->ReadBody(body, sizeof(body));
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(std::string(body, got.value()), "second");
 }
 
-TEST_F(FastCgiTest, PeerClosingAnIdleConnectionEndsIt) {
+TEST_F(FastCgiTest, PeerClosingAKeptConnectionIsANormalEnd) {
+  Send(Request(/*keep_conn=*/true, ""));
+  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  ASSERT_TRUE(connection_->Finish().ok());
+  Received();
   peer_.Reset();
-  EXPECT_FALSE(connection_->ReadRequest());
+  Result<bool> next = connection_->ReadRequest();
+  ASSERT_TRUE(next.ok());
+  EXPECT_FALSE(next.value());
 }
 
 TEST_F(FastCgiTest, GarbageIsAProtocolErrorAndClosesTheConnection) {
   Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_FALSE(connection_->ReadRequest());
+  Result<bool> result = connection_->ReadRequest();
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("no valid FastCGI request"), std::string::npos);
   char byte;
   EXPECT_EQ(read(peer_.get(), &byte, 1), 0);
 }
 
 TEST_F(FastCgiTest, AbortEndsWithARecordTheWebServerRejectsAndNoEndRequest) {
   Send(Request(/*keep_conn=*/true, ""));
-  ASSERT_TRUE(connection_->ReadRequest());
+  ASSERT_TRUE(connection_->ReadRequest().value());
   ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
   ASSERT_TRUE(connection_->Write("partial").ok());
   connection_->Abort();

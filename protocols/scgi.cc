@@ -28,7 +28,7 @@ Status IoError(const char* what) {
 ScgiConnection::ScgiConnection(UniqueFd fd, size_t max_header_size)
     : fd_(std::move(fd)), max_header_size_(max_header_size) {}
 
-Status ScgiConnection::ReadRequest() {
+Result<bool> ScgiConnection::ReadRequest() {
   for (;;) {
     Result<std::optional<ScgiHead>> parsed = ParseScgiHead(input_, max_header_size_);
     if (!parsed.ok()) {
@@ -39,13 +39,17 @@ Status ScgiConnection::ReadRequest() {
       head_ = std::move(*parsed.value());
       input_used_ = head_.header_bytes;
       body_left_ = head_.content_length;
-      return Status::Ok();
+      return true;
     }
     size_t old_size = input_.size();
     input_.resize(old_size + kReadChunk);
     ssize_t got = read(fd_.get(), input_.data() + old_size, kReadChunk);
     input_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(got, 0)));
     if (got < 0 && errno == EINTR) continue;
+    if (got == 0 && input_.empty()) {
+      Close();
+      return false;  // closed before saying anything
+    }
     if (got <= 0) {
       Status failed = got == 0 ? Status::Error("scgi connection closed before a whole header")
                                : IoError("read of the header");

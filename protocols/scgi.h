@@ -16,21 +16,20 @@
 #include <vector>
 
 #include "base/unique_fd.h"
-#include "protocols/exchange.h"
+#include "protocols/connection.h"
 #include "protocols/scgi_parser.h"
 
 namespace shoal::protocols {
 
-class ScgiConnection final : public Exchange {
+class ScgiConnection final : public Connection {
  public:
   ScgiConnection(UniqueFd fd, size_t max_header_size);
   ScgiConnection(const ScgiConnection&) = delete;
   ScgiConnection& operator=(const ScgiConnection&) = delete;
 
-  // Reads the request header. Returns OK when a request is ready to serve;
-  // an error naming the problem (malformed or oversized header, the peer
-  // closed or timed out) otherwise; the connection is then closed.
-  Status ReadRequest();
+  // Connection: reads the request header (the only request).
+  int fd() const override { return fd_.get(); }
+  Result<bool> ReadRequest() override;
 
   // Exchange:
   std::span<const Param> params() const override { return head_.params; }

@@ -46,10 +46,11 @@ class Worker {
   // Serves a new connection in the protocol configured or detected.
   void ServeNew(UniqueFd fd);
   std::optional<protocols::Protocol> Detect(int fd);
-  void Serve(std::unique_ptr<protocols::FastCgiConnection> connection);
-  void ServeScgi(UniqueFd fd);
+  std::unique_ptr<protocols::Connection> MakeConnection(protocols::Protocol protocol, UniqueFd fd);
+  // Serves the next request on `connection`, then keeps it or drops it.
+  void Serve(std::unique_ptr<protocols::Connection> connection);
   void ServeKept(int fd);
-  void Park(std::unique_ptr<protocols::FastCgiConnection> connection);
+  void Park(std::unique_ptr<protocols::Connection> connection);
 
   const WorkerConfig& config_;
   protocols::RequestHandler& handler_;
@@ -57,7 +58,7 @@ class Worker {
   UniqueFd spare_fd_;  // given up on EMFILE so a connection can be taken and shed
   sigset_t wait_mask_{};
   bool tcp_ = false;
-  std::unordered_map<int, std::unique_ptr<protocols::FastCgiConnection>> kept_;
+  std::unordered_map<int, std::unique_ptr<protocols::Connection>> kept_;
 };
 
 Status Worker::SetUp() {
@@ -168,15 +169,18 @@ void Worker::ServeNew(UniqueFd fd) {
   }
   std::optional<protocols::Protocol> protocol =
       config_.protocol ? config_.protocol : Detect(fd.get());
-  if (!protocol) return;
-  switch (*protocol) {
+  if (protocol) Serve(MakeConnection(*protocol, std::move(fd)));
+}
+
+std::unique_ptr<protocols::Connection> Worker::MakeConnection(protocols::Protocol protocol,
+                                                              UniqueFd fd) {
+  switch (protocol) {
     case protocols::Protocol::kFastCgi:
-      Serve(std::make_unique<protocols::FastCgiConnection>(std::move(fd)));
-      break;
+      return std::make_unique<protocols::FastCgiConnection>(std::move(fd));
     case protocols::Protocol::kScgi:
-      ServeScgi(std::move(fd));
-      break;
+      return std::make_unique<protocols::ScgiConnection>(std::move(fd), config_.max_header_size);
   }
+  return nullptr;
 }
 
 std::optional<protocols::Protocol> Worker::Detect(int fd) {
@@ -199,23 +203,18 @@ std::optional<protocols::Protocol> Worker::Detect(int fd) {
   return protocol;
 }
 
-void Worker::ServeScgi(UniqueFd fd) {
-  protocols::ScgiConnection connection(std::move(fd), config_.max_header_size);
-  Status ready = connection.ReadRequest();
+void Worker::Serve(std::unique_ptr<protocols::Connection> connection) {
+  Result<bool> ready = connection->ReadRequest();
   if (!ready.ok()) {
-    spdlog::warn("{}; connection closed", ready.message());
+    spdlog::warn("{}; connection closed", ready.status().message());
     return;
   }
-  handler_.Handle(connection);
-}
-
-void Worker::Serve(std::unique_ptr<protocols::FastCgiConnection> connection) {
-  if (!connection->ReadRequest()) return;  // closed by the peer, or a protocol error
+  if (!ready.value()) return;  // the front end closed it between requests
   handler_.Handle(*connection);
   if (connection->keep_open()) Park(std::move(connection));
 }
 
-void Worker::Park(std::unique_ptr<protocols::FastCgiConnection> connection) {
+void Worker::Park(std::unique_ptr<protocols::Connection> connection) {
   int fd = connection->fd();
   epoll_event event{};
   event.events = EPOLLIN | EPOLLRDHUP;
@@ -230,7 +229,7 @@ void Worker::Park(std::unique_ptr<protocols::FastCgiConnection> connection) {
 void Worker::ServeKept(int fd) {
   auto found = kept_.find(fd);
   if (found == kept_.end()) return;
-  std::unique_ptr<protocols::FastCgiConnection> connection = std::move(found->second);
+  std::unique_ptr<protocols::Connection> connection = std::move(found->second);
   kept_.erase(found);
   epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
   Serve(std::move(connection));
