@@ -46,6 +46,11 @@ class Exchange {
   // Sends body bytes. An error means the front end is gone (client abort).
   virtual Status Write(std::string_view data) = 0;
 
+  // Pushes body bytes written so far out to the front end now, instead of
+  // leaving them in a buffer. PEP 3333 forbids delaying a block the app
+  // yielded while it produces the next one. Default: nothing is buffered.
+  virtual Status Flush() { return Status::Ok(); }
+
   // Sends up to `length` bytes of the regular file `fd` from `offset` as
   // body bytes. Returns how many were sent (fewer if the file ended first),
   // or an error as Write. The default copies through Write in bounded

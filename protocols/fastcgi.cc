@@ -97,6 +97,11 @@ Status FastCgiConnection::Write(std::string_view data) {
   return Status::Ok();
 }
 
+Status FastCgiConnection::Flush() {
+  if (FCGX_FFlush(request_.out) != 0) return Status::Error(StreamError("write", request_.out));
+  return Status::Ok();
+}
+
 bool FastCgiConnection::DrainBody() {
   char scratch[16384];
   size_t drained = 0;

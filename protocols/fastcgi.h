@@ -49,6 +49,7 @@ class FastCgiConnection final : public Connection {
   Result<size_t> ReadBody(char* buffer, size_t size) override;
   Status SendHeaders(std::string_view status, std::span<const Header> headers) override;
   Status Write(std::string_view data) override;
+  Status Flush() override;
   Status Finish() override;
   void Abort() override;
 

@@ -121,7 +121,7 @@ Status ScgiConnection::Flush(std::string_view data) {
 Status ScgiConnection::Write(std::string_view data) { return Flush(data); }
 
 Result<uint64_t> ScgiConnection::SendFile(int fd, uint64_t offset, uint64_t length) {
-  Status flushed = Flush();
+  Status flushed = Flush(std::string_view());
   if (!flushed.ok()) return flushed;
   auto position = static_cast<off_t>(offset);
   uint64_t sent = 0;
@@ -137,7 +137,7 @@ Result<uint64_t> ScgiConnection::SendFile(int fd, uint64_t offset, uint64_t leng
 }
 
 Status ScgiConnection::Finish() {
-  Status flushed = Flush();
+  Status flushed = Flush(std::string_view());
   // Read what the app left of the body, so closing does not reset a TCP
   // connection under the web server while it still reads our response.
   char scratch[kReadChunk];

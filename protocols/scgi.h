@@ -36,6 +36,7 @@ class ScgiConnection final : public Connection {
   Result<size_t> ReadBody(char* buffer, size_t size) override;
   Status SendHeaders(std::string_view status, std::span<const Header> headers) override;
   Status Write(std::string_view data) override;
+  Status Flush() override { return Flush(std::string_view()); }
   Result<uint64_t> SendFile(int fd, uint64_t offset, uint64_t length) override;
   Status Finish() override;
   void Abort() override;
@@ -43,7 +44,7 @@ class ScgiConnection final : public Connection {
  private:
   // Writes out `pending_` (the status and headers) and then `data`, in one
   // writev where possible.
-  Status Flush(std::string_view data = {});
+  Status Flush(std::string_view data);
   void Close();
 
   UniqueFd fd_;

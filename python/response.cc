@@ -191,6 +191,12 @@ bool Response::Send(std::string_view chunk) {
   return true;
 }
 
+bool Response::Flush() {
+  if (!headers_sent_) return true;
+  Status flushed = exchange_.Flush();
+  return flushed.ok() || Failed(flushed);
+}
+
 bool Response::SendFile(int fd, uint64_t offset, uint64_t size) {
   if (!started_) {
     PyErr_SetString(PyExc_RuntimeError, "the app sent body data before calling start_response()");

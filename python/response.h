@@ -45,6 +45,10 @@ class Response {
   // front end is gone (then client_gone() is true).
   bool Send(std::string_view chunk);
 
+  // Pushes what has been sent so far out of the protocol's buffer (a no-op
+  // before the headers went out). Returns false with OSError set, as Send.
+  bool Flush();
+
   // Sends the rest of a regular file as the body (headers first): from
   // `offset` to its end, or to the declared Content-Length. Returns false
   // with a Python exception set, as Send.

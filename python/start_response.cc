@@ -43,7 +43,9 @@ PyObject* Write(PyObject* self, PyObject* data) {
     return nullptr;
   }
   std::string_view chunk(PyBytes_AS_STRING(data), static_cast<size_t>(PyBytes_GET_SIZE(data)));
-  if (!response->Send(chunk)) return nullptr;
+  // write() is the old imperative interface: the data must be on its way
+  // when it returns.
+  if (!response->Send(chunk) || !response->Flush()) return nullptr;
   Py_RETURN_NONE;
 }
 

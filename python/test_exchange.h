@@ -41,6 +41,11 @@ class FakeExchange final : public protocols::Exchange {
     ++send_file_calls;
     return Exchange::SendFile(fd, offset, length);
   }
+  Status Flush() override {
+    ++flushes;
+    flushed_at.push_back(sent.size());
+    return Status::Ok();
+  }
   Status Finish() override {
     finished = true;
     return Status::Ok();
@@ -59,6 +64,8 @@ class FakeExchange final : public protocols::Exchange {
   std::string sent;
   int header_calls = 0;
   int send_file_calls = 0;
+  int flushes = 0;
+  std::vector<size_t> flushed_at;  // how much had been sent at each Flush
   bool finished = false;
   bool aborted = false;
   bool fail_writes = false;

@@ -45,7 +45,16 @@ bool SendBody(PyObject* iterable, Response& response) {
   }
   PyRef iterator = PyRef::Steal(PyObject_GetIter(iterable));
   if (!iterator) return false;
-  while (PyRef chunk = PyRef::Steal(PyIter_Next(iterator.get()))) {
+  // A list or tuple holds every block already: nothing waits on the app, so
+  // blocks may share a write. Anything else (a generator) may take its time
+  // over the next block, so what it yielded goes out first (PEP 3333).
+  const bool all_ready = PyList_CheckExact(iterable) || PyTuple_CheckExact(iterable);
+  bool first = true;
+  for (;;) {
+    if (!first && !all_ready && !response.Flush()) return false;
+    first = false;
+    PyRef chunk = PyRef::Steal(PyIter_Next(iterator.get()));
+    if (!chunk) break;
     if (!PyBytes_Check(chunk.get())) {
       PyErr_Format(PyExc_TypeError, "the app yielded %s, not bytes: %R",
                    Py_TYPE(chunk.get())->tp_name, chunk.get());

@@ -70,6 +70,30 @@ def app(environ, start_response):
   EXPECT_FALSE(ex.aborted);
 }
 
+TEST(WsgiGatewayTest, GeneratorBlocksAreFlushedBeforeTheNextIsAskedFor) {
+  AppModule m(R"(
+def app(environ, start_response):
+    start_response('200 OK', [])
+    yield b'one'
+    yield b'two'
+    yield b'three'
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.sent, "onetwothree");
+  EXPECT_EQ(ex.flushed_at, (std::vector<size_t>{3, 6, 11}));
+}
+
+TEST(WsgiGatewayTest, ListBlocksAreNotFlushedOneByOne) {
+  AppModule m(R"(
+def app(environ, start_response):
+    start_response('200 OK', [])
+    return [b'one', b'two']
+)");
+  FakeExchange ex = Serve(m, "/");
+  EXPECT_EQ(ex.sent, "onetwo");
+  EXPECT_EQ(ex.flushes, 0);
+}
+
 TEST(WsgiGatewayTest, ExceptionBeforeHeadersGives500WithoutTraceback) {
   AppModule m(R"(
 def app(environ, start_response):

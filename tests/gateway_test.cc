@@ -291,6 +291,25 @@ TEST_P(GatewayTest, WriteCallableAndIterableBothReachTheClient) {
   EXPECT_EQ(response.body, "written, then returned\n");
 }
 
+TEST_P(GatewayTest, YieldedBlockReachesTheClientBeforeTheNextIsReady) {
+  ServedApp& served = ServeProbe();
+  Fd fd = ConnectLoopback(served.port(), std::chrono::seconds(5));
+  ASSERT_TRUE(fd.valid());
+  std::string request = "GET /raw/trickle HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(write(fd.get(), request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  auto start = std::chrono::steady_clock::now();
+  std::string received;
+  bool first = WaitUntil(std::chrono::seconds(2), [&] {
+    char buffer[4096];
+    ssize_t n = read(fd.get(), buffer, sizeof(buffer));
+    if (n > 0) received.append(buffer, static_cast<size_t>(n));
+    return Has(received, "first\n");
+  });
+  EXPECT_TRUE(first) << "the first block was held back; got: " << received;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_FALSE(Has(received, "second")) << "the app cannot have produced it yet";
+}
+
 TEST_P(GatewayTest, ClientAbortStopsTheAppAndCallsClose) {
   ServedApp& served = ServeProbe();
   const std::filesystem::path marker = served.run_dir() / "closed";

@@ -38,6 +38,7 @@ with apps that break the rules (mount it with --mount /raw=probe:raw_app).
   /raw/too-long          Content-Length 5 with a 10-byte body
   /raw/exc-info          start_response, then again with exc_info: 503
   /raw/write             the write() callable, then an iterable
+  /raw/trickle           a generator: b"first\n", then 3 s later b"second\n"
   /raw/empty-then-raise  start_response, yields b"", then raises
   /raw/lines             as /lines, with read() (no argument: the validator
                          would refuse it)
@@ -260,6 +261,16 @@ def raw_app(environ, start_response):
             start_response("503 Service Unavailable", [("X-Replaced", "yes")],
                            sys.exc_info())
         return [b"replaced\n"]
+    if path == "/trickle":
+        # As streaming apps do: without it nginx holds small responses back.
+        start_response("200 OK", [("Content-Type", "text/plain"),
+                                  ("X-Accel-Buffering", "no")])
+
+        def trickle():
+            yield b"first\n"
+            time.sleep(3)
+            yield b"second\n"
+        return trickle()
     if path == "/write":
         write = start_response("200 OK", [("Content-Type", "text/plain")])
         write(b"written, ")
