@@ -28,10 +28,16 @@ po::options_description MakeDescription() {
     ("pythonpath", po::value<std::vector<std::string>>()->value_name("DIR")->composing(),
         "add DIR to sys.path (repeatable)")
     ("protocol", po::value<std::string>()->value_name("NAME")->default_value("fastcgi"),
-        "wire protocol: fastcgi, scgi, or auto (each connection's first bytes decide); "
-        "flup's fcgi and scgi are accepted")
+        "wire protocol: fastcgi, scgi, ajp, or auto (each connection's first bytes decide); "
+        "flup's fcgi, scgi and ajp are accepted")
     ("max-header-size", po::value<size_t>()->value_name("BYTES")->default_value(64 * 1024),
         "largest request header block accepted (SCGI netstring)")
+    ("ajp-packet-size", po::value<size_t>()->value_name("BYTES")->default_value(8192),
+        "AJP packet size, 8192 to 65536; must match Apache's ProxyIOBufferSize")
+    ("ajp-secret", po::value<std::string>()->value_name("SECRET"),
+        "refuse AJP requests without this secret (Apache's secret= on the worker)")
+    ("ajp-allow-insecure", po::bool_switch(),
+        "allow AJP on a non-loopback address without --ajp-secret (Ghostcat: don't)")
     ("bind", po::value<std::string>()->value_name("ADDRESS"),
         "listen on unix:PATH, HOST:PORT, [IPv6]:PORT or :PORT (127.0.0.1)")
     ("workers", po::value<int>()->value_name("N")->default_value(2), "number of worker processes")
@@ -114,10 +120,12 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
     o.protocol = protocols::Protocol::kFastCgi;
   } else if (protocol == "scgi") {
     o.protocol = protocols::Protocol::kScgi;
+  } else if (protocol == "ajp") {
+    o.protocol = protocols::Protocol::kAjp;
   } else if (protocol == "auto") {
     o.protocol = std::nullopt;
   } else {
-    return Invalid("protocol", protocol, "expected fastcgi, scgi or auto");
+    return Invalid("protocol", protocol, "expected fastcgi, scgi, ajp or auto");
   }
   o.max_header_size = vm["max-header-size"].as<size_t>();
   if (o.max_header_size < 1024 || o.max_header_size > (64u << 20)) {
@@ -145,6 +153,15 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   if (!(o.graceful_timeout >= 0)) {
     return Invalid("graceful-timeout", std::to_string(o.graceful_timeout), "must be >= 0");
   }
+  o.ajp_packet_size = vm["ajp-packet-size"].as<size_t>();
+  if (o.ajp_packet_size < 8192 || o.ajp_packet_size > 65536) {
+    return Invalid("ajp-packet-size", std::to_string(o.ajp_packet_size), "expected 8192 to 65536");
+  }
+  if (vm.count("ajp-secret")) {
+    o.ajp_secret = vm["ajp-secret"].as<std::string>();
+    if (o.ajp_secret.empty()) return Invalid("ajp-secret", "", "must not be empty");
+  }
+  o.ajp_allow_insecure = vm["ajp-allow-insecure"].as<bool>();
   o.debug = vm["debug"].as<bool>();
   return Status::Ok();
 }

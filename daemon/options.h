@@ -34,6 +34,9 @@ struct Options {
   // from each connection's first bytes.
   std::optional<protocols::Protocol> protocol = protocols::Protocol::kFastCgi;
   size_t max_header_size = 64 * 1024;  // bound on a request's header block
+  size_t ajp_packet_size = 8192;       // Apache's ProxyIOBufferSize
+  std::string ajp_secret;              // Apache's secret=; empty: none
+  bool ajp_allow_insecure = false;     // AJP on a public address without a secret
   BindAddress bind;
   int workers = 2;
   unsigned socket_mode = 0660;  // permission bits of a unix socket

@@ -63,6 +63,13 @@ TEST(OptionsTest, ProtocolWords) {
   EXPECT_EQ(detect.value().options.protocol, std::nullopt);
   auto size = Parse({"--app", "a:b", "--bind", ":1", "--max-header-size", "100"});
   EXPECT_FALSE(size.ok());
+  auto ajp = Parse({"--app", "a:b", "--bind", ":1", "--protocol", "ajp", "--ajp-secret", "s3",
+                    "--ajp-packet-size", "65536"});
+  ASSERT_TRUE(ajp.ok()) << ajp.status().message();
+  EXPECT_EQ(ajp.value().options.protocol, protocols::Protocol::kAjp);
+  EXPECT_EQ(ajp.value().options.ajp_secret, "s3");
+  EXPECT_EQ(ajp.value().options.ajp_packet_size, 65536u);
+  EXPECT_FALSE(Parse({"--app", "a:b", "--bind", ":1", "--ajp-packet-size", "4096"}).ok());
 }
 
 TEST(OptionsTest, MountsSeveralApps) {

@@ -38,6 +38,17 @@ int RunShoal(const Options& options) {
     spdlog::error("{}", listener.status().message());
     return kExitFailure;
   }
+  // Ghostcat (CVE-2020-1938): an AJP port others can reach lets them send
+  // whatever request attributes they like. Like Tomcat since, refuse it
+  // without a secret unless told otherwise.
+  const bool may_speak_ajp = !options.protocol || *options.protocol == protocols::Protocol::kAjp;
+  if (may_speak_ajp && listener.value().reachable_from_outside() && options.ajp_secret.empty() &&
+      !options.ajp_allow_insecure) {
+    spdlog::error("refusing AJP on {} without --ajp-secret: other hosts could reach it (bind "
+                  "127.0.0.1, set a secret, or pass --ajp-allow-insecure)",
+                  listener.value().name());
+    return kExitFailure;
+  }
   Status fastcgi = protocols::InitFastCgi();
   if (!fastcgi.ok()) {
     spdlog::error("{}", fastcgi.message());
@@ -84,8 +95,10 @@ int RunShoal(const Options& options) {
       mounted.push_back({options.mounts[i].prefix, python::PyRef::Borrow(apps[i].get())});
     }
     python::WsgiGateway gateway(std::move(mounted), {options.debug});
-    return supervisor::ServeForever(
-        {index, listen_fd, lifeline_fd, options.protocol, options.max_header_size}, gateway);
+    return supervisor::ServeForever({index, listen_fd, lifeline_fd, options.protocol,
+                                     options.max_header_size,
+                                     {options.ajp_packet_size, options.ajp_secret}},
+                                    gateway);
   };
   supervisor::Master master({options.workers, options.graceful_timeout}, std::move(hooks));
   return master.Run();

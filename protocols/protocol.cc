@@ -8,6 +8,8 @@ std::string_view ProtocolName(Protocol protocol) {
       return "fastcgi";
     case Protocol::kScgi:
       return "scgi";
+    case Protocol::kAjp:
+      return "ajp";
   }
   return "unknown";
 }
@@ -20,6 +22,7 @@ std::optional<Protocol> DetectProtocol(std::string_view first_bytes) {
   // records a web server may send first.
   if (version == 1 && (type == 1 || type == 9)) return Protocol::kFastCgi;
   if (version >= '0' && version <= '9') return Protocol::kScgi;
+  if (version == 0x12 && type == 0x34) return Protocol::kAjp;
   return std::nullopt;
 }
 

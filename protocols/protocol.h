@@ -7,9 +7,9 @@
 
 namespace shoal::protocols {
 
-enum class Protocol { kFastCgi, kScgi };
+enum class Protocol { kFastCgi, kScgi, kAjp };
 
-// "fastcgi", "scgi".
+// "fastcgi", "scgi", "ajp".
 std::string_view ProtocolName(Protocol protocol);
 
 // How many leading bytes DetectProtocol needs.
@@ -17,7 +17,8 @@ inline constexpr size_t kDetectBytes = 2;
 
 // The protocol a connection speaks, from its first kDetectBytes bytes:
 // FastCGI starts with version 1 and a BEGIN_REQUEST or management record,
-// SCGI with a digit (the netstring's length). nullopt for anything else.
+// SCGI with a digit (the netstring's length), AJP13 with 0x12 0x34. nullopt
+// for anything else.
 std::optional<Protocol> DetectProtocol(std::string_view first_bytes);
 
 }  // namespace shoal::protocols

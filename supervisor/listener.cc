@@ -1,6 +1,7 @@
 #include "supervisor/listener.h"
 
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -121,6 +122,21 @@ Listener& Listener::operator=(Listener&& other) noexcept {
 }
 
 Listener::~Listener() { RemoveSocketFile(); }
+
+bool Listener::reachable_from_outside() const {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
+  if (address.ss_family == AF_INET) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    return (ntohl(v4->sin_addr.s_addr) >> 24) != 127;
+  }
+  if (address.ss_family == AF_INET6) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    return !IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
+  }
+  return false;  // a unix socket
+}
 
 void Listener::RemoveSocketFile() {
   if (unix_path_.empty() || owner_pid_ != ::getpid()) return;

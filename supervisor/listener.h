@@ -33,6 +33,9 @@ class Listener {
 
   int fd() const { return fd_.get(); }
   const std::string& name() const { return name_; }
+  // True for a TCP socket bound to an address other hosts can reach (not
+  // 127.0.0.0/8 or ::1).
+  bool reachable_from_outside() const;
 
  private:
   Listener() = default;

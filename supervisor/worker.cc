@@ -179,6 +179,8 @@ std::unique_ptr<protocols::Connection> Worker::MakeConnection(protocols::Protoco
       return std::make_unique<protocols::FastCgiConnection>(std::move(fd));
     case protocols::Protocol::kScgi:
       return std::make_unique<protocols::ScgiConnection>(std::move(fd), config_.max_header_size);
+    case protocols::Protocol::kAjp:
+      return std::make_unique<protocols::AjpConnection>(std::move(fd), config_.ajp);
   }
   return nullptr;
 }

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <optional>
 
+#include "protocols/ajp.h"
 #include "protocols/exchange.h"
 #include "protocols/protocol.h"
 
@@ -30,6 +31,7 @@ struct WorkerConfig {
   // What connections speak; nullopt: detect it from each one's first bytes.
   std::optional<protocols::Protocol> protocol = protocols::Protocol::kFastCgi;
   size_t max_header_size = 64 * 1024;
+  protocols::AjpConfig ajp;
 };
 
 // Serves until stopped. Returns the worker's exit code.

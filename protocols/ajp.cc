@@ -1,0 +1,305 @@
+#include "protocols/ajp.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+
+#include "protocols/ajp_codec.h"
+
+namespace shoal::protocols {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kFlushAt = 64 * 1024;
+
+// Response header codes 0xA001..0xA00B.
+constexpr std::string_view kResponseHeaders[] = {
+    "Content-Type", "Content-Language", "Content-Length", "Date",
+    "Last-Modified", "Location",        "Set-Cookie",     "Set-Cookie2",
+    "Servlet-Engine", "Status",         "WWW-Authenticate"};
+
+std::optional<uint16_t> ResponseHeaderCode(std::string_view name) {
+  for (size_t i = 0; i < std::size(kResponseHeaders); ++i) {
+    std::string_view known = kResponseHeaders[i];
+    if (known.size() == name.size() &&
+        std::equal(known.begin(), known.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return static_cast<uint16_t>(0xA001 + i);
+    }
+  }
+  return std::nullopt;
+}
+
+// Compares in time that depends only on the length, as Tomcat does, so the
+// secret cannot be guessed byte by byte from response times.
+bool SecretMatches(const std::optional<std::string>& given, const std::string& expected) {
+  if (!given || given->size() != expected.size()) return false;
+  volatile unsigned char difference = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    difference = difference | static_cast<unsigned char>((*given)[i] ^ expected[i]);
+  }
+  return difference == 0;
+}
+
+Status IoError(const char* what) {
+  if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    return Status::Error(std::string("ajp ") + what + " timed out");
+  }
+  return PosixError(std::string("ajp ") + what, errno);
+}
+
+}  // namespace
+
+AjpConnection::AjpConnection(UniqueFd fd, const AjpConfig& config)
+    : fd_(std::move(fd)), config_(config) {}
+
+Result<bool> AjpConnection::ReadPacket(std::string& payload) {
+  for (;;) {
+    std::string_view unread(input_.data() + input_used_, input_.size() - input_used_);
+    if (unread.size() >= ajp::kHeaderSize) {
+      if (unread[0] != 0x12 || unread[1] != 0x34) {
+        return Status::Error("AJP packet without the 0x1234 magic");
+      }
+      size_t length = static_cast<uint8_t>(unread[2]) << 8 | static_cast<uint8_t>(unread[3]);
+      if (length > config_.packet_size - ajp::kHeaderSize) {
+        return Status::Error("AJP packet of " + std::to_string(length + ajp::kHeaderSize) +
+                             " bytes is over --ajp-packet-size (" +
+                             std::to_string(config_.packet_size) + ")");
+      }
+      if (unread.size() >= ajp::kHeaderSize + length) {
+        payload.assign(unread.substr(ajp::kHeaderSize, length));
+        input_used_ += ajp::kHeaderSize + length;
+        if (input_used_ == input_.size()) {
+          input_.clear();
+          input_used_ = 0;
+        }
+        return true;
+      }
+    }
+    if (input_used_ > 0) {
+      input_.erase(0, input_used_);
+      input_used_ = 0;
+    }
+    size_t old_size = input_.size();
+    input_.resize(old_size + kReadChunk);
+    ssize_t got = read(fd_.get(), input_.data() + old_size, kReadChunk);
+    input_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(got, 0)));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return IoError("read");
+    if (got == 0) {
+      if (input_.empty()) return false;
+      return Status::Error("AJP connection closed in the middle of a packet");
+    }
+  }
+}
+
+Result<bool> AjpConnection::ReadRequest() {
+  keep_open_ = false;
+  std::string payload;
+  for (;;) {
+    Result<bool> read = ReadPacket(payload);
+    if (!read.ok() || !read.value()) {
+      Close();
+      return read;
+    }
+    uint8_t type = payload.empty() ? 0 : static_cast<uint8_t>(payload[0]);
+    if (type == ajp::kCping) {
+      std::string pong;
+      ajp::PacketBuilder(pong).Byte(ajp::kCpong).Finish();
+      Status sent = WriteAll(pong);
+      if (!sent.ok()) {
+        Close();
+        return sent;
+      }
+      continue;
+    }
+    if (type != ajp::kForwardRequest) {
+      Close();
+      if (type == ajp::kShutdown) return Status::Error("AJP SHUTDOWN from the web server ignored");
+      return Status::Error("unexpected AJP message type " + std::to_string(type));
+    }
+    Result<ajp::ForwardRequest> request = ajp::ParseForwardRequest(payload);
+    if (!request.ok()) {
+      Close();
+      return request.status();
+    }
+    if (!config_.secret.empty() && !SecretMatches(request.value().secret, config_.secret)) {
+      Refuse("403 Forbidden");
+      return Status::Error(std::string("AJP request ") +
+                           (request.value().secret ? "with a wrong secret" : "without a secret") +
+                           " refused (--ajp-secret is set)");
+    }
+    Result<ajp::CgiRequest> cgi = ajp::ToCgi(request.value());
+    if (!cgi.ok()) {
+      Refuse("400 Bad Request");
+      return cgi.status();
+    }
+    owned_params_ = std::move(cgi.value().params);
+    params_.clear();
+    for (const auto& [name, value] : owned_params_) params_.push_back({name, value});
+    length_known_ = cgi.value().content_length.has_value();
+    body_left_ = cgi.value().content_length.value_or(0);
+    // With a Content-Length, Apache sends the first body packet unasked; a
+    // chunked body comes only when asked for; otherwise there is none.
+    packet_in_flight_ = body_left_ > 0;
+    body_done_ = length_known_ ? body_left_ == 0 : !cgi.value().chunked;
+    body_.clear();
+    body_used_ = 0;
+    out_.clear();
+    return true;
+  }
+}
+
+Status AjpConnection::FetchBody() {
+  if (!packet_in_flight_) {
+    size_t want = config_.packet_size - 6;
+    std::string ask;
+    ajp::PacketBuilder(ask).Byte(ajp::kGetBodyChunk).Uint16(static_cast<uint16_t>(want)).Finish();
+    Status flushed = WriteAll(out_ + ask);
+    if (!flushed.ok()) return flushed;
+    out_.clear();
+    packet_in_flight_ = true;
+  }
+  std::string payload;
+  Result<bool> read = ReadPacket(payload);
+  packet_in_flight_ = false;
+  if (!read.ok()) return read.status();
+  if (!read.value()) return Status::Error("AJP connection closed in the middle of the body");
+  // A body packet: uint16 length and the bytes (no type byte, no NUL). An
+  // empty packet, or one of length 0, ends the body.
+  uint16_t length = 0;
+  std::string_view data;
+  if (!payload.empty()) {
+    ajp::Reader in(payload);
+    length = in.Uint16();
+    if (in.failed() || in.left() < length) return Status::Error("malformed AJP body packet");
+    data = std::string_view(payload).substr(2, length);
+  }
+  if (length == 0) {
+    body_done_ = true;
+    return Status::Ok();
+  }
+  if (length_known_) {
+    if (length > body_left_) return Status::Error("AJP body longer than its Content-Length");
+    body_left_ -= length;
+    body_done_ = body_left_ == 0;
+  }
+  body_.append(data);
+  return Status::Ok();
+}
+
+Result<size_t> AjpConnection::ReadBody(char* buffer, size_t size) {
+  size_t filled = 0;
+  while (filled < size) {
+    if (body_used_ == body_.size()) {
+      body_.clear();
+      body_used_ = 0;
+      if (body_done_) break;
+      Status fetched = FetchBody();
+      if (!fetched.ok()) return fetched;
+      continue;
+    }
+    size_t n = std::min(size - filled, body_.size() - body_used_);
+    std::copy_n(body_.data() + body_used_, n, buffer + filled);
+    body_used_ += n;
+    filled += n;
+  }
+  return filled;
+}
+
+Status AjpConnection::SendHeaders(std::string_view status, std::span<const Header> headers) {
+  uint16_t code = 0;
+  std::from_chars(status.data(), status.data() + std::min<size_t>(3, status.size()), code);
+  std::string_view reason = status.size() > 4 ? status.substr(4) : std::string_view();
+  size_t start = out_.size();
+  ajp::PacketBuilder packet(out_);
+  packet.Byte(ajp::kSendHeaders).Uint16(code).String(reason);
+  packet.Uint16(static_cast<uint16_t>(headers.size()));
+  for (const Header& h : headers) {
+    if (std::optional<uint16_t> coded = ResponseHeaderCode(h.name)) {
+      packet.Uint16(*coded);
+    } else {
+      packet.String(h.name);
+    }
+    packet.String(h.value);
+  }
+  size_t payload = packet.Finish();
+  if (payload > config_.packet_size - ajp::kHeaderSize) {
+    out_.resize(start);
+    return Status::Error("response headers (" + std::to_string(payload) +
+                         " bytes) do not fit one AJP packet of --ajp-packet-size " +
+                         std::to_string(config_.packet_size));
+  }
+  return Status::Ok();
+}
+
+Status AjpConnection::Write(std::string_view data) {
+  ajp::AppendBodyChunks(out_, data, ajp::MaxSendData(config_.packet_size));
+  return out_.size() >= kFlushAt ? Flush() : Status::Ok();
+}
+
+Status AjpConnection::Flush() {
+  Status written = WriteAll(out_);
+  out_.clear();
+  return written;
+}
+
+Status AjpConnection::Finish() {
+  // A body packet Apache already sent (or was asked for) must be read, or
+  // the next request on this connection would start with it.
+  bool aligned = true;
+  if (packet_in_flight_) {
+    std::string payload;
+    Result<bool> read = ReadPacket(payload);
+    aligned = read.ok() && read.value();
+    packet_in_flight_ = false;
+  }
+  ajp::PacketBuilder(out_).Byte(ajp::kEndResponse).Byte(aligned ? 1 : 0).Finish();
+  Status written = Flush();
+  keep_open_ = written.ok() && aligned;
+  if (!keep_open_) Close();
+  return written;
+}
+
+void AjpConnection::Abort() {
+  // No END_RESPONSE: Apache sees the backend fail, not a complete response.
+  out_.clear();
+  linger reset{1, 0};
+  setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  Close();
+}
+
+void AjpConnection::Refuse(const char* status) {
+  std::string_view body = std::string_view(status).substr(4);
+  std::string length = std::to_string(body.size() + 1);
+  Header headers[] = {{"Content-Type", "text/plain"}, {"Content-Length", length}};
+  out_.clear();
+  if (SendHeaders(status, headers).ok()) {
+    ajp::AppendBodyChunks(out_, std::string(body) + "\n", ajp::MaxSendData(config_.packet_size));
+    ajp::PacketBuilder(out_).Byte(ajp::kEndResponse).Byte(0).Finish();
+    (void)WriteAll(out_);  // best effort: the connection is closed either way
+  }
+  Close();
+}
+
+Status AjpConnection::WriteAll(std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError("write");
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+void AjpConnection::Close() {
+  keep_open_ = false;
+  fd_.Reset();
+}
+
+}  // namespace shoal::protocols

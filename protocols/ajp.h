@@ -1,0 +1,83 @@
+// AJP13 on one connection (Apache's mod_proxy_ajp), reused across requests.
+//
+// Between requests a CPING is answered with a CPONG at once. A
+// FORWARD_REQUEST becomes CGI params (ajp_request.h); a request without the
+// configured secret is answered 403 and the connection closed. The body
+// arrives in packets: with a Content-Length the first comes unasked, the
+// rest on GET_BODY_CHUNK, and an empty one ends a chunked body. Before
+// END_RESPONSE any body packet Apache already sent is read, so the next
+// request starts aligned. The response is SEND_HEADERS, SEND_BODY_CHUNKs no
+// larger than the packet size (each ending with its NUL byte), and
+// END_RESPONSE with reuse, buffered so a small response leaves in one write.
+// An aborted response is cut without END_RESPONSE, which Apache reports as
+// a backend failure instead of a complete response.
+//
+// Lives in a worker, after fork; owns its fd.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/unique_fd.h"
+#include "protocols/ajp_request.h"
+#include "protocols/connection.h"
+
+namespace shoal::protocols {
+
+struct AjpConfig {
+  size_t packet_size = 8192;  // --ajp-packet-size; Apache's ProxyIOBufferSize
+  std::string secret;         // --ajp-secret; empty: none required
+};
+
+class AjpConnection final : public Connection {
+ public:
+  AjpConnection(UniqueFd fd, const AjpConfig& config);
+  AjpConnection(const AjpConnection&) = delete;
+  AjpConnection& operator=(const AjpConnection&) = delete;
+
+  // Connection:
+  int fd() const override { return fd_.get(); }
+  Result<bool> ReadRequest() override;
+  bool keep_open() const override { return keep_open_; }
+
+  // Exchange:
+  std::span<const Param> params() const override { return params_; }
+  Result<size_t> ReadBody(char* buffer, size_t size) override;
+  Status SendHeaders(std::string_view status, std::span<const Header> headers) override;
+  Status Write(std::string_view data) override;
+  Status Flush() override;
+  Status Finish() override;
+  void Abort() override;
+
+ private:
+  // Reads one packet from the web server into `payload`. Returns true, false
+  // at a clean end of the connection between packets, or an error.
+  Result<bool> ReadPacket(std::string& payload);
+  // Reads the next body packet (asking for it unless it was sent unasked).
+  Status FetchBody();
+  Status WriteAll(std::string_view data);
+  // Answers `status` with a short body and ends the connection.
+  void Refuse(const char* status);
+  void Close();
+
+  UniqueFd fd_;
+  const AjpConfig& config_;
+  std::string input_;      // bytes read from the socket, not yet parsed
+  size_t input_used_ = 0;
+  ajp::Pairs owned_params_;
+  std::vector<Param> params_;
+  // Body state of the current request.
+  bool body_done_ = true;
+  bool packet_in_flight_ = false;  // a body packet was sent unasked or asked for
+  uint64_t body_left_ = 0;         // with a Content-Length: bytes still to come
+  bool length_known_ = false;
+  std::string body_;               // received, not yet handed to the app
+  size_t body_used_ = 0;
+  // Response.
+  std::string out_;  // packets not yet written
+  bool keep_open_ = false;
+};
+
+}  // namespace shoal::protocols
