@@ -80,7 +80,7 @@ std::string InputValue(const std::string& html, const std::string& name) {
   return html.substr(start, html.find('"', start) - start);
 }
 
-class DjangoTest : public ServingTest {
+class DjangoTest : public FrontEndTest {
  protected:
   // Migrates a fresh database and adds the superuser, once for the suite.
   static void SetUpTestSuite() {
@@ -105,7 +105,7 @@ class DjangoTest : public ServingTest {
   // Stops nginx and shoal before db_dir_, a member of this class, goes away
   // under them.
   void TearDown() override {
-    ServingTest::TearDown();
+    FrontEndTest::TearDown();
     served_.reset();
   }
 
@@ -114,7 +114,8 @@ class DjangoTest : public ServingTest {
     return Serve({.app = "djangosite.wsgi:application",
                   .chdir = SiteDir(),
                   .extra_args = std::move(extra_args),
-                  .env = {{"SHOAL_DJANGO_DB", (db_dir_ / "db.sqlite3").string()}}});
+                  .env = {{"SHOAL_DJANGO_DB", (db_dir_ / "db.sqlite3").string()}},
+                  .front_end = GetParam()});
   }
 
   // GETs `login_path`, then POSTs the form back as a browser would: the
@@ -146,7 +147,7 @@ class DjangoTest : public ServingTest {
   static inline std::string setup_error_;
 };
 
-TEST_F(DjangoTest, AdminLoginWithCsrfTokenRedirectsToAdminAndShowsSiteAdministration) {
+TEST_P(DjangoTest, AdminLoginWithCsrfTokenRedirectsToAdminAndShowsSiteAdministration) {
   ServeSite();
 
   std::optional<HttpResponse> login = PostAdminLogin("/admin/login/", true);
@@ -163,7 +164,7 @@ TEST_F(DjangoTest, AdminLoginWithCsrfTokenRedirectsToAdminAndShowsSiteAdministra
   EXPECT_TRUE(Has(index.body, "href=\"/admin/notes/note/\"")) << "the notes model is missing";
 }
 
-TEST_F(DjangoTest, AdminLoginPostWithoutCsrfTokenIsForbidden) {
+TEST_P(DjangoTest, AdminLoginPostWithoutCsrfTokenIsForbidden) {
   ServeSite();
 
   std::optional<HttpResponse> login = PostAdminLogin("/admin/login/", false);
@@ -174,7 +175,7 @@ TEST_F(DjangoTest, AdminLoginPostWithoutCsrfTokenIsForbidden) {
   EXPECT_EQ(login->SetCookie("sessionid"), std::nullopt) << "logged in without a token";
 }
 
-TEST_F(DjangoTest, PostRedirectsAndTheFollowingGetShowsTheResult) {
+TEST_P(DjangoTest, PostRedirectsAndTheFollowingGetShowsTheResult) {
   ServeSite();
   HttpResponse list = served_->Get("/notes/");
   ASSERT_EQ(list.status, 200);
@@ -201,7 +202,7 @@ TEST_F(DjangoTest, PostRedirectsAndTheFollowingGetShowsTheResult) {
   EXPECT_TRUE(Has(served_->Get("/notes/").body, "href=\"/notes/1/\">shoal says hi &amp; bye<"));
 }
 
-TEST_F(DjangoTest, UnknownUrlGetsTheSites404Page) {
+TEST_P(DjangoTest, UnknownUrlGetsTheSites404Page) {
   ServeSite();
 
   HttpResponse unknown = served_->Get("/no/such/page/");
@@ -213,7 +214,7 @@ TEST_F(DjangoTest, UnknownUrlGetsTheSites404Page) {
   EXPECT_TRUE(Has(no_note.body, "djangosite: no page at /notes/999/")) << no_note.body;
 }
 
-TEST_F(DjangoTest, MountedUnderPrefixLinksAndAdminRedirectsStartWithThePrefix) {
+TEST_P(DjangoTest, MountedUnderPrefixLinksAndAdminRedirectsStartWithThePrefix) {
   ServeSite({"--script-name", "/site"});
 
   HttpResponse list = served_->Get("/site/notes/");
@@ -237,7 +238,7 @@ TEST_F(DjangoTest, MountedUnderPrefixLinksAndAdminRedirectsStartWithThePrefix) {
   EXPECT_TRUE(Has(index.body, "Site administration")) << index.body;
 }
 
-TEST_F(DjangoTest, MountedUnderPrefixUrlOutsideItGets404FromShoal) {
+TEST_P(DjangoTest, MountedUnderPrefixUrlOutsideItGets404FromShoal) {
   ServedApp& served = ServeSite({"--script-name", "/site"});
 
   HttpResponse elsewhere = served.Get("/elsewhere/");
@@ -254,6 +255,10 @@ TEST_F(DjangoTest, MountedUnderPrefixUrlOutsideItGets404FromShoal) {
   });
   EXPECT_TRUE(logged) << "no log line for the requests outside the mount";
 }
+
+INSTANTIATE_TEST_SUITE_P(Protocols, DjangoTest,
+                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi),
+                         FrontEndTestName);
 
 }  // namespace
 }  // namespace shoal::tests

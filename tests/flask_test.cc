@@ -24,12 +24,12 @@ std::string RandomBytes(size_t size, unsigned seed) {
   return bytes;
 }
 
-class FlaskTest : public ServingTest {
+class FlaskTest : public FrontEndTest {
  protected:
-  ServedApp& ServeFlask() { return Serve({.app = "flask_app:app"}); }
+  ServedApp& ServeFlask() { return Serve({.app = "flask_app:app", .front_end = GetParam()}); }
 };
 
-TEST_F(FlaskTest, UrlencodedFormFieldsComeBackDecoded) {
+TEST_P(FlaskTest, UrlencodedFormFieldsComeBackDecoded) {
   ServedApp& served = ServeFlask();
   // A repeated name, an escaped '&' and '=', '+' for space, UTF-8, an empty value.
   const std::string body = "tag=first&name=Ada+Lovelace&city=Z%C3%BCrich&expr=a%26b%3Dc"
@@ -46,7 +46,7 @@ TEST_F(FlaskTest, UrlencodedFormFieldsComeBackDecoded) {
             "tag=first\ntag=second\nname=Ada Lovelace\ncity=Z\xC3\xBCrich\nexpr=a&b=c\nempty=\n");
 }
 
-TEST_F(FlaskTest, MultipartUploadOfTenMebibytesArrivesWithTheSameSizeAndSha256) {
+TEST_P(FlaskTest, MultipartUploadOfTenMebibytesArrivesWithTheSameSizeAndSha256) {
   ServedApp& served = ServeFlask();
   const std::string file = RandomBytes(10 << 20, 20240612);
   const std::string boundary = "shoal-boundary-5d1f0c9e7b2a4e63";
@@ -73,7 +73,7 @@ TEST_F(FlaskTest, MultipartUploadOfTenMebibytesArrivesWithTheSameSizeAndSha256) 
                                "}\n");
 }
 
-TEST_F(FlaskTest, JsonPostIsAnsweredWithJsonComputedFromIt) {
+TEST_P(FlaskTest, JsonPostIsAnsweredWithJsonComputedFromIt) {
   ServedApp& served = ServeFlask();
   const std::string body = R"({"name": "Zo)" "\xC3\xAB" R"(", "numbers": [1, 2, 3.5], "flag": false})";
 
@@ -88,7 +88,7 @@ TEST_F(FlaskTest, JsonPostIsAnsweredWithJsonComputedFromIt) {
             R"({"count":3,"flag":true,"greeting":"hello, Zo\u00eb","sum":6.5})" "\n");
 }
 
-TEST_F(FlaskTest, RedirectGives302WithLocationThatThenServesTheTarget) {
+TEST_P(FlaskTest, RedirectGives302WithLocationThatThenServesTheTarget) {
   ServedApp& served = ServeFlask();
 
   HttpResponse redirect = served.Get("/redirect");
@@ -101,7 +101,7 @@ TEST_F(FlaskTest, RedirectGives302WithLocationThatThenServesTheTarget) {
   EXPECT_EQ(landed.body, "landed from redirect");
 }
 
-TEST_F(FlaskTest, CookiesSetByOneResponseAreSentBackAndEchoed) {
+TEST_P(FlaskTest, CookiesSetByOneResponseAreSentBackAndEchoed) {
   ServedApp& served = ServeFlask();
 
   HttpResponse set = served.Get("/cookie/set?flavour=oatmeal");
@@ -124,7 +124,7 @@ TEST_F(FlaskTest, CookiesSetByOneResponseAreSentBackAndEchoed) {
   EXPECT_EQ(served.Get("/cookie/show").body, "cookie=(none) session=(none)\n");
 }
 
-TEST_F(FlaskTest, StreamedResponseArrivesCompleteAndInOrder) {
+TEST_P(FlaskTest, StreamedResponseArrivesCompleteAndInOrder) {
   ServedApp& served = ServeFlask();
   constexpr int kChunks = 64;
   constexpr size_t kChunkSize = 4096;
@@ -143,6 +143,10 @@ TEST_F(FlaskTest, StreamedResponseArrivesCompleteAndInOrder) {
   ASSERT_EQ(response.body.size(), expected.size());
   EXPECT_TRUE(response.body == expected) << "chunks out of order or altered";
 }
+
+INSTANTIATE_TEST_SUITE_P(Protocols, FlaskTest,
+                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi),
+                         FrontEndTestName);
 
 }  // namespace
 }  // namespace shoal::tests

@@ -93,7 +93,7 @@ RawResult RawGet(int port, const std::string& target, std::chrono::seconds timeo
 }
 
 // Each test runs once per front end: nginx with FastCGI, nginx with SCGI.
-class GatewayTest : public ServingTest, public testing::WithParamInterface<FrontEnd> {
+class GatewayTest : public FrontEndTest {
  protected:
   // probe:app at the root, probe:raw_app at /raw, one worker.
   ServedApp& ServeProbe(std::vector<std::string> extra = {}) {
@@ -483,16 +483,10 @@ TEST_F(ServingTest, HttpsThroughNginxMakesTheUrlSchemeHttps) {
   EXPECT_EQ(env["HTTPS"], "on");
 }
 
-std::string ParamName(const testing::TestParamInfo<FrontEnd>& info) {
-  std::string name = FrontEndName(info.param);
-  name.erase(std::remove(name.begin(), name.end(), '-'), name.end());
-  return name;
-}
-
 INSTANTIATE_TEST_SUITE_P(Protocols, GatewayTest,
-                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi), ParamName);
+                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi), FrontEndTestName);
 INSTANTIATE_TEST_SUITE_P(Protocols, FileWrapperThroughNginxTest,
-                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi), ParamName);
+                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi), FrontEndTestName);
 
 }  // namespace
 }  // namespace shoal::tests

@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <iostream>
+#include <string>
 #include <memory>
 
 #include "support/served_app.h"
@@ -28,5 +30,17 @@ class ServingTest : public ::testing::Test {
 
   std::unique_ptr<ServedApp> served_;
 };
+
+// Names a parameterised test after its front end ("nginxfastcgi").
+inline std::string FrontEndTestName(const ::testing::TestParamInfo<FrontEnd>& info) {
+  std::string name;
+  for (char c : FrontEndName(info.param)) {
+    if (std::isalnum(static_cast<unsigned char>(c))) name += c;
+  }
+  return name;
+}
+
+// A ServingTest run once per front end (TEST_P).
+class FrontEndTest : public ServingTest, public ::testing::WithParamInterface<FrontEnd> {};
 
 }  // namespace shoal::tests
