@@ -47,6 +47,11 @@ po::options_description MakeDescription() {
         "permission bits of a unix socket, in octal")
     ("graceful-timeout", po::value<double>()->value_name("SECONDS")->default_value(30),
         "on TERM, how long in-flight requests may run before workers are killed")
+    ("idle-timeout", po::value<double>()->value_name("SECONDS")->default_value(300),
+        "close persistent connections idle this long (keep it above the front end's own "
+        "keep-alive timeout: nginx's is 60 s)")
+    ("max-idle-connections", po::value<size_t>()->value_name("N")->default_value(1000),
+        "keep at most N idle persistent connections; beyond, the oldest is closed")
     ("debug", po::bool_switch(), "show Python tracebacks in 500 responses (never in production)");
   // clang-format on
   return desc;
@@ -153,6 +158,13 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   if (!(o.graceful_timeout >= 0)) {
     return Invalid("graceful-timeout", std::to_string(o.graceful_timeout), "must be >= 0");
   }
+  double idle_timeout = vm["idle-timeout"].as<double>();
+  if (!(idle_timeout > 0 && idle_timeout <= 86400)) {
+    return Invalid("idle-timeout", std::to_string(idle_timeout), "expected 0 to 86400 seconds");
+  }
+  o.idle_timeout_ms = static_cast<int64_t>(idle_timeout * 1000);
+  o.max_idle_connections = vm["max-idle-connections"].as<size_t>();
+  if (o.max_idle_connections < 1) return Invalid("max-idle-connections", "0", "expected at least 1");
   o.ajp_packet_size = vm["ajp-packet-size"].as<size_t>();
   if (o.ajp_packet_size < 8192 || o.ajp_packet_size > 65536) {
     return Invalid("ajp-packet-size", std::to_string(o.ajp_packet_size), "expected 8192 to 65536");

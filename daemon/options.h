@@ -6,6 +6,7 @@
 // message is the one line main prints before exiting 2.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,10 @@ struct Options {
   int workers = 2;
   unsigned socket_mode = 0660;  // permission bits of a unix socket
   double graceful_timeout = 30;  // seconds in-flight requests get on TERM
+  // Idle persistent connections (FastCGI keep-conn, AJP): closed after this
+  // long, and at most this many kept (the oldest goes first).
+  int64_t idle_timeout_ms = 300'000;
+  size_t max_idle_connections = 1000;
   bool debug = false;           // show tracebacks in 500 responses
 };
 

@@ -88,19 +88,22 @@ int RunShoal(const Options& options) {
   supervisor::WorkerHooks hooks;
   hooks.before_fork = python::BeforeFork;
   hooks.after_fork_parent = python::AfterForkInParent;
-  hooks.run_worker = [&](int index, int lifeline_fd) {
+  hooks.run_worker = [&](int index, const supervisor::WorkerChannels& channels) {
     python::AfterForkInChild();
     std::vector<python::MountedApp> mounted;
     for (size_t i = 0; i < apps.size(); ++i) {
       mounted.push_back({options.mounts[i].prefix, python::PyRef::Borrow(apps[i].get())});
     }
     python::WsgiGateway gateway(std::move(mounted), {options.debug});
-    return supervisor::ServeForever({index, listen_fd, lifeline_fd, options.protocol,
-                                     options.max_header_size,
-                                     {options.ajp_packet_size, options.ajp_secret}},
-                                    gateway);
+    return supervisor::ServeForever(
+        {index, listen_fd, channels.lifeline_fd, channels.park_fd, channels.ready_fd,
+         options.protocol, options.max_header_size, {options.ajp_packet_size, options.ajp_secret}},
+        gateway);
   };
-  supervisor::Master master({options.workers, options.graceful_timeout}, std::move(hooks));
+  supervisor::Master master({options.workers, options.graceful_timeout,
+                             std::chrono::milliseconds(options.idle_timeout_ms),
+                             options.max_idle_connections},
+                            std::move(hooks));
   return master.Run();
 }
 

@@ -98,14 +98,22 @@ Result<bool> AjpConnection::ReadPacket(std::string& payload) {
   }
 }
 
-Result<bool> AjpConnection::ReadRequest() {
+Result<Incoming> AjpConnection::ReadRequest() {
   keep_open_ = false;
   std::string payload;
+  bool answered_cping = false;
   for (;;) {
+    // After a CPING, wait for more only if it is already here: Apache may
+    // send a CPING alone, and an idle connection must not hold a worker.
+    if (answered_cping && input_used_ == input_.size()) {
+      keep_open_ = true;
+      return Incoming::kIdle;
+    }
     Result<bool> read = ReadPacket(payload);
     if (!read.ok() || !read.value()) {
       Close();
-      return read;
+      if (!read.ok()) return read.status();
+      return Incoming::kClosed;
     }
     uint8_t type = payload.empty() ? 0 : static_cast<uint8_t>(payload[0]);
     if (type == ajp::kCping) {
@@ -116,6 +124,7 @@ Result<bool> AjpConnection::ReadRequest() {
         Close();
         return sent;
       }
+      answered_cping = true;
       continue;
     }
     if (type != ajp::kForwardRequest) {
@@ -151,7 +160,7 @@ Result<bool> AjpConnection::ReadRequest() {
     body_.clear();
     body_used_ = 0;
     out_.clear();
-    return true;
+    return Incoming::kRequest;
   }
 }
 

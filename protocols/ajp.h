@@ -39,7 +39,9 @@ class AjpConnection final : public Connection {
 
   // Connection:
   int fd() const override { return fd_.get(); }
-  Result<bool> ReadRequest() override;
+  Protocol protocol() const override { return Protocol::kAjp; }
+  // Answers CPINGs; returns kIdle if nothing but CPINGs had arrived.
+  Result<Incoming> ReadRequest() override;
   bool keep_open() const override { return keep_open_; }
 
   // Exchange:

@@ -179,23 +179,32 @@ class AjpConnectionTest : public testing::Test {
   UniqueFd peer_;
 };
 
-TEST_F(AjpConnectionTest, CpingIsAnsweredAndTheConnectionStaysIdle) {
+TEST_F(AjpConnectionTest, LoneCpingIsAnsweredAndLeavesTheConnectionIdle) {
   Send(Packet().Byte(ajp::kCping).Wire());
-  std::thread reader([&] {
-    auto packets = Response();
-    ASSERT_EQ(packets.size(), 1u);
-    EXPECT_EQ(packets[0], std::string(1, ajp::kCpong));
-    Send(Forward(0).Wire());
-  });
-  Result<bool> ready = connection_->ReadRequest();
-  reader.join();
-  ASSERT_TRUE(ready.ok() && ready.value());
+  Result<Incoming> idle = connection_->ReadRequest();
+  ASSERT_TRUE(idle.ok()) << idle.status().message();
+  EXPECT_EQ(idle.value(), Incoming::kIdle);
+  EXPECT_TRUE(connection_->keep_open());
+  auto packets = Response();
+  ASSERT_EQ(packets.size(), 1u);
+  EXPECT_EQ(packets[0], std::string(1, ajp::kCpong));
+
+  Send(Forward(0).Wire());
+  Result<Incoming> ready = connection_->ReadRequest();
+  ASSERT_TRUE(ready.ok() && ready.value() == Incoming::kRequest);
   EXPECT_EQ(ParamMap(connection_->params())["REQUEST_METHOD"], "POST");
+}
+
+TEST_F(AjpConnectionTest, CpingFollowedByARequestIsServedAtOnce) {
+  Send(Packet().Byte(ajp::kCping).Wire() + Forward(0).Wire());
+  Result<Incoming> ready = connection_->ReadRequest();
+  ASSERT_TRUE(ready.ok() && ready.value() == Incoming::kRequest);
+  EXPECT_EQ(Response()[0], std::string(1, ajp::kCpong));
 }
 
 TEST_F(AjpConnectionTest, BodyWithLengthFirstPacketUnaskedThenOnRequest) {
   Send(Forward(10).Wire() + BodyPacket("01234"));
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   std::string body;
   std::thread apache([&] {
     auto asked = Response();  // GET_BODY_CHUNK for the rest
@@ -210,7 +219,7 @@ TEST_F(AjpConnectionTest, BodyWithLengthFirstPacketUnaskedThenOnRequest) {
 
 TEST_F(AjpConnectionTest, ChunkedBodyEndsWithAnEmptyPacket) {
   Send(Forward(std::nullopt).Wire());
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   std::thread apache([&] {
     for (std::string piece : {"abc", "def", ""}) {
       auto asked = Response();
@@ -226,7 +235,7 @@ TEST_F(AjpConnectionTest, ChunkedBodyEndsWithAnEmptyPacket) {
 
 TEST_F(AjpConnectionTest, ResponsePacketsAndReuseWithUnreadBodyDrained) {
   Send(Forward(5).Wire() + BodyPacket("hello"));  // the app never reads it
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   Header headers[] = {{"Content-Type", "text/plain"}, {"X-Custom", "1"}};
   ASSERT_TRUE(connection_->SendHeaders("201 Created", headers).ok());
   ASSERT_TRUE(connection_->Write(std::string(20000, 'x')).ok());
@@ -258,15 +267,15 @@ TEST_F(AjpConnectionTest, ResponsePacketsAndReuseWithUnreadBodyDrained) {
 
   // The next request on the same connection starts aligned.
   Send(Forward(0).Wire());
-  Result<bool> next = connection_->ReadRequest();
+  Result<Incoming> next = connection_->ReadRequest();
   ASSERT_TRUE(next.ok()) << next.status().message();
-  EXPECT_TRUE(next.value());
+  EXPECT_EQ(next.value(), Incoming::kRequest);
 }
 
 TEST_F(AjpConnectionTest, RequestWithoutTheSecretGets403AndIsClosed) {
   Connect(AjpConfig{8192, "s3cret"});
   Send(Forward(0, "wrong").Wire());
-  Result<bool> ready = connection_->ReadRequest();
+  Result<Incoming> ready = connection_->ReadRequest();
   ASSERT_FALSE(ready.ok());
   EXPECT_NE(ready.status().message().find("wrong secret"), std::string::npos);
   auto packets = Response();
@@ -280,22 +289,22 @@ TEST_F(AjpConnectionTest, RequestWithoutTheSecretGets403AndIsClosed) {
 TEST_F(AjpConnectionTest, RequestWithTheSecretIsServed) {
   Connect(AjpConfig{8192, "s3cret"});
   Send(Forward(0, "s3cret").Wire());
-  Result<bool> ready = connection_->ReadRequest();
+  Result<Incoming> ready = connection_->ReadRequest();
   ASSERT_TRUE(ready.ok()) << ready.status().message();
-  EXPECT_TRUE(ready.value());
+  EXPECT_EQ(ready.value(), Incoming::kRequest);
 }
 
 TEST_F(AjpConnectionTest, OversizedPacketIsRefused) {
   std::string wire = {0x12, 0x34, 0x30, 0x00};  // 12288 bytes, over 8192
   Send(wire);
-  Result<bool> ready = connection_->ReadRequest();
+  Result<Incoming> ready = connection_->ReadRequest();
   ASSERT_FALSE(ready.ok());
   EXPECT_NE(ready.status().message().find("over --ajp-packet-size (8192)"), std::string::npos);
 }
 
 TEST_F(AjpConnectionTest, AbortSendsNoEndResponse) {
   Send(Forward(0).Wire());
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
   ASSERT_TRUE(connection_->Write("partial").ok());
   ASSERT_TRUE(connection_->Flush().ok());

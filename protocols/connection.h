@@ -8,18 +8,27 @@
 #pragma once
 
 #include "protocols/exchange.h"
+#include "protocols/protocol.h"
 
 namespace shoal::protocols {
+
+// What ReadRequest found.
+enum class Incoming {
+  kRequest,  // a request is ready to serve
+  kIdle,     // only control traffic (a CPING, answered); no request yet
+  kClosed,   // the peer closed the connection between requests (a normal end)
+};
 
 class Connection : public Exchange {
  public:
   virtual int fd() const = 0;
+  virtual Protocol protocol() const = 0;
 
-  // Reads the next request. Returns true when one is ready to serve; false
-  // when the peer closed the connection between requests (a normal end,
-  // nothing to log); or an error naming what was wrong with the input (it
-  // deserves one log line). On false or error the connection is closed.
-  virtual Result<bool> ReadRequest() = 0;
+  // Reads what has arrived. Returns kRequest when a request is ready to
+  // serve, kIdle when the connection should wait for more, kClosed when the
+  // peer closed it; or an error naming what was wrong with the input (it
+  // deserves one log line). On kClosed or an error the connection is closed.
+  virtual Result<Incoming> ReadRequest() = 0;
 
   // After Finish or Abort: whether the connection can carry another request.
   virtual bool keep_open() const { return false; }

@@ -27,7 +27,8 @@ Status InitFastCgi() {
   return Status::Ok();
 }
 
-FastCgiConnection::FastCgiConnection(UniqueFd fd) : fd_(std::move(fd)) {
+FastCgiConnection::FastCgiConnection(UniqueFd fd, bool reused)
+    : fd_(std::move(fd)), requests_read_(reused ? 1 : 0) {
   FCGX_InitRequest(&request_, -1, 0);
 }
 
@@ -35,7 +36,7 @@ FastCgiConnection::~FastCgiConnection() {
   if (in_request_) ReleaseRequest(/*close_connection=*/true);
 }
 
-Result<bool> FastCgiConnection::ReadRequest() {
+Result<Incoming> FastCgiConnection::ReadRequest() {
   request_.ipcFd = fd_.get();
   request_.keepConnection = 1;  // the Finish inside FCGX_Accept_r must not close
   request_.detached = 1;        // if libfcgi closes on an error, no lingering wait
@@ -46,7 +47,7 @@ Result<bool> FastCgiConnection::ReadRequest() {
     if (request_.ipcFd < 0) fd_.Release();
     fd_.Reset();
     if (requests_read_ == 0) return Status::Error("no valid FastCGI request on a new connection");
-    return false;
+    return Incoming::kClosed;
   }
   ++requests_read_;
   in_request_ = true;
@@ -63,7 +64,7 @@ Result<bool> FastCgiConnection::ReadRequest() {
     if (eq == std::string_view::npos) continue;
     params_.push_back({pair.substr(0, eq), pair.substr(eq + 1)});
   }
-  return true;
+  return Incoming::kRequest;
 }
 
 Result<size_t> FastCgiConnection::ReadBody(char* buffer, size_t size) {

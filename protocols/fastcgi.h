@@ -29,18 +29,21 @@ Status InitFastCgi();
 
 class FastCgiConnection final : public Connection {
  public:
-  explicit FastCgiConnection(UniqueFd fd);
+  // `reused`: the connection has served requests before (it was handed
+  // over from another process), so an EOF before the next is a normal end.
+  explicit FastCgiConnection(UniqueFd fd, bool reused = false);
   ~FastCgiConnection() override;
   FastCgiConnection(const FastCgiConnection&) = delete;
   FastCgiConnection& operator=(const FastCgiConnection&) = delete;
 
   // Connection:
   int fd() const override { return fd_.get(); }
+  Protocol protocol() const override { return Protocol::kFastCgi; }
   // Reads BEGIN_REQUEST and PARAMS (blocking until they are in). libfcgi
   // closes the connection on a protocol error without saying which, so a
   // failure on a new connection is reported as malformed input, and one on a
   // kept connection as the web server closing it.
-  Result<bool> ReadRequest() override;
+  Result<Incoming> ReadRequest() override;
   // The web server asked for FCGI_KEEP_CONN and all went well.
   bool keep_open() const override { return keep_open_; }
 

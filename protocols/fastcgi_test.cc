@@ -97,7 +97,7 @@ class FastCgiTest : public testing::Test {
 
 TEST_F(FastCgiTest, ReadsParamsAndBodyAndWritesARecordFramedResponse) {
   Send(Request(/*keep_conn=*/false, "hello body"));
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   std::vector<std::pair<std::string, std::string>> params;
   for (const Param& p : connection_->params()) params.emplace_back(p.name, p.value);
   EXPECT_NE(std::find(params.begin(), params.end(),
@@ -127,15 +127,16 @@ TEST_F(FastCgiTest, ReadsParamsAndBodyAndWritesARecordFramedResponse) {
 
 TEST_F(FastCgiTest, KeepConnServesTwoRequestsOnOneConnectionEvenWithUnreadBody) {
   Send(Request(/*keep_conn=*/true, "first body nobody reads"));
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
   ASSERT_TRUE(connection_->Finish().ok());
   EXPECT_TRUE(connection_->keep_open());
   Received();
 
   Send(Request(/*keep_conn=*/true, "second"));
-  Result<bool> second = connection_->ReadRequest();
-  ASSERT_TRUE(second.ok() && second.value()) << "the unread first body broke the stream";
+  Result<Incoming> second = connection_->ReadRequest();
+  ASSERT_TRUE(second.ok() && second.value() == Incoming::kRequest)
+      << "the unread first body broke the stream";
   char body[16];
   Result<size_t> got = connection_->ReadBody(body, sizeof(body));
   ASSERT_TRUE(got.ok());
@@ -144,19 +145,19 @@ TEST_F(FastCgiTest, KeepConnServesTwoRequestsOnOneConnectionEvenWithUnreadBody) 
 
 TEST_F(FastCgiTest, PeerClosingAKeptConnectionIsANormalEnd) {
   Send(Request(/*keep_conn=*/true, ""));
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
   ASSERT_TRUE(connection_->Finish().ok());
   Received();
   peer_.Reset();
-  Result<bool> next = connection_->ReadRequest();
+  Result<Incoming> next = connection_->ReadRequest();
   ASSERT_TRUE(next.ok());
-  EXPECT_FALSE(next.value());
+  EXPECT_EQ(next.value(), Incoming::kClosed);
 }
 
 TEST_F(FastCgiTest, GarbageIsAProtocolErrorAndClosesTheConnection) {
   Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-  Result<bool> result = connection_->ReadRequest();
+  Result<Incoming> result = connection_->ReadRequest();
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.status().message().find("no valid FastCGI request"), std::string::npos);
   char byte;
@@ -165,7 +166,7 @@ TEST_F(FastCgiTest, GarbageIsAProtocolErrorAndClosesTheConnection) {
 
 TEST_F(FastCgiTest, AbortEndsWithARecordTheWebServerRejectsAndNoEndRequest) {
   Send(Request(/*keep_conn=*/true, ""));
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
   ASSERT_TRUE(connection_->Write("partial").ok());
   connection_->Abort();

@@ -28,7 +28,7 @@ Status IoError(const char* what) {
 ScgiConnection::ScgiConnection(UniqueFd fd, size_t max_header_size)
     : fd_(std::move(fd)), max_header_size_(max_header_size) {}
 
-Result<bool> ScgiConnection::ReadRequest() {
+Result<Incoming> ScgiConnection::ReadRequest() {
   for (;;) {
     Result<std::optional<ScgiHead>> parsed = ParseScgiHead(input_, max_header_size_);
     if (!parsed.ok()) {
@@ -39,7 +39,7 @@ Result<bool> ScgiConnection::ReadRequest() {
       head_ = std::move(*parsed.value());
       input_used_ = head_.header_bytes;
       body_left_ = head_.content_length;
-      return true;
+      return Incoming::kRequest;
     }
     size_t old_size = input_.size();
     input_.resize(old_size + kReadChunk);
@@ -48,7 +48,7 @@ Result<bool> ScgiConnection::ReadRequest() {
     if (got < 0 && errno == EINTR) continue;
     if (got == 0 && input_.empty()) {
       Close();
-      return false;  // closed before saying anything
+      return Incoming::kClosed;  // closed before saying anything
     }
     if (got <= 0) {
       Status failed = got == 0 ? Status::Error("scgi connection closed before a whole header")

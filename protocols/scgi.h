@@ -29,7 +29,8 @@ class ScgiConnection final : public Connection {
 
   // Connection: reads the request header (the only request).
   int fd() const override { return fd_.get(); }
-  Result<bool> ReadRequest() override;
+  Protocol protocol() const override { return Protocol::kScgi; }
+  Result<Incoming> ReadRequest() override;
 
   // Exchange:
   std::span<const Param> params() const override { return head_.params; }

@@ -109,7 +109,7 @@ TEST_F(ScgiConnectionTest, ReadsHeaderAndBodySentInPiecesAndAnswersWithStatus) {
   std::thread sender([&] {
     for (char c : wire) ASSERT_EQ(write(peer_.get(), &c, 1), 1);  // worst case: a byte at a time
   });
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   char body[4];
   std::string got;
   for (;;) {
@@ -131,7 +131,7 @@ TEST_F(ScgiConnectionTest, ReadsHeaderAndBodySentInPiecesAndAnswersWithStatus) {
 TEST_F(ScgiConnectionTest, SendsFilesWithSendfileAfterTheHeaders) {
   std::string wire = Request("");
   ASSERT_EQ(write(peer_.get(), wire.data(), wire.size()), static_cast<ssize_t>(wire.size()));
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   FILE* file = tmpfile();
   std::fputs("0123456789abcdef", file);
   std::fflush(file);
@@ -147,7 +147,7 @@ TEST_F(ScgiConnectionTest, SendsFilesWithSendfileAfterTheHeaders) {
 TEST_F(ScgiConnectionTest, HeadersGoOutAtFinishWhenThereIsNoBody) {
   std::string wire = Request("unread body");
   ASSERT_EQ(write(peer_.get(), wire.data(), wire.size()), static_cast<ssize_t>(wire.size()));
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   ASSERT_TRUE(connection_->SendHeaders("204 No Content", {}).ok());
   ASSERT_TRUE(connection_->Finish().ok());
   EXPECT_EQ(ReadAll(), "Status: 204 No Content\r\n\r\n");
@@ -156,7 +156,7 @@ TEST_F(ScgiConnectionTest, HeadersGoOutAtFinishWhenThereIsNoBody) {
 TEST_F(ScgiConnectionTest, EarlyCloseIsAnErrorNamingIt) {
   ASSERT_EQ(write(peer_.get(), "20:CONTENT", 10), 10);
   peer_.Reset();
-  Result<bool> ready = connection_->ReadRequest();
+  Result<Incoming> ready = connection_->ReadRequest();
   ASSERT_FALSE(ready.ok());
   EXPECT_NE(ready.status().message().find("closed before a whole header"), std::string::npos);
 }
@@ -166,7 +166,7 @@ TEST_F(ScgiConnectionTest, TruncatedBodyIsAnError) {
   wire.resize(wire.size() - 4);
   ASSERT_EQ(write(peer_.get(), wire.data(), wire.size()), static_cast<ssize_t>(wire.size()));
   shutdown(peer_.get(), SHUT_WR);
-  ASSERT_TRUE(connection_->ReadRequest().value());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
   char body[16];
   Result<size_t> got = connection_->ReadBody(body, sizeof(body));
   ASSERT_FALSE(got.ok());

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <csignal>
 #include <cstring>
 #include <string>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -51,7 +53,18 @@ std::string DescribeExit(int status) {
 Master::Master(MasterConfig config, WorkerHooks hooks)
     : config_(config), hooks_(std::move(hooks)), slots_(static_cast<size_t>(config.workers)) {}
 
-bool Master::SetUpSignals() {
+bool Master::Watch(int fd, uint32_t events) {
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = fd;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
+    spdlog::critical("{}", PosixError("epoll_ctl", errno).message());
+    return false;
+  }
+  return true;
+}
+
+bool Master::SetUp() {
   sigset_t handled;
   sigemptyset(&handled);
   for (int signal : kHandledSignals) sigaddset(&handled, signal);
@@ -71,30 +84,52 @@ bool Master::SetUpSignals() {
   }
   lifeline_read_.Reset(pipe_fds[0]);
   lifeline_write_.Reset(pipe_fds[1]);
-  return true;
+  auto park = MakeHandoffChannel();
+  auto ready = MakeHandoffChannel();
+  if (!park.ok() || !ready.ok()) {
+    spdlog::critical("{}", (park.ok() ? ready.status() : park.status()).message());
+    return false;
+  }
+  std::tie(park_receive_, park_send_) = std::move(park).value();
+  std::tie(ready_receive_, ready_send_) = std::move(ready).value();
+  epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) {
+    spdlog::critical("{}", PosixError("epoll_create1", errno).message());
+    return false;
+  }
+  lot_ = std::make_unique<ParkingLot>(epoll_.get(), config_.idle_timeout, config_.max_idle);
+  return Watch(signal_fd_.get(), EPOLLIN) && Watch(park_receive_.get(), EPOLLIN);
 }
 
 int Master::Run() {
   master_pid_ = getpid();
-  if (!SetUpSignals()) return kExitFailure;
+  if (!SetUp()) return kExitFailure;
   for (size_t i = 0; i < slots_.size(); ++i) SpawnWorker(static_cast<int>(i));
 
+  constexpr int kMaxEvents = 64;
+  epoll_event events[kMaxEvents];
   while (!(stopping_ && LiveWorkers() == 0)) {
-    pollfd wait{signal_fd_.get(), POLLIN, 0};
-    if (poll(&wait, 1, PollTimeoutMs()) < 0 && errno != EINTR) {
-      spdlog::critical("{}", PosixError("poll", errno).message());
+    std::optional<Clock::time_point> next_expiry = lot_->ExpireIdle(Clock::now());
+    int count = epoll_wait(epoll_.get(), events, kMaxEvents, PollTimeoutMs(next_expiry));
+    if (count < 0 && errno != EINTR) {
+      spdlog::critical("{}", PosixError("epoll_wait", errno).message());
       KillWorkers(SIGKILL);
       return kExitFailure;
     }
-    signalfd_siginfo info{};
-    while (read(signal_fd_.get(), &info, sizeof(info)) == sizeof(info)) {
-      int signal = static_cast<int>(info.ssi_signo);
-      if (signal == SIGTERM || signal == SIGINT || signal == SIGQUIT) {
-        HandleStopSignal(signal);
-      } else if (signal != SIGCHLD && signal != SIGCONT) {
-        spdlog::info("signal {} ({}) ignored", signal, strsignal(signal));
+    for (int i = 0; i < count; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == signal_fd_.get()) {
+        HandleSignals();
+      } else if (fd == park_receive_.get()) {
+        ReceiveParked();
+      } else if (fd == ready_send_.get()) {
+        ready_blocked_ = false;
+        epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+      } else if (std::optional<HandedConnection> request = lot_->OnReadable(fd)) {
+        ready_.push_back(std::move(*request));
       }
     }
+    DispatchReady();
     ReapWorkers();
     if (gave_up_) break;
     if (stopping_) {
@@ -108,6 +143,7 @@ int Master::Run() {
       ManageWorkers();
     }
   }
+  lot_->Clear();
   if (gave_up_) {
     KillWorkers(SIGKILL);
     while (LiveWorkers() > 0 && waitpid(-1, nullptr, 0) > 0) ReapWorkers();
@@ -115,6 +151,46 @@ int Master::Run() {
   }
   spdlog::info("all workers stopped; exiting");
   return kExitOk;
+}
+
+void Master::HandleSignals() {
+  signalfd_siginfo info{};
+  while (read(signal_fd_.get(), &info, sizeof(info)) == sizeof(info)) {
+    int signal = static_cast<int>(info.ssi_signo);
+    if (signal == SIGTERM || signal == SIGINT || signal == SIGQUIT) {
+      HandleStopSignal(signal);
+    } else if (signal != SIGCHLD && signal != SIGCONT) {
+      spdlog::info("signal {} ({}) ignored", signal, strsignal(signal));
+    }
+  }
+}
+
+void Master::ReceiveParked() {
+  for (;;) {
+    Result<std::optional<HandedConnection>> parked = ReceiveConnection(park_receive_.get());
+    if (!parked.ok()) {
+      spdlog::error("{}", parked.status().message());
+      return;
+    }
+    if (!parked.value()) return;
+    // While stopping, nothing new is parked: the workers are on their way out.
+    if (!stopping_) lot_->Park(std::move(*parked.value()));
+  }
+}
+
+void Master::DispatchReady() {
+  while (!ready_.empty() && !ready_blocked_) {
+    HandedConnection& next = ready_.front();
+    Result<bool> sent =
+        SendConnection(ready_send_.get(), next.protocol, next.fd.get(), /*dont_wait=*/true);
+    if (sent.ok() && !sent.value()) {
+      // Every worker is busy and the channel is full: wait until it drains.
+      ready_blocked_ = Watch(ready_send_.get(), EPOLLOUT);
+      return;
+    }
+    if (!sent.ok()) spdlog::error("{}; closing a connection", sent.status().message());
+    ready_.pop_front();  // a worker has its own copy now
+  }
 }
 
 void Master::HandleStopSignal(int signal) {
@@ -144,7 +220,7 @@ int Master::LiveWorkers() const {
       std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.pid > 0; }));
 }
 
-int Master::PollTimeoutMs() const {
+int Master::PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const {
   Clock::time_point deadline = Clock::time_point::max();
   if (stopping_) {
     deadline = stop_deadline_;
@@ -153,6 +229,7 @@ int Master::PollTimeoutMs() const {
       if (slot.pid == 0) deadline = std::min(deadline, slot.respawn_at);
     }
   }
+  if (next_expiry) deadline = std::min(deadline, *next_expiry);
   if (deadline == Clock::time_point::max()) return -1;
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
   return static_cast<int>(std::clamp<int64_t>(wait.count(), 0, 60'000));
@@ -227,8 +304,15 @@ void Master::SpawnWorker(int index) {
 void Master::BecomeWorker(int index) {
   // The child owns none of the master's control fds; closing our copies
   // here does not affect the master's.
+  // Parked and ready connections are the master's: the child drops its
+  // copies (closing them here does not close the master's).
   signal_fd_.Reset();
   lifeline_write_.Reset();
+  epoll_.Reset();
+  park_receive_.Reset();
+  ready_send_.Reset();
+  lot_.reset();
+  ready_.clear();
   for (int signal : kHandledSignals) std::signal(signal, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
@@ -239,7 +323,8 @@ void Master::BecomeWorker(int index) {
   if (getppid() != master_pid_) _exit(kExitOk);
   int code = kExitWorkerBootError;
   try {
-    code = hooks_.run_worker(index, lifeline_read_.get());
+    code = hooks_.run_worker(index,
+                             {lifeline_read_.get(), park_send_.get(), ready_receive_.get()});
   } catch (const std::exception& e) {
     spdlog::critical("worker failed: {}", e.what());
   } catch (...) {

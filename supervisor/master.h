@@ -14,21 +14,41 @@
 //
 // Workers learn of the master's death from the lifeline pipe (EOF when the
 // master's write end closes, even on SIGKILL) and PR_SET_PDEATHSIG.
+//
+// Persistent connections: workers park idle ones with the master over the
+// park channel; the master keeps them in a ParkingLot and, when a request
+// arrives on one, hands it to whichever worker is idle over the ready
+// channel (a SOCK_SEQPACKET socket all workers wait on). The master reads no
+// request itself; it only answers AJP CPINGs.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
+#include <deque>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "supervisor/handoff.h"
+#include "supervisor/parking_lot.h"
 
 namespace shoal::supervisor {
 
 struct MasterConfig {
   int workers = 2;
   double graceful_timeout = 30;  // seconds
+  std::chrono::milliseconds idle_timeout{300'000};  // for parked connections
+  size_t max_idle = 1000;                           // parked connections at most
+};
+
+// The fds a worker talks to the master through.
+struct WorkerChannels {
+  int lifeline_fd;  // EOF when the master is gone
+  int park_fd;      // send idle connections to the master
+  int ready_fd;     // receive connections whose next request has arrived
 };
 
 // What the master runs around each fork. All may be empty but run_worker.
@@ -37,7 +57,7 @@ struct WorkerHooks {
   std::function<void()> after_fork_parent;  // in the master
   // In the new worker, after the supervisor's own set-up (signals reset,
   // logger recreated): serves and returns the worker's exit code.
-  std::function<int(int index, int lifeline_fd)> run_worker;
+  std::function<int(int index, const WorkerChannels& channels)> run_worker;
 };
 
 class Master {
@@ -57,7 +77,11 @@ class Master {
     Clock::time_point respawn_at; // when an empty slot may be filled
   };
 
-  bool SetUpSignals();
+  bool SetUp();
+  bool Watch(int fd, uint32_t events);
+  void HandleSignals();
+  void ReceiveParked();
+  void DispatchReady();
   void SpawnWorker(int index);
   [[noreturn]] void BecomeWorker(int index);
   void ReapWorkers();
@@ -65,13 +89,23 @@ class Master {
   void HandleStopSignal(int signal);
   void KillWorkers(int signal);
   int LiveWorkers() const;
-  int PollTimeoutMs() const;
+  // How long the loop may sleep: until the nearest respawn, the stop
+  // deadline, or `next_expiry` of an idle connection.
+  int PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const;
 
   MasterConfig config_;
   WorkerHooks hooks_;
   UniqueFd signal_fd_;
   UniqueFd lifeline_read_;
   UniqueFd lifeline_write_;
+  UniqueFd epoll_;
+  UniqueFd park_receive_;   // the master's end of the park channel
+  UniqueFd park_send_;      // the workers' end
+  UniqueFd ready_receive_;  // the workers' end of the ready channel
+  UniqueFd ready_send_;     // the master's end
+  std::unique_ptr<ParkingLot> lot_;
+  std::deque<HandedConnection> ready_;  // requests waiting for a worker
+  bool ready_blocked_ = false;          // the ready channel is full
   pid_t master_pid_ = 0;
   std::vector<Slot> slots_;
   bool stopping_ = false;

@@ -12,7 +12,6 @@
 #include <chrono>
 #include <csignal>
 #include <memory>
-#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -20,6 +19,7 @@
 #include "daemon/exit_codes.h"
 #include "protocols/fastcgi.h"
 #include "protocols/scgi.h"
+#include "supervisor/handoff.h"
 
 namespace shoal::supervisor {
 namespace {
@@ -41,16 +41,22 @@ class Worker {
 
  private:
   Status SetUp();
+  Status Watch(int fd, uint32_t events);
   // Accepts one connection if one is queued. Returns false when none was.
   bool AcceptAndServe();
-  // Serves a new connection in the protocol configured or detected.
-  void ServeNew(UniqueFd fd);
+  // Takes one connection from the ready channel if one is there. Returns
+  // false when none was.
+  bool TakeReadyAndServe();
   std::optional<protocols::Protocol> Detect(int fd);
-  std::unique_ptr<protocols::Connection> MakeConnection(protocols::Protocol protocol, UniqueFd fd);
-  // Serves the next request on `connection`, then keeps it or drops it.
+  std::unique_ptr<protocols::Connection> MakeConnection(protocols::Protocol protocol, UniqueFd fd,
+                                                        bool reused);
+  // Serves what has arrived on `connection`, then holds it or drops it.
   void Serve(std::unique_ptr<protocols::Connection> connection);
-  void ServeKept(int fd);
-  void Park(std::unique_ptr<protocols::Connection> connection);
+  void ServeHeld();
+  // Keeps `connection` in this worker's epoll while the worker is idle.
+  void Hold(std::unique_ptr<protocols::Connection> connection);
+  // Parks the held connection with the master, before taking other work.
+  void ParkHeld();
 
   const WorkerConfig& config_;
   protocols::RequestHandler& handler_;
@@ -58,8 +64,18 @@ class Worker {
   UniqueFd spare_fd_;  // given up on EMFILE so a connection can be taken and shed
   sigset_t wait_mask_{};
   bool tcp_ = false;
-  std::unordered_map<int, std::unique_ptr<protocols::Connection>> kept_;
+  std::unique_ptr<protocols::Connection> held_;
 };
+
+Status Worker::Watch(int fd, uint32_t events) {
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = fd;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
+    return PosixError("epoll_ctl(" + std::to_string(fd) + ")", errno);
+  }
+  return Status::Ok();
+}
 
 Status Worker::SetUp() {
   // SIGTERM is caught only inside epoll_pwait, so it never interrupts a
@@ -80,17 +96,10 @@ Status Worker::SetUp() {
 
   epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.valid()) return PosixError("epoll_create1", errno);
-  epoll_event listen_event{};
-  listen_event.events = EPOLLIN | EPOLLEXCLUSIVE;
-  listen_event.data.fd = config_.listen_fd;
-  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, config_.listen_fd, &listen_event) != 0) {
-    return PosixError("epoll_ctl(listening socket)", errno);
-  }
-  epoll_event lifeline_event{};
-  lifeline_event.events = EPOLLIN;
-  lifeline_event.data.fd = config_.lifeline_fd;
-  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, config_.lifeline_fd, &lifeline_event) != 0) {
-    return PosixError("epoll_ctl(lifeline)", errno);
+  for (Status watched : {Watch(config_.listen_fd, EPOLLIN | EPOLLEXCLUSIVE),
+                         Watch(config_.ready_fd, EPOLLIN | EPOLLEXCLUSIVE),
+                         Watch(config_.lifeline_fd, EPOLLIN)}) {
+    if (!watched.ok()) return watched;
   }
   sockaddr_storage address{};
   socklen_t length = sizeof(address);
@@ -107,7 +116,7 @@ int Worker::Run() {
     spdlog::error("worker set-up failed: {}", ready.message());
     return kExitWorkerBootError;
   }
-  constexpr int kMaxEvents = 16;
+  constexpr int kMaxEvents = 8;
   epoll_event events[kMaxEvents];
   bool master_gone = false;
   while (!stop_requested && !master_gone) {
@@ -120,25 +129,31 @@ int Worker::Run() {
       spdlog::error("{}", PosixError("epoll_pwait", saved_errno).message());
       return kExitFailure;
     }
-    for (int i = 0; i < count && !master_gone; ++i) {
-      int fd = events[i].data.fd;
-      if (fd == config_.lifeline_fd) {
-        master_gone = true;
-      } else if (fd == config_.listen_fd) {
-        AcceptAndServe();
-      } else {
-        ServeKept(fd);
-      }
+    // One piece of work per wake-up: what else was ready is still ready at
+    // the next epoll_pwait, and meanwhile another idle worker may take it.
+    int fd = -1;
+    for (int i = 0; i < count; ++i) {
+      if (events[i].data.fd == config_.lifeline_fd) master_gone = true;
+      if (held_ && events[i].data.fd == held_->fd()) fd = held_->fd();
+      if (fd < 0) fd = events[i].data.fd;
+    }
+    if (master_gone) break;
+    if (held_ && fd == held_->fd()) {
+      ServeHeld();
+    } else if (fd == config_.ready_fd) {
+      TakeReadyAndServe();
+    } else if (fd == config_.listen_fd) {
+      AcceptAndServe();
     }
   }
   if (master_gone) {
     spdlog::warn("master is gone; worker exiting");
     return kExitOk;
   }
-  // Graceful stop: what the listen queue already holds was sent to us before
-  // the stop; serve it rather than reset it.
-  while (AcceptAndServe()) {
-  }
+  // Graceful stop: what the listen queue and the ready channel already hold
+  // was sent before the stop; serve it rather than reset it.
+  held_.reset();
+  while (TakeReadyAndServe() || AcceptAndServe()) held_.reset();
   return kExitOk;
 }
 
@@ -156,33 +171,29 @@ bool Worker::AcceptAndServe() {
     // EAGAIN: another worker took it. ECONNABORTED and the like: gone already.
     return errno != EAGAIN && errno != EWOULDBLOCK;
   }
-  ServeNew(UniqueFd(fd));
+  UniqueFd connection(fd);
+  ParkHeld();
+  timeval timeout{kReadTimeout.count(), 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  if (tcp_) {
+    int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  }
+  std::optional<protocols::Protocol> protocol = config_.protocol ? config_.protocol : Detect(fd);
+  if (protocol) Serve(MakeConnection(*protocol, std::move(connection), /*reused=*/false));
   return true;
 }
 
-void Worker::ServeNew(UniqueFd fd) {
-  timeval timeout{kReadTimeout.count(), 0};
-  setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  if (tcp_) {
-    int on = 1;
-    setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+bool Worker::TakeReadyAndServe() {
+  Result<std::optional<HandedConnection>> handed = ReceiveConnection(config_.ready_fd);
+  if (!handed.ok()) {
+    spdlog::error("{}", handed.status().message());
+    return false;
   }
-  std::optional<protocols::Protocol> protocol =
-      config_.protocol ? config_.protocol : Detect(fd.get());
-  if (protocol) Serve(MakeConnection(*protocol, std::move(fd)));
-}
-
-std::unique_ptr<protocols::Connection> Worker::MakeConnection(protocols::Protocol protocol,
-                                                              UniqueFd fd) {
-  switch (protocol) {
-    case protocols::Protocol::kFastCgi:
-      return std::make_unique<protocols::FastCgiConnection>(std::move(fd));
-    case protocols::Protocol::kScgi:
-      return std::make_unique<protocols::ScgiConnection>(std::move(fd), config_.max_header_size);
-    case protocols::Protocol::kAjp:
-      return std::make_unique<protocols::AjpConnection>(std::move(fd), config_.ajp);
-  }
-  return nullptr;
+  if (!handed.value()) return false;  // another worker took it
+  ParkHeld();
+  Serve(MakeConnection(handed.value()->protocol, std::move(handed.value()->fd), /*reused=*/true));
+  return true;
 }
 
 std::optional<protocols::Protocol> Worker::Detect(int fd) {
@@ -205,36 +216,54 @@ std::optional<protocols::Protocol> Worker::Detect(int fd) {
   return protocol;
 }
 
-void Worker::Serve(std::unique_ptr<protocols::Connection> connection) {
-  Result<bool> ready = connection->ReadRequest();
-  if (!ready.ok()) {
-    spdlog::warn("{}; connection closed", ready.status().message());
-    return;
+std::unique_ptr<protocols::Connection> Worker::MakeConnection(protocols::Protocol protocol,
+                                                              UniqueFd fd, bool reused) {
+  switch (protocol) {
+    case protocols::Protocol::kFastCgi:
+      return std::make_unique<protocols::FastCgiConnection>(std::move(fd), reused);
+    case protocols::Protocol::kScgi:
+      return std::make_unique<protocols::ScgiConnection>(std::move(fd), config_.max_header_size);
+    case protocols::Protocol::kAjp:
+      return std::make_unique<protocols::AjpConnection>(std::move(fd), config_.ajp);
   }
-  if (!ready.value()) return;  // the front end closed it between requests
-  handler_.Handle(*connection);
-  if (connection->keep_open()) Park(std::move(connection));
+  return nullptr;
 }
 
-void Worker::Park(std::unique_ptr<protocols::Connection> connection) {
-  int fd = connection->fd();
+void Worker::Serve(std::unique_ptr<protocols::Connection> connection) {
+  Result<protocols::Incoming> incoming = connection->ReadRequest();
+  if (!incoming.ok()) {
+    spdlog::warn("{}; connection closed", incoming.status().message());
+    return;
+  }
+  if (incoming.value() == protocols::Incoming::kRequest) handler_.Handle(*connection);
+  if (incoming.value() != protocols::Incoming::kClosed && connection->keep_open()) {
+    Hold(std::move(connection));
+  }
+}
+
+void Worker::ServeHeld() {
+  std::unique_ptr<protocols::Connection> connection = std::move(held_);
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, connection->fd(), nullptr);
+  Serve(std::move(connection));
+}
+
+void Worker::Hold(std::unique_ptr<protocols::Connection> connection) {
   epoll_event event{};
   event.events = EPOLLIN | EPOLLRDHUP;
-  event.data.fd = fd;
-  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
+  event.data.fd = connection->fd();
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection->fd(), &event) != 0) {
     spdlog::warn("{}; closing a kept connection", PosixError("epoll_ctl", errno).message());
     return;
   }
-  kept_[fd] = std::move(connection);
+  held_ = std::move(connection);
 }
 
-void Worker::ServeKept(int fd) {
-  auto found = kept_.find(fd);
-  if (found == kept_.end()) return;
-  std::unique_ptr<protocols::Connection> connection = std::move(found->second);
-  kept_.erase(found);
-  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-  Serve(std::move(connection));
+void Worker::ParkHeld() {
+  if (!held_) return;
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, held_->fd(), nullptr);
+  Result<bool> parked = SendConnection(config_.park_fd, held_->protocol(), held_->fd());
+  if (!parked.ok()) spdlog::warn("{}; closing a kept connection", parked.status().message());
+  held_.reset();  // the master has its own copy now
 }
 
 }  // namespace

@@ -1,18 +1,22 @@
 // The worker's serve loop.
 //
-// Runs in a worker process, after fork. Every accepted connection gets a
-// read timeout, so a front end that connects and sends nothing cannot hold a
-// worker. Waits (epoll) on the shared
-// listening socket, on the connections this worker keeps open for the front
-// end (FastCGI keep-conn), and on the lifeline pipe from the master; serves
-// one request at a time through the RequestHandler. The listening socket is
-// registered with EPOLLEXCLUSIVE, so a new connection wakes one idle worker,
-// not all of them.
+// Runs in a worker process, after fork; serves one request at a time through
+// the RequestHandler. It waits (epoll) on:
+//   - the shared listening socket (EPOLLEXCLUSIVE: a new connection wakes
+//     one idle worker, not all of them);
+//   - the ready channel, where the master hands out parked persistent
+//     connections whose next request has arrived (EPOLLEXCLUSIVE too);
+//   - the one persistent connection it has just served, if any;
+//   - the lifeline pipe from the master.
+// A worker holds a persistent connection only while it is idle: before it
+// takes any other work it parks that connection with the master, so an idle
+// connection never waits behind a busy worker (no pinning).
 //
-// Stops when told (SIGTERM: finish the request in hand, serve the
-// connections already queued, exit) or when the master is gone (the
-// lifeline reads EOF; PR_SET_PDEATHSIG sends SIGTERM if it dies while this
-// worker is busy).
+// Every accepted connection gets a read timeout, so a front end that
+// connects and sends nothing cannot hold a worker. Stops when told (SIGTERM:
+// finish the request in hand, serve the connections already queued, exit)
+// or when the master is gone (the lifeline reads EOF; PR_SET_PDEATHSIG sends
+// SIGTERM if it dies while this worker is busy).
 #pragma once
 
 #include <cstddef>
@@ -28,6 +32,8 @@ struct WorkerConfig {
   int index = 0;         // the worker's slot number, for logs
   int listen_fd = -1;    // the shared, non-blocking listening socket
   int lifeline_fd = -1;  // read end of the master's lifeline pipe
+  int park_fd = -1;      // where idle persistent connections go to the master
+  int ready_fd = -1;     // where the master hands out connections with a request
   // What connections speak; nullopt: detect it from each one's first bytes.
   std::optional<protocols::Protocol> protocol = protocols::Protocol::kFastCgi;
   size_t max_header_size = 64 * 1024;

@@ -235,13 +235,10 @@ TEST_P(GatewayTest, ExceptionAfterHeadersTruncatesTheResponse) {
   }
   ServedApp& served = ServeProbe();
 
-  RawResult raw = RawGet(served.port(), "/raw/after-headers", std::chrono::seconds(10));
-
-  EXPECT_TRUE(Has(raw.head, "200 OK")) << raw.head;
-  // The client must not get a clean end of a chunked body: nginx sees the
-  // reset and cuts the connection.
-  HttpResponse chunked;
-  EXPECT_THROW(chunked = served.Get("/raw/after-headers"), std::runtime_error);
+  // A chunked response must not end cleanly: the client sees the connection
+  // cut (or reset) instead of the last chunk, so it cannot take the part for
+  // the whole.
+  EXPECT_THROW(served.Get("/raw/after-headers"), std::runtime_error);
   EXPECT_TRUE(LogHas("exception after the response started; response aborted"));
   EXPECT_TRUE(LogHas("ValueError: failed after the headers"));
   EXPECT_EQ(served.Get("/").status, 200) << "the worker did not live on";

@@ -1,0 +1,88 @@
+#include "supervisor/parking_lot.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+namespace shoal::supervisor {
+namespace {
+
+constexpr char kCping[] = {0x12, 0x34, 0x00, 0x01, 0x0A};
+constexpr char kCpong[] = {'A', 'B', 0x00, 0x01, 0x09};
+
+}  // namespace
+
+ParkingLot::ParkingLot(int epoll_fd, std::chrono::milliseconds idle_timeout, size_t max_idle)
+    : epoll_fd_(epoll_fd), idle_timeout_(idle_timeout), max_idle_(max_idle) {}
+
+void ParkingLot::Park(HandedConnection connection) {
+  if (by_fd_.size() >= max_idle_) {
+    spdlog::info("{} idle connections parked, the most allowed; closing the oldest",
+                 by_fd_.size());
+    Drop(order_.begin());
+  }
+  int fd = connection.fd.get();
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLRDHUP;
+  event.data.fd = fd;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+    spdlog::warn("{}; closing an idle connection", PosixError("epoll_ctl", errno).message());
+    return;
+  }
+  order_.push_back({std::move(connection), Clock::now()});
+  by_fd_[fd] = std::prev(order_.end());
+}
+
+std::optional<HandedConnection> ParkingLot::OnReadable(int fd) {
+  auto found = by_fd_.find(fd);
+  if (found == by_fd_.end()) return std::nullopt;
+  Order::iterator parked = found->second;
+  char peek[sizeof(kCping)];
+  ssize_t got = recv(fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+  if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+    Drop(parked);  // closed by the web server
+    return std::nullopt;
+  }
+  if (got < 0) return std::nullopt;  // spurious wake-up
+  if (parked->connection.protocol == protocols::Protocol::kAjp &&
+      std::memcmp(peek, kCping, static_cast<size_t>(got)) == 0) {
+    if (got < static_cast<ssize_t>(sizeof(kCping))) return std::nullopt;  // rest on its way
+    // A health check: answer it here, whatever the workers are doing.
+    if (recv(fd, peek, sizeof(peek), MSG_DONTWAIT) != sizeof(kCping) ||
+        send(fd, kCpong, sizeof(kCpong), MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(kCpong)) {
+      Drop(parked);
+      return std::nullopt;
+    }
+    parked->since = Clock::now();
+    order_.splice(order_.end(), order_, parked);  // now the most recently used
+    return std::nullopt;
+  }
+  return Take(parked);
+}
+
+std::optional<ParkingLot::Clock::time_point> ParkingLot::ExpireIdle(Clock::time_point now) {
+  while (!order_.empty() && now - order_.front().since >= idle_timeout_) Drop(order_.begin());
+  if (order_.empty()) return std::nullopt;
+  return order_.front().since + idle_timeout_;
+}
+
+void ParkingLot::Clear() {
+  while (!order_.empty()) Drop(order_.begin());
+}
+
+HandedConnection ParkingLot::Take(Order::iterator parked) {
+  int fd = parked->connection.fd.get();
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  by_fd_.erase(fd);
+  HandedConnection connection = std::move(parked->connection);
+  order_.erase(parked);
+  return connection;
+}
+
+void ParkingLot::Drop(Order::iterator parked) { Take(parked); }  // the fd closes with it
+
+}  // namespace shoal::supervisor
