@@ -51,6 +51,12 @@ class Exchange {
   // yielded while it produces the next one. Default: nothing is buffered.
   virtual Status Flush() { return Status::Ok(); }
 
+  // True when the front end has given up on this request (it closed the
+  // connection, or sent FastCGI's FCGI_ABORT_REQUEST): the app should stop
+  // producing the response. Never blocks. Checked between a generator's
+  // blocks. Default: never.
+  virtual bool PeerAborted() { return false; }
+
   // Sends up to `length` bytes of the regular file `fd` from `offset` as
   // body bytes. Returns how many were sent (fewer if the file ended first),
   // or an error as Write. The default copies through Write in bounded

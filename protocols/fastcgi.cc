@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <climits>
+#include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace shoal::protocols {
 namespace {
@@ -27,8 +29,8 @@ Status InitFastCgi() {
   return Status::Ok();
 }
 
-FastCgiConnection::FastCgiConnection(UniqueFd fd, bool reused)
-    : fd_(std::move(fd)), requests_read_(reused ? 1 : 0) {
+FastCgiConnection::FastCgiConnection(UniqueFd fd, FastCgiLimits limits, bool reused)
+    : fd_(std::move(fd)), limits_(limits), requests_read_(reused ? 1 : 0) {
   FCGX_InitRequest(&request_, -1, 0);
 }
 
@@ -36,7 +38,48 @@ FastCgiConnection::~FastCgiConnection() {
   if (in_request_) ReleaseRequest(/*close_connection=*/true);
 }
 
+Result<std::optional<Incoming>> FastCgiConnection::AnswerManagementRecords() {
+  for (bool answered = false;; answered = true) {
+    unsigned char header[FCGI_HEADER_LEN];
+    // After an answer, look only at what is already here: a web server may
+    // ask for values and go quiet, and that must not hold a worker.
+    ssize_t got = recv(fd_.get(), header, sizeof(header),
+                       MSG_PEEK | (answered ? MSG_DONTWAIT : MSG_WAITALL));
+    if (answered && got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      keep_open_ = true;
+      return std::optional<Incoming>(Incoming::kIdle);
+    }
+    // EOF, an error, or anything but a whole management record header:
+    // libfcgi reads it and judges.
+    if (got != FCGI_HEADER_LEN || header[0] != FCGI_VERSION_1 || header[2] != 0 ||
+        header[3] != 0 || header[1] == FCGI_BEGIN_REQUEST) {
+      return std::optional<Incoming>();
+    }
+    size_t length = FCGI_HEADER_LEN + (size_t{header[4]} << 8 | header[5]) + header[6];
+    std::string record(length, '\0');
+    if (recv(fd_.get(), record.data(), length, MSG_WAITALL) != static_cast<ssize_t>(length)) {
+      fd_.Reset();
+      return Status::Error("FastCGI management record cut short");
+    }
+    std::string reply = ManagementReply(
+        header[1], std::string_view(record).substr(FCGI_HEADER_LEN, length - FCGI_HEADER_LEN -
+                                                                        header[6]),
+        limits_);
+    if (send(fd_.get(), reply.data(), reply.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(reply.size())) {
+      fd_.Reset();
+      return Status::Error("cannot answer a FastCGI management record: " +
+                           std::string(std::strerror(errno)));
+    }
+  }
+}
+
 Result<Incoming> FastCgiConnection::ReadRequest() {
+  keep_open_ = false;
+  abort_received_ = false;
+  Result<std::optional<Incoming>> management = AnswerManagementRecords();
+  if (!management.ok()) return management.status();
+  if (management.value()) return *management.value();
   request_.ipcFd = fd_.get();
   request_.keepConnection = 1;  // the Finish inside FCGX_Accept_r must not close
   request_.detached = 1;        // if libfcgi closes on an error, no lingering wait
@@ -126,7 +169,29 @@ Status FastCgiConnection::Finish() {
   return result;
 }
 
+bool FastCgiConnection::PeerAborted() {
+  if (!in_request_) return false;
+  unsigned char header[FCGI_HEADER_LEN];
+  ssize_t got = recv(fd_.get(), header, sizeof(header), MSG_PEEK | MSG_DONTWAIT);
+  if (got == 0) return true;  // the web server closed the connection
+  if (got != FCGI_HEADER_LEN || header[1] != FCGI_ABORT_REQUEST ||
+      (header[2] << 8 | header[3]) != request_.requestId) {
+    return false;
+  }
+  size_t length = FCGI_HEADER_LEN + (size_t{header[4]} << 8 | header[5]) + header[6];
+  std::string record(length, '\0');
+  abort_received_ = recv(fd_.get(), record.data(), length, MSG_WAITALL) ==
+                    static_cast<ssize_t>(length);
+  return true;
+}
+
 void FastCgiConnection::Abort() {
+  if (abort_received_) {
+    // The web server asked for it: end the request properly, so a kept
+    // connection stays usable.
+    (void)Finish();
+    return;
+  }
   // The web server must not pass what was sent off as a complete response.
   // An EOF will not do: nginx takes EOF after the headers as a normal end
   // when keep-conn is off, and a unix socket cannot be reset. So end with a

@@ -20,6 +20,7 @@
 
 #include "base/unique_fd.h"
 #include "protocols/connection.h"
+#include "protocols/fastcgi_management.h"
 
 namespace shoal::protocols {
 
@@ -31,7 +32,8 @@ class FastCgiConnection final : public Connection {
  public:
   // `reused`: the connection has served requests before (it was handed
   // over from another process), so an EOF before the next is a normal end.
-  explicit FastCgiConnection(UniqueFd fd, bool reused = false);
+  // `limits` answer FCGI_GET_VALUES.
+  explicit FastCgiConnection(UniqueFd fd, FastCgiLimits limits = {}, bool reused = false);
   ~FastCgiConnection() override;
   FastCgiConnection(const FastCgiConnection&) = delete;
   FastCgiConnection& operator=(const FastCgiConnection&) = delete;
@@ -39,10 +41,12 @@ class FastCgiConnection final : public Connection {
   // Connection:
   int fd() const override { return fd_.get(); }
   Protocol protocol() const override { return Protocol::kFastCgi; }
-  // Reads BEGIN_REQUEST and PARAMS (blocking until they are in). libfcgi
-  // closes the connection on a protocol error without saying which, so a
-  // failure on a new connection is reported as malformed input, and one on a
-  // kept connection as the web server closing it.
+  // Answers management records (FCGI_GET_VALUES, unknown types) that come
+  // first, then reads BEGIN_REQUEST and PARAMS (blocking until they are
+  // in); kIdle if only management records had arrived. libfcgi closes the
+  // connection on a protocol error without saying which, so a failure on a
+  // new connection is reported as malformed input, and one on a kept
+  // connection as the web server closing it.
   Result<Incoming> ReadRequest() override;
   // The web server asked for FCGI_KEEP_CONN and all went well.
   bool keep_open() const override { return keep_open_; }
@@ -53,6 +57,9 @@ class FastCgiConnection final : public Connection {
   Status SendHeaders(std::string_view status, std::span<const Header> headers) override;
   Status Write(std::string_view data) override;
   Status Flush() override;
+  // An FCGI_ABORT_REQUEST for this request, or the web server closing.
+  // Abort then ends the request with END_REQUEST, as the spec asks.
+  bool PeerAborted() override;
   Status Finish() override;
   void Abort() override;
 
@@ -61,13 +68,18 @@ class FastCgiConnection final : public Connection {
   // aligned and a close does not reset unread bytes. Returns false if it
   // could not (error, or more than a bounded amount left).
   bool DrainBody();
+  // Reads and answers management records at the head of the input. Returns
+  // nullopt when a request record comes next, or what ReadRequest returns.
+  Result<std::optional<Incoming>> AnswerManagementRecords();
   void ReleaseRequest(bool close_connection);
 
   UniqueFd fd_;
+  FastCgiLimits limits_;
   FCGX_Request request_{};
   bool in_request_ = false;
   bool keep_open_ = false;
   int requests_read_ = 0;
+  bool abort_received_ = false;
   std::vector<Param> params_;
   std::string header_block_;
 };

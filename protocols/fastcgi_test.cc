@@ -180,5 +180,82 @@ TEST_F(FastCgiTest, AbortEndsWithARecordTheWebServerRejectsAndNoEndRequest) {
   EXPECT_EQ(read(peer_.get(), &eof, 1), 0) << "the connection stays open";
 }
 
+std::string NameValue(const std::string& name, const std::string& value) {
+  return std::string(1, static_cast<char>(name.size())) +
+         std::string(1, static_cast<char>(value.size())) + name + value;
+}
+
+TEST_F(FastCgiTest, GetValuesIsAnsweredWithThePoolsLimitsAndTheConnectionWaits) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+  connection_ = std::make_unique<FastCgiConnection>(UniqueFd(fds[0]), FastCgiLimits{1002, 2});
+  peer_.Reset(fds[1]);
+  Send(Record(9, NameValue("FCGI_MAX_CONNS", "") + NameValue("FCGI_MAX_REQS", "") +
+                     NameValue("FCGI_MPXS_CONNS", "") + NameValue("FCGI_UNKNOWN_NAME", ""),
+              /*request_id=*/0));
+
+  Result<Incoming> idle = connection_->ReadRequest();
+  ASSERT_TRUE(idle.ok()) << idle.status().message();
+  EXPECT_EQ(idle.value(), Incoming::kIdle);
+  EXPECT_TRUE(connection_->keep_open());
+  char reply[256];
+  ssize_t n = read(peer_.get(), reply, sizeof(reply));
+  auto records = Records(std::string(reply, static_cast<size_t>(std::max<ssize_t>(n, 0))));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].first, 10);  // FCGI_GET_VALUES_RESULT
+  EXPECT_EQ(records[0].second, NameValue("FCGI_MAX_CONNS", "1002") +
+                                   NameValue("FCGI_MAX_REQS", "2") +
+                                   NameValue("FCGI_MPXS_CONNS", "0"));
+
+  Send(Request(/*keep_conn=*/true, ""));
+  EXPECT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+}
+
+TEST_F(FastCgiTest, UnknownManagementTypeGetsUnknownType) {
+  Send(Record(42, "", /*request_id=*/0) + Request(/*keep_conn=*/false, ""));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  char reply[64];
+  ssize_t n = read(peer_.get(), reply, sizeof(reply));
+  auto records = Records(std::string(reply, static_cast<size_t>(std::max<ssize_t>(n, 0))));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].first, 11);  // FCGI_UNKNOWN_TYPE
+  EXPECT_EQ(records[0].second[0], 42);
+}
+
+TEST_F(FastCgiTest, SecondConcurrentRequestIdIsRefusedWithCantMpxConn) {
+  std::string second_begin = Begin(true);
+  second_begin[3] = 2;  // request id 2, while 1 is still sending its body
+  Send(Begin(true) + Params({{"REQUEST_METHOD", "POST"}}) + second_begin + Record(5, "body") +
+       Record(5, ""));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  char body[16];
+  Result<size_t> got = connection_->ReadBody(body, sizeof(body));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(std::string(body, got.value()), "body");
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  ASSERT_TRUE(connection_->Finish().ok());
+  bool refused = false;
+  for (const auto& [type, content] : Records(Received())) {
+    if (type == 3 && content.size() == 8 && content[4] == 1) refused = true;  // CANT_MPX_CONN
+  }
+  EXPECT_TRUE(refused) << "no END_REQUEST{CANT_MPX_CONN} for request 2";
+}
+
+TEST_F(FastCgiTest, AbortRequestIsSeenAndTheRequestEndsProperly) {
+  Send(Request(/*keep_conn=*/true, ""));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  ASSERT_TRUE(connection_->Write("first block").ok());
+  ASSERT_TRUE(connection_->Flush().ok());
+  EXPECT_FALSE(connection_->PeerAborted());
+  Send(Record(2, ""));  // FCGI_ABORT_REQUEST for request 1
+  EXPECT_TRUE(connection_->PeerAborted());
+  connection_->Abort();
+  auto records = Records(Received());
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.back().first, 3) << "no END_REQUEST after the abort";
+  EXPECT_TRUE(connection_->keep_open());
+}
+
 }  // namespace
 }  // namespace shoal::protocols

@@ -197,6 +197,13 @@ bool Response::Flush() {
   return flushed.ok() || Failed(flushed);
 }
 
+bool Response::PeerAborted() {
+  if (!exchange_.PeerAborted()) return false;
+  client_gone_ = true;
+  PyErr_SetString(PyExc_OSError, "the web server aborted the request");
+  return true;
+}
+
 bool Response::SendFile(int fd, uint64_t offset, uint64_t size) {
   if (!started_) {
     PyErr_SetString(PyExc_RuntimeError, "the app sent body data before calling start_response()");

@@ -49,6 +49,10 @@ class Response {
   // before the headers went out). Returns false with OSError set, as Send.
   bool Flush();
 
+  // True (with OSError set, and client_gone()) if the front end has given
+  // up on the request; false otherwise.
+  bool PeerAborted();
+
   // Sends the rest of a regular file as the body (headers first): from
   // `offset` to its end, or to the declared Content-Length. Returns false
   // with a Python exception set, as Send.

@@ -41,6 +41,7 @@ class FakeExchange final : public protocols::Exchange {
     ++send_file_calls;
     return Exchange::SendFile(fd, offset, length);
   }
+  bool PeerAborted() override { return abort_after_flushes >= 0 && flushes >= abort_after_flushes; }
   Status Flush() override {
     ++flushes;
     flushed_at.push_back(sent.size());
@@ -69,6 +70,7 @@ class FakeExchange final : public protocols::Exchange {
   bool finished = false;
   bool aborted = false;
   bool fail_writes = false;
+  int abort_after_flushes = -1;  // PeerAborted() turns true after this many flushes
   size_t read_ = 0;
   size_t max_read_ = 0;
 

@@ -51,7 +51,7 @@ bool SendBody(PyObject* iterable, Response& response) {
   const bool all_ready = PyList_CheckExact(iterable) || PyTuple_CheckExact(iterable);
   bool first = true;
   for (;;) {
-    if (!first && !all_ready && !response.Flush()) return false;
+    if (!first && !all_ready && (!response.Flush() || response.PeerAborted())) return false;
     first = false;
     PyRef chunk = PyRef::Steal(PyIter_Next(iterator.get()));
     if (!chunk) break;

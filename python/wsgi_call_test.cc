@@ -298,6 +298,29 @@ def app(environ, start_response):
   EXPECT_TRUE(exchange.aborted);
 }
 
+TEST(WsgiGatewayTest, WebServerAbortStopsTheGeneratorAndCallsClose) {
+  AppModule m(R"(
+state = {'yielded': 0, 'closed': False}
+class Body:
+    def __iter__(self):
+        for i in range(100):
+            state['yielded'] += 1
+            yield b'block'
+    def close(self):
+        state['closed'] = True
+def app(environ, start_response):
+    start_response('200 OK', [])
+    return Body()
+)");
+  FakeExchange exchange(NginxParams("GET", "/"));
+  exchange.abort_after_flushes = 2;
+  WsgiGateway gateway(AtRoot(m.app()), {false});
+  gateway.Handle(exchange);
+  EXPECT_EQ(m.Eval("state['yielded']"), "2");
+  EXPECT_EQ(m.Eval("state['closed']"), "True");
+  EXPECT_TRUE(exchange.aborted);
+}
+
 TEST(WsgiGatewayTest, RequestOutsideTheMountGets404) {
   AppModule m(R"(
 def app(environ, start_response):

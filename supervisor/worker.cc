@@ -220,7 +220,8 @@ std::unique_ptr<protocols::Connection> Worker::MakeConnection(protocols::Protoco
                                                               UniqueFd fd, bool reused) {
   switch (protocol) {
     case protocols::Protocol::kFastCgi:
-      return std::make_unique<protocols::FastCgiConnection>(std::move(fd), reused);
+      return std::make_unique<protocols::FastCgiConnection>(std::move(fd), config_.fastcgi,
+                                                            reused);
     case protocols::Protocol::kScgi:
       return std::make_unique<protocols::ScgiConnection>(std::move(fd), config_.max_header_size);
     case protocols::Protocol::kAjp:

@@ -24,6 +24,7 @@
 
 #include "protocols/ajp.h"
 #include "protocols/exchange.h"
+#include "protocols/fastcgi_management.h"
 #include "protocols/protocol.h"
 
 namespace shoal::supervisor {
@@ -38,6 +39,7 @@ struct WorkerConfig {
   std::optional<protocols::Protocol> protocol = protocols::Protocol::kFastCgi;
   size_t max_header_size = 64 * 1024;
   protocols::AjpConfig ajp;
+  protocols::FastCgiLimits fastcgi;  // answers FCGI_GET_VALUES
 };
 
 // Serves until stopped. Returns the worker's exit code.

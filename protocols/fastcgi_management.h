@@ -1,0 +1,26 @@
+// FastCGI management records (request id 0): what shoal answers.
+//
+// libfcgi answers FCGI_GET_VALUES with fixed values (1, 1, 0), so shoal
+// answers the management records that arrive between requests itself, with
+// its real limits. A pure function over bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace shoal::protocols {
+
+struct FastCgiLimits {
+  int max_conns = 1;  // FCGI_MAX_CONNS: connections shoal will keep
+  int max_reqs = 1;   // FCGI_MAX_REQS: requests served at once (the workers)
+};
+
+// The whole reply record to a management record of `type` with `content`:
+// FCGI_GET_VALUES_RESULT for FCGI_GET_VALUES (the names shoal knows, with
+// FCGI_MPXS_CONNS 0, unknown names left out, as the spec says), and
+// FCGI_UNKNOWN_TYPE for anything else. Malformed name-value pairs end the
+// list where they start.
+std::string ManagementReply(uint8_t type, std::string_view content, const FastCgiLimits& limits);
+
+}  // namespace shoal::protocols
