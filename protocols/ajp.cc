@@ -249,10 +249,17 @@ Status AjpConnection::SendHeaders(std::string_view status, std::span<const Heade
 
 Status AjpConnection::Write(std::string_view data) {
   ajp::AppendBodyChunks(out_, data, ajp::MaxSendData(config_.packet_size));
-  return out_.size() >= kFlushAt ? Flush() : Status::Ok();
+  return out_.size() >= kFlushAt ? WriteBuffered() : Status::Ok();
 }
 
 Status AjpConnection::Flush() {
+  // An empty SEND_BODY_CHUNK tells Apache to pass on what it has now
+  // (Tomcat's flush); without it Apache buffers a streamed response.
+  ajp::PacketBuilder(out_).Byte(ajp::kSendBodyChunk).Uint16(0).Byte(0).Finish();
+  return WriteBuffered();
+}
+
+Status AjpConnection::WriteBuffered() {
   Status written = WriteAll(out_);
   out_.clear();
   return written;
@@ -269,7 +276,7 @@ Status AjpConnection::Finish() {
     packet_in_flight_ = false;
   }
   ajp::PacketBuilder(out_).Byte(ajp::kEndResponse).Byte(aligned ? 1 : 0).Finish();
-  Status written = Flush();
+  Status written = WriteBuffered();
   keep_open_ = written.ok() && aligned;
   if (!keep_open_) Close();
   return written;

@@ -60,6 +60,8 @@ class AjpConnection final : public Connection {
   // Reads the next body packet (asking for it unless it was sent unasked).
   Status FetchBody();
   Status WriteAll(std::string_view data);
+  // Writes out_ and empties it.
+  Status WriteBuffered();
   // Answers `status` with a short body and ends the connection.
   void Refuse(const char* status);
   void Close();

@@ -194,6 +194,15 @@ Result<CgiRequest> ToCgi(const ForwardRequest& request) {
       p.emplace_back("CONTENT_LENGTH", value);
     } else if (EqualsIgnoreCase(name, "Content-Type")) {
       p.emplace_back("CONTENT_TYPE", value);
+    } else if (EqualsIgnoreCase(name, "Cookie")) {
+      // Apache joins repeated Cookie headers with ", ", which cookie parsers
+      // misread; cookie values cannot hold a comma (RFC 6265), so join them
+      // as one Cookie header would.
+      std::string cookies = value;
+      for (size_t at = cookies.find(", "); at != std::string::npos; at = cookies.find(", ", at)) {
+        cookies[at] = ';';
+      }
+      p.emplace_back("HTTP_COOKIE", std::move(cookies));
     } else if (std::optional<std::string> key = CgiHeaderName(name)) {
       if (EqualsIgnoreCase(name, "Transfer-Encoding")) cgi.chunked = true;
       p.emplace_back(std::move(*key), value);

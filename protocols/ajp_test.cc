@@ -311,6 +311,8 @@ TEST_F(AjpConnectionTest, AbortSendsNoEndResponse) {
   connection_->Abort();
   auto packets = Response();
   for (const std::string& p : packets) EXPECT_NE(p[0], ajp::kEndResponse);
+  ASSERT_GE(packets.size(), 3u);
+  EXPECT_EQ(packets[2], std::string("\x03\x00\x00\x00", 4)) << "no flush packet after the block";
   EXPECT_FALSE(connection_->keep_open());
 }
 

@@ -204,11 +204,19 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
       return built;
     }
   } else if (prefixes_.size() > 1) {
-    // The front end split the path itself: keep its split, and route on it.
+    // The front end split the path itself (lighttpd, fastcgi_split_path_info):
+    // route on the whole path. A mount deeper than the front end's
+    // SCRIPT_NAME splits again, so that app sees itself mounted where it is.
     std::string path = std::string(script_name) + std::string(*path_info);
     std::optional<size_t> mount = MatchMount(prefixes_, path);
     if (!mount) return OutsideMounts(std::move(built), path);
     built.mount = *mount;
+    const std::string& prefix = prefixes_[*mount];
+    if (prefix.size() > script_name.size() &&
+        (!Set(env, "SCRIPT_NAME", prefix) ||
+         !Set(env, "PATH_INFO", std::string_view(path).substr(prefix.size())))) {
+      return built;
+    }
   }
 
   if (!Set(env, "wsgi.url_scheme", secure ? "https" : "http") ||

@@ -108,6 +108,27 @@ TEST_F(EnvironTest, HonoursPathInfoFromTheFrontEnd) {
   EXPECT_EQ(Get(built.environ.get(), "PATH_INFO"), "/extra");
 }
 
+TEST_F(EnvironTest, DeeperMountSplitsAFrontEndsSplitAgain) {
+  // lighttpd mounted at /app sends its own split; shoal mounts another app
+  // at /app/raw.
+  exchange_ = std::make_unique<FakeExchange>(
+      NginxParams("GET", "/app/raw/write", {{"SCRIPT_NAME", "/app"}, {"PATH_INFO", "/raw/write"}}));
+  EnvironBuilder builder({"", "/app/raw"});
+  auto deeper = builder.Build(exchange_->params(), errors_.get());
+  ASSERT_TRUE(deeper.environ);
+  EXPECT_EQ(deeper.mount, 1u);
+  EXPECT_EQ(Get(deeper.environ.get(), "SCRIPT_NAME"), "/app/raw");
+  EXPECT_EQ(Get(deeper.environ.get(), "PATH_INFO"), "/write");
+
+  exchange_ = std::make_unique<FakeExchange>(
+      NginxParams("GET", "/app/x", {{"SCRIPT_NAME", "/app"}, {"PATH_INFO", "/x"}}));
+  auto root = builder.Build(exchange_->params(), errors_.get());
+  ASSERT_TRUE(root.environ);
+  EXPECT_EQ(root.mount, 0u);
+  EXPECT_EQ(Get(root.environ.get(), "SCRIPT_NAME"), "/app");  // the front end's split stands
+  EXPECT_EQ(Get(root.environ.get(), "PATH_INFO"), "/x");
+}
+
 TEST_F(EnvironTest, SchemeFromHttpsOrRequestScheme) {
   auto on = Build("", "GET", "/", {{"HTTPS", "on"}});
   EXPECT_EQ(Get(on.environ.get(), "wsgi.url_scheme"), "https");

@@ -1,5 +1,6 @@
-// PEP 3333 through a real nginx: the environ shoal builds, mounting, the
-// body in and out, and what shoal does with apps that break the rules.
+// PEP 3333 through real web servers (nginx, lighttpd, Apache): the environ
+// shoal builds, mounting, the body in and out, and what shoal does with apps
+// that break the rules.
 //
 // probe:app is wrapped in wsgiref's validator, so a slip in the environ or in
 // how shoal drives the app fails the request; probe:raw_app misbehaves on
@@ -92,17 +93,35 @@ RawResult RawGet(int port, const std::string& target, std::chrono::seconds timeo
   return result;
 }
 
-// Each test runs once per front end: nginx with FastCGI, nginx with SCGI.
+// Each test runs once per front end: nginx with FastCGI, nginx with SCGI,
+// lighttpd with SCGI, Apache with AJP13. The front ends differ in a few
+// ways the helpers below spell out, each behind one name.
 class GatewayTest : public FrontEndTest {
  protected:
-  // probe:app at the root, probe:raw_app at /raw, one worker.
+  // probe:app at the root, probe:raw_app at Path("/raw"), one worker.
   ServedApp& ServeProbe(std::vector<std::string> extra = {}) {
-    extra.insert(extra.end(), {"--mount", "/raw=probe:raw_app"});
+    extra.insert(extra.end(), {"--mount", Path("/raw") + "=probe:raw_app"});
     return Serve({.workers = 1, .extra_args = extra, .front_end = GetParam()});
   }
-  bool Scgi() const { return GetParam() == FrontEnd::kNginxScgi; }
-  // The config's location for uploads of any size.
-  std::string UploadLocation() const { return Scgi() ? "/large/" : "/unbuffered/"; }
+  FrontEnd Is() const { return GetParam(); }
+  // lighttpd's example config passes only /app/... on, with SCRIPT_NAME=/app
+  // (see conf/lighttpd-scgi.conf); nginx and Apache pass everything. So the
+  // same page is Path("/x"): "/x", or "/app/x" behind lighttpd.
+  std::string Path(const std::string& path) const { return FrontEndPrefix(Is()) + path; }
+  // SCGI, from nginx or lighttpd: one request per connection, no framing.
+  bool Scgi() const { return Is() == FrontEnd::kNginxScgi || Is() == FrontEnd::kLighttpdScgi; }
+  // The config's location for uploads of any size: nginx FastCGI's
+  // unbuffered one, nginx SCGI's and lighttpd's spooled ones; Apache has no
+  // separate one (it streams bodies of any size to shoal).
+  std::string UploadLocation() const {
+    switch (Is()) {
+      case FrontEnd::kNginxFastCgi: return "/unbuffered/";
+      case FrontEnd::kNginxScgi: return "/large/";
+      case FrontEnd::kLighttpdScgi: return "/app/large/";
+      case FrontEnd::kApacheAjp: return "/";
+    }
+    return "/";
+  }
   bool LogHas(const std::string& part) {
     return WaitUntil(std::chrono::seconds(5), [&] { return Has(served_->shoal().Log(), part); });
   }
@@ -112,7 +131,7 @@ TEST_P(GatewayTest, EnvironFollowsCgiAndPep3333) {
   ServedApp& served = ServeProbe();
 
   HttpResponse response = served.Request(
-      "POST", "/environ/a%20b?x=1&y=%20", {{"Content-Type", "text/plain"},
+      "POST", Path("/environ/a%20b?x=1&y=%20"), {{"Content-Type", "text/plain"},
                                           {"X-Dup", "one"}, {"X-Dup", "two"},
                                           {"Cookie", "a=1"}, {"Cookie", "b=2"},
                                           {"Proxy", "http://evil.example:1"}},
@@ -121,7 +140,7 @@ TEST_P(GatewayTest, EnvironFollowsCgiAndPep3333) {
   ASSERT_EQ(response.status, 200) << response.body;
   auto env = Lines(response.body);
   EXPECT_EQ(env["REQUEST_METHOD"], "POST");
-  EXPECT_EQ(env["SCRIPT_NAME"], "");
+  EXPECT_EQ(env["SCRIPT_NAME"], FrontEndPrefix(Is()));
   EXPECT_EQ(env["PATH_INFO"], "/environ/a b");
   EXPECT_EQ(env["QUERY_STRING"], "x=1&y=%20");
   EXPECT_EQ(env["CONTENT_TYPE"], "text/plain");
@@ -130,6 +149,8 @@ TEST_P(GatewayTest, EnvironFollowsCgiAndPep3333) {
   EXPECT_EQ(Absent(env, "HTTP_CONTENT_LENGTH"), "<absent>");
   EXPECT_EQ(Absent(env, "HTTP_PROXY"), "<absent>");
   EXPECT_EQ(env["HTTP_X_DUP"], "one, two");
+  // Joined with "; " whoever joins them (Apache joins with ", " before AJP
+  // carries it, and shoal turns that back into "; ").
   EXPECT_EQ(env["HTTP_COOKIE"], "a=1; b=2");
   EXPECT_EQ(env["SERVER_PROTOCOL"], "HTTP/1.1");
   // The example config has no server_name, so nginx sends it empty; PEP 3333
@@ -147,6 +168,11 @@ TEST_P(GatewayTest, EnvironFollowsCgiAndPep3333) {
 }
 
 TEST_P(GatewayTest, ScriptNameMountsAtASegmentBoundary) {
+  if (Is() == FrontEnd::kLighttpdScgi) {
+    GTEST_SKIP() << "lighttpd mounts the app itself (SCRIPT_NAME=/app and a PATH_INFO), "
+                    "and shoal uses a split it is sent as it is: --script-name is for "
+                    "front ends that send the whole path";
+  }
   ServedApp& served =
       Serve({.workers = 1, .extra_args = {"--script-name", "/blog"}, .front_end = GetParam()});
 
@@ -165,32 +191,32 @@ TEST_P(GatewayTest, ScriptNameMountsAtASegmentBoundary) {
 
 TEST_P(GatewayTest, SeveralAppsLongestPrefixWins) {
   ServedApp& served = Serve({.workers = 1,
-                             .extra_args = {"--mount", "/raw=probe:raw_app", "--mount",
-                                            "/raw/probe=probe:app"},
+                             .extra_args = {"--mount", Path("/raw") + "=probe:raw_app",
+                                            "--mount", Path("/raw/probe") + "=probe:app"},
                              .front_end = GetParam()});
 
-  EXPECT_EQ(served.Get("/raw/write").body, "written, then returned\n");
-  auto deeper = Lines(served.Get("/raw/probe/environ").body);
-  EXPECT_EQ(deeper["SCRIPT_NAME"], "/raw/probe");
+  EXPECT_EQ(served.Get(Path("/raw/write")).body, "written, then returned\n");
+  auto deeper = Lines(served.Get(Path("/raw/probe/environ")).body);
+  EXPECT_EQ(deeper["SCRIPT_NAME"], Path("/raw/probe"));
   EXPECT_EQ(deeper["PATH_INFO"], "/environ");
-  EXPECT_EQ(served.Get("/").body, "Hello from probe\n");
+  EXPECT_EQ(served.Get(Path("/")).body, "Hello from probe\n");
 }
 
 TEST_P(GatewayTest, ExceptionGives500WithShortBodyAndNoTraceback) {
   ServedApp& served = ServeProbe();
 
-  HttpResponse response = served.Get("/raise");
+  HttpResponse response = served.Get(Path("/raise"));
 
   EXPECT_EQ(response.status, 500);
   EXPECT_EQ(response.body, "Internal Server Error\n");
-  EXPECT_TRUE(LogHas("GET /raise: 500, exception in the app"));
+  EXPECT_TRUE(LogHas("GET " + Path("/raise") + ": 500, exception in the app"));
   EXPECT_TRUE(LogHas("RuntimeError: boom from probe"));
 }
 
 TEST_P(GatewayTest, DebugShowsTheTracebackInThe500) {
   ServedApp& served = ServeProbe({"--debug"});
 
-  HttpResponse response = served.Get("/raise");
+  HttpResponse response = served.Get(Path("/raise"));
 
   EXPECT_EQ(response.status, 500);
   EXPECT_TRUE(Has(response.body, "Traceback (most recent call last)")) << response.body;
@@ -199,14 +225,14 @@ TEST_P(GatewayTest, DebugShowsTheTracebackInThe500) {
 
 TEST_P(GatewayTest, BadStatusGives500AndTheLogNamesIt) {
   ServedApp& served = ServeProbe();
-  EXPECT_EQ(served.Get("/raw/bad-status").status, 500);
+  EXPECT_EQ(served.Get(Path("/raw/bad-status")).status, 500);
   EXPECT_TRUE(LogHas("status must be 3 digits and a reason"));
   EXPECT_TRUE(LogHas("'OK'"));
 }
 
 TEST_P(GatewayTest, HeaderWithCrLfGives500AndNothingIsInjected) {
   ServedApp& served = ServeProbe();
-  HttpResponse response = served.Get("/raw/bad-header");
+  HttpResponse response = served.Get(Path("/raw/bad-header"));
   EXPECT_EQ(response.status, 500);
   EXPECT_FALSE(response.SetCookie("stolen").has_value());
   EXPECT_TRUE(LogHas("header 'X-Evil' has a control character"));
@@ -214,17 +240,17 @@ TEST_P(GatewayTest, HeaderWithCrLfGives500AndNothingIsInjected) {
 
 TEST_P(GatewayTest, HopByHopHeaderGives500) {
   ServedApp& served = ServeProbe();
-  EXPECT_EQ(served.Get("/raw/hop-by-hop").status, 500);
+  EXPECT_EQ(served.Get(Path("/raw/hop-by-hop")).status, 500);
   EXPECT_TRUE(LogHas("hop-by-hop header 'Connection'"));
 }
 
 TEST_P(GatewayTest, ExceptionAfterHeadersWithContentLengthGivesAShortBody) {
   ServedApp& served = ServeProbe();
 
-  EXPECT_THROW(served.Get("/raw/after-headers-with-length"), std::runtime_error)
+  EXPECT_THROW(served.Get(Path("/raw/after-headers-with-length")), std::runtime_error)
       << "the client took a cut-off body for a whole one";
   EXPECT_TRUE(LogHas("exception after the response started; response aborted"));
-  EXPECT_EQ(served.Get("/").status, 200) << "the worker did not live on";
+  EXPECT_EQ(served.Get(Path("/")).status, 200) << "the worker did not live on";
 }
 
 TEST_P(GatewayTest, ExceptionAfterHeadersTruncatesTheResponse) {
@@ -238,15 +264,15 @@ TEST_P(GatewayTest, ExceptionAfterHeadersTruncatesTheResponse) {
   // A chunked response must not end cleanly: the client sees the connection
   // cut (or reset) instead of the last chunk, so it cannot take the part for
   // the whole.
-  EXPECT_THROW(served.Get("/raw/after-headers"), std::runtime_error);
+  EXPECT_THROW(served.Get(Path("/raw/after-headers")), std::runtime_error);
   EXPECT_TRUE(LogHas("exception after the response started; response aborted"));
   EXPECT_TRUE(LogHas("ValueError: failed after the headers"));
-  EXPECT_EQ(served.Get("/").status, 200) << "the worker did not live on";
+  EXPECT_EQ(served.Get(Path("/")).status, 200) << "the worker did not live on";
 }
 
 TEST_P(GatewayTest, EmptyChunkSendsNothingSoALaterErrorIsStillA500) {
   ServedApp& served = ServeProbe();
-  HttpResponse response = served.Get("/raw/empty-then-raise");
+  HttpResponse response = served.Get(Path("/raw/empty-then-raise"));
   EXPECT_EQ(response.status, 500);
   EXPECT_EQ(response.body, "Internal Server Error\n");
   EXPECT_TRUE(LogHas("LookupError: failed before any body byte"));
@@ -259,7 +285,7 @@ TEST_P(GatewayTest, InputLineMethodsSplitTheBodyAsFilesDo) {
       "(b'first line\\n', b'secon', [b'd line\\n', b'third\\n'], "
       "[b'fourth\\n', b'fifth\\n'], b'sixth\\nseventh\\ntail', b'')";
   for (const char* target : {"/lines", "/raw/lines"}) {
-    HttpResponse response = served.Post(target, body);
+    HttpResponse response = served.Post(Path(target), body);
     EXPECT_EQ(response.status, 200) << target;
     EXPECT_EQ(response.body, expected) << target;
   }
@@ -267,7 +293,7 @@ TEST_P(GatewayTest, InputLineMethodsSplitTheBodyAsFilesDo) {
 
 TEST_P(GatewayTest, BodyLongerThanContentLengthIsCutThere) {
   ServedApp& served = ServeProbe();
-  HttpResponse response = served.Get("/raw/too-long");
+  HttpResponse response = served.Get(Path("/raw/too-long"));
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "01234");
   EXPECT_TRUE(LogHas("response longer than its Content-Length 5; cut there"));
@@ -275,7 +301,7 @@ TEST_P(GatewayTest, BodyLongerThanContentLengthIsCutThere) {
 
 TEST_P(GatewayTest, ExcInfoReplacesHeadersNotYetSent) {
   ServedApp& served = ServeProbe();
-  HttpResponse response = served.Get("/raw/exc-info");
+  HttpResponse response = served.Get(Path("/raw/exc-info"));
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(response.Header("X-Replaced").value_or(""), "yes");
   EXPECT_EQ(response.body, "replaced\n");
@@ -283,7 +309,7 @@ TEST_P(GatewayTest, ExcInfoReplacesHeadersNotYetSent) {
 
 TEST_P(GatewayTest, WriteCallableAndIterableBothReachTheClient) {
   ServedApp& served = ServeProbe();
-  HttpResponse response = served.Get("/raw/write");
+  HttpResponse response = served.Get(Path("/raw/write"));
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "written, then returned\n");
 }
@@ -292,7 +318,7 @@ TEST_P(GatewayTest, YieldedBlockReachesTheClientBeforeTheNextIsReady) {
   ServedApp& served = ServeProbe();
   Fd fd = ConnectLoopback(served.port(), std::chrono::seconds(5));
   ASSERT_TRUE(fd.valid());
-  std::string request = "GET /raw/trickle HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  std::string request = "GET " + Path("/raw/trickle") + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
   ASSERT_EQ(write(fd.get(), request.data(), request.size()), static_cast<ssize_t>(request.size()));
   auto start = std::chrono::steady_clock::now();
   std::string received;
@@ -313,7 +339,7 @@ TEST_P(GatewayTest, ClientAbortStopsTheAppAndCallsClose) {
   {
     Fd fd = ConnectLoopback(served.port(), std::chrono::seconds(5));
     ASSERT_TRUE(fd.valid());
-    std::string request = "GET /raw/closing?marker=" + marker.string() +
+    std::string request = "GET " + Path("/raw/closing?marker=") + marker.string() +
                           " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     ASSERT_EQ(write(fd.get(), request.data(), request.size()),
               static_cast<ssize_t>(request.size()));
@@ -324,12 +350,12 @@ TEST_P(GatewayTest, ClientAbortStopsTheAppAndCallsClose) {
   EXPECT_TRUE(WaitUntil(std::chrono::seconds(8), [&] { return std::filesystem::exists(marker); }))
       << "close() was not called after the client went away";
   EXPECT_TRUE(LogHas("client went away"));
-  EXPECT_EQ(served.Get("/").status, 200) << "the worker is not free again";
+  EXPECT_EQ(served.Get(Path("/")).status, 200) << "the worker is not free again";
 }
 
 TEST_P(GatewayTest, AppOutputAndLoggingGoToTheLogLineByLine) {
   ServedApp& served = ServeProbe();
-  ASSERT_EQ(served.Get("/print").status, 200);
+  ASSERT_EQ(served.Get(Path("/print")).status, 200);
   for (const char* line : {"probe printed to stdout", "probe wrote to stderr",
                            "probe wrote to wsgi.errors", "probe logged a warning"}) {
     EXPECT_TRUE(LogHas(line)) << line;
@@ -361,9 +387,10 @@ TEST_P(FileWrapperThroughNginxTest, FileComesBackWholeAndInSlices) {
   const std::filesystem::path path = served.run_dir() / "data.bin";
   const std::string bytes = MakeFile(path, 3 * 1024 * 1024 + 17);
 
-  HttpResponse fast = served.Get("/raw/file?path=" + path.string());
-  HttpResponse iterated = served.Get("/file?path=" + path.string());
-  HttpResponse slice = served.Get("/raw/file?path=" + path.string() + "&offset=1000&length=5000");
+  HttpResponse fast = served.Get(Path("/raw/file?path=") + path.string());
+  HttpResponse iterated = served.Get(Path("/file?path=") + path.string());
+  HttpResponse slice =
+      served.Get(Path("/raw/file?path=") + path.string() + "&offset=1000&length=5000");
 
   EXPECT_EQ(fast.status, 200);
   EXPECT_TRUE(fast.body == bytes) << "fast path: " << fast.body.size() << " bytes";
@@ -373,7 +400,7 @@ TEST_P(FileWrapperThroughNginxTest, FileComesBackWholeAndInSlices) {
 
 TEST_P(GatewayTest, GibibyteResponseStreamsInConstantMemory) {
   ServedApp& served = ServeProbe();
-  HttpResponse pid = served.Get("/pid");
+  HttpResponse pid = served.Get(Path("/pid"));
   ASSERT_EQ(pid.status, 200);
   auto peak_kib = [&] {
     std::ifstream status("/proc/" + pid.body + "/status");
@@ -384,7 +411,7 @@ TEST_P(GatewayTest, GibibyteResponseStreamsInConstantMemory) {
   };
   long before = peak_kib();
 
-  RawResult raw = RawGet(served.port(), "/stream?mib=1024", std::chrono::seconds(120));
+  RawResult raw = RawGet(served.port(), Path("/stream?mib=1024"), std::chrono::seconds(120));
 
   EXPECT_TRUE(raw.complete);
   EXPECT_TRUE(Has(raw.head, "200 OK")) << raw.head;
@@ -465,8 +492,8 @@ TEST_F(ServingTest, HttpsThroughNginxMakesTheUrlSchemeHttps) {
       << openssl.Output();
   ServedApp& served =
       Serve({.workers = 1,
-             .nginx_template = SourceDir() / "conf" / "nginx-fastcgi-tls.conf",
-             .nginx_values = {{"CERT", (keys / "cert.pem").string()},
+             .conf_template = SourceDir() / "conf" / "nginx-fastcgi-tls.conf",
+             .conf_values = {{"CERT", (keys / "cert.pem").string()},
                               {"KEY", (keys / "key.pem").string()}}});
 
   ChildProcess curl("/usr/bin/curl",
@@ -481,9 +508,13 @@ TEST_F(ServingTest, HttpsThroughNginxMakesTheUrlSchemeHttps) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, GatewayTest,
-                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi), FrontEndTestName);
+                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi,
+                                         FrontEnd::kLighttpdScgi, FrontEnd::kApacheAjp),
+                         FrontEndTestName);
 INSTANTIATE_TEST_SUITE_P(Protocols, FileWrapperThroughNginxTest,
-                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi), FrontEndTestName);
+                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi,
+                                         FrontEnd::kLighttpdScgi, FrontEnd::kApacheAjp),
+                         FrontEndTestName);
 
 }  // namespace
 }  // namespace shoal::tests

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -49,6 +51,26 @@ Fd LoopbackListener::Accept(std::chrono::milliseconds timeout) {
 }
 
 int FindFreeLoopbackPort() { return LoopbackListener(0).port(); }
+
+bool IsListeningOnLoopback(int port) {
+  // Lines read "sl local_address rem_address st ...", addresses as hex
+  // "0100007F:1F90" (127.0.0.1:8080 in host order); st 0A is LISTEN.
+  std::ostringstream local;
+  local << "0100007F:" << std::uppercase << std::hex;
+  local.width(4);
+  local.fill('0');
+  local << port;
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  std::getline(table, line);  // the column names
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local_address, remote_address, state;
+    fields >> slot >> local_address >> remote_address >> state;
+    if (local_address == local.str() && state == "0A") return true;
+  }
+  return false;
+}
 
 Fd ConnectLoopback(int port, std::chrono::milliseconds timeout) {
   Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));

@@ -37,6 +37,10 @@ class LoopbackListener {
 // tests. Throws std::runtime_error if no socket can be made.
 int FindFreeLoopbackPort();
 
+// True if some process listens on TCP 127.0.0.1:`port` (read from
+// /proc/net/tcp, so that no connection is made to find out).
+bool IsListeningOnLoopback(int port);
+
 // Connects to 127.0.0.1:`port`. Returns a connected, non-blocking socket, or
 // an invalid Fd if the connection is refused or not made within `timeout`.
 Fd ConnectLoopback(int port, std::chrono::milliseconds timeout);

@@ -16,10 +16,11 @@
 
 #include "support/child_process.h"
 #include "support/paths.h"
+#include "support/web_server.h"
 
 namespace shoal::tests {
 
-class NginxProcess {
+class NginxProcess : public WebServer {
  public:
   // Starts nginx and waits up to `timeout` until 127.0.0.1:`port` accepts
   // connections. Throws std::runtime_error, with nginx's output and error
@@ -30,10 +31,10 @@ class NginxProcess {
                const std::filesystem::path& conf_template = NginxTemplate(),
                const std::map<std::string, std::string>& extra = {});
 
-  int port() const { return port_; }
+  int port() const override { return port_; }
 
   // nginx's output and error log so far, for failure messages.
-  std::string Diagnostics() const;
+  std::string Diagnostics() const override;
 
  private:
   // Writes RUN/nginx.conf; returns its path.

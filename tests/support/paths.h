@@ -1,8 +1,8 @@
 // Paths the integration tests need, fixed at build time by tests/CMakeLists.txt.
 //
 // SHOAL_BINARY is build/shoal; SHOAL_SOURCE_DIR is the repository root, from
-// which the tests take their apps (tests/apps), the examples and the nginx
-// template (conf/), so that what the tests run is what the repository ships.
+// which the tests take their apps (tests/apps), the examples and the web
+// server templates (conf/), so that what the tests run is what the repository ships.
 #pragma once
 
 #include <filesystem>
@@ -15,5 +15,14 @@ inline std::filesystem::path AppsDir() { return SourceDir() / "tests" / "apps"; 
 inline std::filesystem::path ExamplesDir() { return SourceDir() / "examples"; }
 inline std::filesystem::path NginxTemplate() { return SourceDir() / "conf" / "nginx-fastcgi.conf"; }
 inline std::filesystem::path NginxBinary() { return "/usr/sbin/nginx"; }
+inline std::filesystem::path ApacheBinary() { return "/usr/sbin/apache2"; }
+inline std::filesystem::path LighttpdBinary() { return "/usr/sbin/lighttpd"; }
+inline std::filesystem::path ApacheTemplate() { return SourceDir() / "conf" / "apache-ajp.conf"; }
+inline std::filesystem::path ApacheBalancerTemplate() {
+  return SourceDir() / "conf" / "apache-ajp-balancer.conf";
+}
+inline std::filesystem::path LighttpdTemplate() {
+  return SourceDir() / "conf" / "lighttpd-scgi.conf";
+}
 
 }  // namespace shoal::tests

@@ -1,6 +1,6 @@
 // ServingTest: the GoogleTest fixture for tests that talk to a served app.
 //
-// Serve() starts shoal behind nginx (a ServedApp); TearDown() prints the logs
+// Serve() starts shoal behind a web server (a ServedApp); TearDown() prints the logs
 // of every process involved when the test failed, and the fixture's end
 // stops them all. Test-thread only.
 #pragma once

@@ -1,5 +1,6 @@
 #include "support/shoal_process.h"
 
+#include "support/loopback.h"
 #include "support/paths.h"
 #include "support/proc.h"
 #include "support/wait.h"
@@ -18,6 +19,11 @@ bool ShoalProcess::WaitForSocket(const std::filesystem::path& path,
   };
   WaitUntil(timeout, [&] { return exists() || !running(); });
   return exists();
+}
+
+bool ShoalProcess::WaitForPort(int port, std::chrono::milliseconds timeout) {
+  WaitUntil(timeout, [&] { return IsListeningOnLoopback(port) || !running(); });
+  return running() && IsListeningOnLoopback(port);
 }
 
 std::vector<pid_t> ShoalProcess::WorkerPids() const { return ChildrenOf(pid()); }

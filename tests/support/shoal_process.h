@@ -34,6 +34,11 @@ class ShoalProcess {
   // the bound, or at once if the master exits first.
   bool WaitForSocket(const std::filesystem::path& path, std::chrono::milliseconds timeout);
 
+  // Waits up to `timeout` until something listens on 127.0.0.1:`port`
+  // (shoal bound with --bind 127.0.0.1:PORT), without connecting to it.
+  // Returns false at the bound, or at once if the master exits first.
+  bool WaitForPort(int port, std::chrono::milliseconds timeout);
+
   // Sends `signo` to the master; nothing once it has exited and been reaped.
   void Signal(int signo) { child_.Signal(signo); }
 
