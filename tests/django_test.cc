@@ -257,7 +257,8 @@ TEST_P(DjangoTest, MountedUnderPrefixUrlOutsideItGets404FromShoal) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, DjangoTest,
-                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi),
+                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi,
+                                         FrontEnd::kApacheAjp),
                          FrontEndTestName);
 
 }  // namespace

@@ -145,7 +145,8 @@ TEST_P(FlaskTest, StreamedResponseArrivesCompleteAndInOrder) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, FlaskTest,
-                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi),
+                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi,
+                                         FrontEnd::kApacheAjp),
                          FrontEndTestName);
 
 }  // namespace
