@@ -51,7 +51,8 @@ TEST(ApacheConfTest, ExampleConfigsPassApacheConfigTest) {
                              {"AJP_PORT", "8009"},
                              {"AJP_PORT_1", "8009"},
                              {"AJP_PORT_2", "8010"},
-                             {"AJP_SECRET", secret}},
+                             {"AJP_SECRET", secret},
+                             {"AJP_PACKET_SIZE", "8192"}},
                             conf);
       ConfigCheck check = CheckApacheConf(conf);
       EXPECT_EQ(check.exit_code, 0) << name << " (" << secret << "): " << check.output;
@@ -69,7 +70,8 @@ TEST(ApacheConfTest, WithNothingBehindApacheAnswers503) {
                          {{"AJP_PORT", nothing},
                           {"AJP_PORT_1", nothing},
                           {"AJP_PORT_2", std::to_string(FindFreeLoopbackPort())},
-                          {"AJP_SECRET", ""}});
+                          {"AJP_SECRET", ""},
+                          {"AJP_PACKET_SIZE", "8192"}});
     HttpResponse response = HttpGet(apache.port(), "/");
     EXPECT_EQ(response.status, 503) << conf_template << "\n" << apache.Diagnostics();
   }
@@ -82,6 +84,19 @@ class ApacheAjpTest : public ServingTest {
     return Serve(options);
   }
 };
+
+TEST_F(ApacheAjpTest, LargestPacketSizeMatchedWithApacheCarriesBigBodies) {
+  // --ajp-packet-size 65536 with Apache's ProxyIOBufferSize 65536: bodies
+  // cross in packets eight times larger; a 3 MiB echo comes back whole.
+  ServedApp& served = ServeThroughApache({.ajp_packet_size = 65536});
+  std::string body(3 << 20, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7 % 251);
+
+  HttpResponse response = served.Post("/echo", body, std::chrono::seconds(30));
+
+  EXPECT_EQ(response.status, 200);
+  EXPECT_TRUE(response.body == body) << response.body.size() << " bytes back";
+}
 
 TEST_F(ApacheAjpTest, HelloThroughModProxyAjp) {
   ServedApp& served = ServeThroughApache();

@@ -205,5 +205,28 @@ TEST_F(StartupTest, WorkersDyingAtStartBackOffThenTheMasterGivesUp) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "shoal.sock"));
 }
 
+TEST_F(StartupTest, AjpOnAnAddressOthersCanReachNeedsASecret) {
+  // 0.0.0.0 only binds here; nothing is sent anywhere.
+  const std::string bind = "0.0.0.0:" + std::to_string(FindFreeLoopbackPort());
+  ShoalRun refused = Run({"--app", "probe:app", "--chdir", AppsDir().string(), "--bind", bind,
+                          "--protocol", "ajp"});
+  EXPECT_EQ(refused.exit_code, std::optional<int>(1)) << refused.output;
+  EXPECT_TRUE(Has(refused.output, "refusing AJP on 0.0.0.0")) << refused.output;
+  EXPECT_TRUE(Has(refused.output, "--ajp-secret")) << refused.output;
+  EXPECT_EQ(CountLines(refused.output), 1u) << refused.output;
+
+  // The same address with a secret, or with the explicit override, starts.
+  for (std::vector<std::string> extra : {std::vector<std::string>{"--ajp-secret", "s3cret"},
+                                         std::vector<std::string>{"--ajp-allow-insecure"}}) {
+    std::vector<std::string> args = {"--app", "probe:app", "--chdir", AppsDir().string(),
+                                     "--bind", bind, "--protocol", "ajp"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ShoalProcess shoal(args, dir_ / ("started" + extra[0] + ".log"));
+    EXPECT_TRUE(shoal.WaitForWorkers(2, std::chrono::seconds(10))) << shoal.Log();
+    shoal.Signal(SIGTERM);
+    EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(10)), std::optional<int>(0)) << shoal.Log();
+  }
+}
+
 }  // namespace
 }  // namespace shoal::tests

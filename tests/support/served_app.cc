@@ -18,6 +18,9 @@ std::vector<std::string> ShoalArgs(const ServeOptions& options, const std::strin
       "--bind",     bind,        "--workers", std::to_string(options.workers),
       "--protocol", protocol};
   if (!options.ajp_secret.empty()) args.insert(args.end(), {"--ajp-secret", options.ajp_secret});
+  if (options.front_end == FrontEnd::kApacheAjp) {
+    args.insert(args.end(), {"--ajp-packet-size", std::to_string(options.ajp_packet_size)});
+  }
   // lighttpd serves the app under /app (conf/lighttpd-scgi.conf): shoal is
   // told the mount point, as its README says to.
   if (options.front_end == FrontEnd::kLighttpdScgi) {
@@ -113,6 +116,7 @@ ServedApp::ServedApp(const ServeOptions& options)
         ConfValues values = options.conf_values;
         values.emplace("AJP_PORT", std::to_string(shoal_port_));
         values.emplace("AJP_SECRET", SecretParam(options));
+        values.emplace("AJP_PACKET_SIZE", std::to_string(options.ajp_packet_size));
         web_server_ =
             std::make_unique<ApacheProcess>(dir_.path(), port, conf_template, values, timeout);
         break;
@@ -151,7 +155,8 @@ BalancedApp::BalancedApp(const ServeOptions& options) : dir_("shoal-balanced") {
   }
   ConfValues values{{"AJP_PORT_1", std::to_string(shoal_ports_[0])},
                     {"AJP_PORT_2", std::to_string(shoal_ports_[1])},
-                    {"AJP_SECRET", SecretParam(options)}};
+                    {"AJP_SECRET", SecretParam(options)},
+                    {"AJP_PACKET_SIZE", std::to_string(options.ajp_packet_size)}};
   try {
     apache_ = std::make_unique<ApacheProcess>(dir_.path(), FindFreeLoopbackPort(),
                                               ApacheBalancerTemplate(), values);

@@ -55,6 +55,8 @@ struct ServeOptions {
   ConfValues conf_values = {};                   // its extra placeholders
   // Apache only: shoal's --ajp-secret and the template's secret= (@AJP_SECRET@).
   std::string ajp_secret = {};
+  // Apache only: shoal's --ajp-packet-size and Apache's ProxyIOBufferSize.
+  int ajp_packet_size = 8192;
   // (`= {}` keeps designated initializers that skip a field free of
   // -Wmissing-field-initializers.)
 };
