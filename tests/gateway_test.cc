@@ -115,7 +115,8 @@ class GatewayTest : public FrontEndTest {
   // separate one (it streams bodies of any size to shoal).
   std::string UploadLocation() const {
     switch (Is()) {
-      case FrontEnd::kNginxFastCgi: return "/unbuffered/";
+      case FrontEnd::kNginxFastCgi:
+      case FrontEnd::kNginxFastCgiKeepalive: return "/unbuffered/";
       case FrontEnd::kNginxScgi: return "/large/";
       case FrontEnd::kLighttpdScgi: return "/app/large/";
       case FrontEnd::kApacheAjp: return "/";
@@ -508,11 +509,13 @@ TEST_F(ServingTest, HttpsThroughNginxMakesTheUrlSchemeHttps) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, GatewayTest,
-                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi,
+                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxFastCgiKeepalive,
+                                         FrontEnd::kNginxScgi,
                                          FrontEnd::kLighttpdScgi, FrontEnd::kApacheAjp),
                          FrontEndTestName);
 INSTANTIATE_TEST_SUITE_P(Protocols, FileWrapperThroughNginxTest,
-                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi,
+                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxFastCgiKeepalive,
+                                         FrontEnd::kNginxScgi,
                                          FrontEnd::kLighttpdScgi, FrontEnd::kApacheAjp),
                          FrontEndTestName);
 

@@ -40,6 +40,8 @@ std::filesystem::path TemplateFor(const ServeOptions& options) {
   switch (options.front_end) {
     case FrontEnd::kNginxFastCgi:
       return NginxTemplate();
+    case FrontEnd::kNginxFastCgiKeepalive:
+      return SourceDir() / "conf" / "nginx-fastcgi-keepalive.conf";
     case FrontEnd::kNginxScgi:
       return SourceDir() / "conf" / "nginx-scgi.conf";
     case FrontEnd::kApacheAjp:
@@ -53,6 +55,7 @@ std::filesystem::path TemplateFor(const ServeOptions& options) {
 std::string_view ProtocolFor(FrontEnd front_end) {
   switch (front_end) {
     case FrontEnd::kNginxFastCgi:
+    case FrontEnd::kNginxFastCgiKeepalive:
       return "fastcgi";
     case FrontEnd::kNginxScgi:
       return "scgi";
@@ -70,6 +73,8 @@ std::string FrontEndName(FrontEnd front_end) {
   switch (front_end) {
     case FrontEnd::kNginxFastCgi:
       return "nginx-fastcgi";
+    case FrontEnd::kNginxFastCgiKeepalive:
+      return "nginx-fastcgi-keepalive";
     case FrontEnd::kNginxScgi:
       return "nginx-scgi";
     case FrontEnd::kApacheAjp:
@@ -108,6 +113,7 @@ ServedApp::ServedApp(const ServeOptions& options)
   try {
     switch (front_end_) {
       case FrontEnd::kNginxFastCgi:
+      case FrontEnd::kNginxFastCgiKeepalive:
       case FrontEnd::kNginxScgi:
         web_server_ = std::make_unique<NginxProcess>(dir_.path(), socket_, port, timeout,
                                                      conf_template, options.conf_values);

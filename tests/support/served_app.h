@@ -30,6 +30,7 @@ namespace shoal::tests {
 // The web server and protocol in front of shoal.
 enum class FrontEnd {
   kNginxFastCgi,  // conf/nginx-fastcgi.conf, shoal --protocol fastcgi on a unix socket
+  kNginxFastCgiKeepalive,  // conf/nginx-fastcgi-keepalive.conf: keep-conn, upstream keepalive
   kNginxScgi,     // conf/nginx-scgi.conf, shoal --protocol scgi on a unix socket
   kApacheAjp,     // conf/apache-ajp.conf, shoal --protocol ajp on 127.0.0.1:PORT
   kLighttpdScgi,  // conf/lighttpd-scgi.conf, shoal --protocol scgi on a unix socket
