@@ -98,7 +98,8 @@ int RunShoal(const Options& options) {
     return supervisor::ServeForever(
         {index, listen_fd, channels.lifeline_fd, channels.park_fd, channels.ready_fd,
          options.protocol, options.max_header_size, {options.ajp_packet_size, options.ajp_secret},
-         {static_cast<int>(options.max_idle_connections) + options.workers, options.workers}},
+         {static_cast<int>(options.max_idle_connections) + options.workers, options.workers},
+         std::chrono::milliseconds(options.idle_timeout_ms)},
         gateway);
   };
   supervisor::Master master({options.workers, options.graceful_timeout,

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <algorithm>
 #include <memory>
 
 #include <spdlog/spdlog.h>
@@ -65,6 +66,7 @@ class Worker {
   sigset_t wait_mask_{};
   bool tcp_ = false;
   std::unique_ptr<protocols::Connection> held_;
+  std::chrono::steady_clock::time_point held_since_;
 };
 
 Status Worker::Watch(int fd, uint32_t events) {
@@ -120,14 +122,26 @@ int Worker::Run() {
   epoll_event events[kMaxEvents];
   bool master_gone = false;
   while (!stop_requested && !master_gone) {
+    int timeout_ms = -1;
+    if (held_) {
+      auto left = held_since_ + config_.idle_timeout - std::chrono::steady_clock::now();
+      timeout_ms = static_cast<int>(std::max<int64_t>(
+          0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+    }
     handler_.BeginIdle();
-    int count = epoll_pwait(epoll_.get(), events, kMaxEvents, -1, &wait_mask_);
+    int count = epoll_pwait(epoll_.get(), events, kMaxEvents, timeout_ms, &wait_mask_);
     int saved_errno = errno;
     handler_.EndIdle();
     if (count < 0) {
       if (saved_errno == EINTR) continue;
       spdlog::error("{}", PosixError("epoll_pwait", saved_errno).message());
       return kExitFailure;
+    }
+    if (count == 0) {
+      // The held connection was idle for the whole idle timeout.
+      epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, held_->fd(), nullptr);
+      held_.reset();
+      continue;
     }
     // One piece of work per wake-up: what else was ready is still ready at
     // the next epoll_pwait, and meanwhile another idle worker may take it.
@@ -257,6 +271,7 @@ void Worker::Hold(std::unique_ptr<protocols::Connection> connection) {
     return;
   }
   held_ = std::move(connection);
+  held_since_ = std::chrono::steady_clock::now();
 }
 
 void Worker::ParkHeld() {

@@ -19,6 +19,7 @@
 // SIGTERM if it dies while this worker is busy).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 
@@ -40,6 +41,8 @@ struct WorkerConfig {
   size_t max_header_size = 64 * 1024;
   protocols::AjpConfig ajp;
   protocols::FastCgiLimits fastcgi;  // answers FCGI_GET_VALUES
+  // A connection held idle this long is closed (as the master closes parked ones).
+  std::chrono::milliseconds idle_timeout{300'000};
 };
 
 // Serves until stopped. Returns the worker's exit code.
