@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "support/fastcgi_client.h"
 #include "support/http_client.h"
 #include "support/loopback.h"
 #include "support/nginx_process.h"
@@ -21,13 +22,9 @@ namespace shoal::tests {
 namespace {
 
 Fd ConnectUnix(const std::filesystem::path& path) {
-  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", path.c_str());
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) return Fd();
+  Fd fd = fastcgi::ConnectUnix(path.string());
   timeval tv{5, 0};
-  setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  if (fd.valid()) setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   return fd;
 }
 
