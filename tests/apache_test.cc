@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/test_data.h"
 #include "support/apache_process.h"
 #include "support/conf_template.h"
 #include "support/loopback.h"
@@ -25,17 +26,6 @@
 
 namespace shoal::tests {
 namespace {
-
-// Parses probe's "KEY<TAB>VALUE" lines.
-std::map<std::string, std::string> Lines(const std::string& body) {
-  std::map<std::string, std::string> values;
-  std::istringstream in(body);
-  for (std::string line; std::getline(in, line);) {
-    size_t tab = line.find('\t');
-    if (tab != std::string::npos) values[line.substr(0, tab)] = line.substr(tab + 1);
-  }
-  return values;
-}
 
 // The example configs, with ports where nothing listens behind Apache.
 TEST(ApacheConfTest, ExampleConfigsPassApacheConfigTest) {

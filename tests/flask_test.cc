@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/test_data.h"
 #include "support/serving_fixture.h"
 #include "support/sha256.h"
 
@@ -15,14 +16,6 @@ namespace shoal::tests {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string RandomBytes(size_t size, unsigned seed) {
-  std::mt19937 generator(seed);
-  std::uniform_int_distribution<int> byte(0, 255);
-  std::string bytes(size, '\0');
-  for (char& c : bytes) c = static_cast<char>(byte(generator));
-  return bytes;
-}
 
 class FlaskTest : public FrontEndTest {
  protected:

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/test_data.h"
 #include "support/child_process.h"
 #include "support/loopback.h"
 #include "support/paths.h"
@@ -32,17 +33,6 @@ namespace {
 
 bool Has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-// Parses probe's "KEY<TAB>VALUE" lines.
-std::map<std::string, std::string> Lines(const std::string& body) {
-  std::map<std::string, std::string> values;
-  std::istringstream in(body);
-  for (std::string line; std::getline(in, line);) {
-    size_t tab = line.find('\t');
-    if (tab != std::string::npos) values[line.substr(0, tab)] = line.substr(tab + 1);
-  }
-  return values;
 }
 
 std::string Absent(const std::map<std::string, std::string>& values, const std::string& key) {

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/test_data.h"
 #include "support/child_process.h"
 #include "support/conf_template.h"
 #include "support/paths.h"
@@ -17,17 +18,6 @@
 
 namespace shoal::tests {
 namespace {
-
-// Parses probe's "KEY<TAB>VALUE" lines.
-std::map<std::string, std::string> Lines(const std::string& body) {
-  std::map<std::string, std::string> values;
-  std::istringstream in(body);
-  for (std::string line; std::getline(in, line);) {
-    size_t tab = line.find('\t');
-    if (tab != std::string::npos) values[line.substr(0, tab)] = line.substr(tab + 1);
-  }
-  return values;
-}
 
 TEST(LighttpdConfTest, ExampleConfigPassesLighttpdConfigTest) {
   TempDir dir("shoal-lighttpd-conf");

@@ -4,20 +4,13 @@
 #include <random>
 #include <string>
 
+#include "support/test_data.h"
 #include "support/paths.h"
 #include "support/serving_fixture.h"
 #include "support/wait.h"
 
 namespace shoal::tests {
 namespace {
-
-std::string RandomBytes(size_t size, unsigned seed) {
-  std::mt19937 generator(seed);
-  std::uniform_int_distribution<int> byte(0, 255);
-  std::string bytes(size, '\0');
-  for (char& c : bytes) c = static_cast<char>(byte(generator));
-  return bytes;
-}
 
 bool Has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
