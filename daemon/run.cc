@@ -1,5 +1,7 @@
 #include "daemon/run.h"
 
+#include <sys/resource.h>
+
 #include <csignal>
 
 #include <spdlog/spdlog.h>
@@ -27,10 +29,28 @@ void FreezeHeap() {
   if (!done) spdlog::warn("gc.freeze() failed: {}", python::DescribeAndClearException());
 }
 
+// Raises the soft limit on open files to the hard one: the master holds
+// every idle persistent connection (up to --max-idle-connections), and the
+// usual soft limit of 1024 is about that many.
+void RaiseFileLimit(size_t needed) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur < needed) {
+    spdlog::warn("open files are limited to {}, fewer than --max-idle-connections needs ({}); "
+                 "raise the hard limit (ulimit -Hn)",
+                 limit.rlim_cur, needed);
+  }
+}
+
 }  // namespace
 
 int RunShoal(const Options& options) {
   std::signal(SIGPIPE, SIG_IGN);
+  RaiseFileLimit(options.max_idle_connections + 64);
 
   Result<supervisor::Listener> listener =
       supervisor::Listener::Bind(options.bind, options.socket_mode, kListenBacklog);
