@@ -11,5 +11,7 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 // A worker could not set itself up after fork; the master backs off.
 inline constexpr int kExitWorkerBootError = 3;
+// A worker that served its --max-requests and left to be replaced.
+inline constexpr int kExitWorkerRecycled = 4;
 
 }  // namespace shoal

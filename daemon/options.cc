@@ -52,6 +52,13 @@ po::options_description MakeDescription() {
         "keep-alive timeout: nginx's is 60 s)")
     ("max-idle-connections", po::value<size_t>()->value_name("N")->default_value(1000),
         "keep at most N idle persistent connections; beyond, the oldest is closed")
+    ("timeout", po::value<double>()->value_name("SECONDS")->default_value(0),
+        "a request running longer has its Python traceback logged and its worker killed "
+        "(0: no limit)")
+    ("max-requests", po::value<uint64_t>()->value_name("N")->default_value(0),
+        "replace a worker after it has served N requests (0: never)")
+    ("max-requests-jitter", po::value<uint64_t>()->value_name("N")->default_value(0),
+        "add up to N to --max-requests per worker, so workers are not all replaced together")
     ("debug", po::bool_switch(), "show Python tracebacks in 500 responses (never in production)");
   // clang-format on
   return desc;
@@ -165,6 +172,13 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   o.idle_timeout_ms = static_cast<int64_t>(idle_timeout * 1000);
   o.max_idle_connections = vm["max-idle-connections"].as<size_t>();
   if (o.max_idle_connections < 1) return Invalid("max-idle-connections", "0", "expected at least 1");
+  double timeout = vm["timeout"].as<double>();
+  if (!(timeout >= 0 && timeout <= 86400)) {
+    return Invalid("timeout", std::to_string(timeout), "expected 0 to 86400 seconds");
+  }
+  o.timeout_ms = static_cast<int64_t>(timeout * 1000);
+  o.max_requests = vm["max-requests"].as<uint64_t>();
+  o.max_requests_jitter = vm["max-requests-jitter"].as<uint64_t>();
   o.ajp_packet_size = vm["ajp-packet-size"].as<size_t>();
   if (o.ajp_packet_size < 8192 || o.ajp_packet_size > 65536) {
     return Invalid("ajp-packet-size", std::to_string(o.ajp_packet_size), "expected 8192 to 65536");

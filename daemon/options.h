@@ -46,6 +46,9 @@ struct Options {
   // long, and at most this many kept (the oldest goes first).
   int64_t idle_timeout_ms = 300'000;
   size_t max_idle_connections = 1000;
+  int64_t timeout_ms = 0;          // --timeout per request; 0: none
+  uint64_t max_requests = 0;        // recycle a worker after this many; 0: never
+  uint64_t max_requests_jitter = 0; // plus up to this many more, per worker
   bool debug = false;           // show tracebacks in 500 responses
 };
 

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -44,6 +45,15 @@ void RaiseFileLimit(size_t needed) {
                  "raise the hard limit (ulimit -Hn)",
                  limit.rlim_cur, needed);
   }
+}
+
+// --max-requests, spread by up to --max-requests-jitter so that workers
+// started together do not all leave together.
+uint64_t WorkerMaxRequests(const Options& options, int index) {
+  if (options.max_requests == 0) return 0;
+  if (options.max_requests_jitter == 0) return options.max_requests;
+  std::mt19937_64 random(static_cast<uint64_t>(getpid()) * 31 + static_cast<uint64_t>(index));
+  return options.max_requests + random() % (options.max_requests_jitter + 1);
 }
 
 }  // namespace
@@ -110,6 +120,12 @@ int RunShoal(const Options& options) {
   hooks.after_fork_parent = python::AfterForkInParent;
   hooks.run_worker = [&](int index, const supervisor::WorkerChannels& channels) {
     python::AfterForkInChild();
+    // The master sends SIGUSR2 to a worker whose request ran past
+    // --timeout: every thread's traceback goes to the log before it dies.
+    if (PyRun_SimpleString("import faulthandler, signal\n"
+                           "faulthandler.register(signal.SIGUSR2, all_threads=True)\n") != 0) {
+      spdlog::warn("cannot register faulthandler for --timeout tracebacks");
+    }
     std::vector<python::MountedApp> mounted;
     for (size_t i = 0; i < apps.size(); ++i) {
       mounted.push_back({options.mounts[i].prefix, python::PyRef::Borrow(apps[i].get())});
@@ -119,12 +135,14 @@ int RunShoal(const Options& options) {
         {index, listen_fd, channels.lifeline_fd, channels.park_fd, channels.ready_fd,
          options.protocol, options.max_header_size, {options.ajp_packet_size, options.ajp_secret},
          {static_cast<int>(options.max_idle_connections) + options.workers, options.workers},
-         std::chrono::milliseconds(options.idle_timeout_ms)},
+         std::chrono::milliseconds(options.idle_timeout_ms), channels.scoreboard,
+         WorkerMaxRequests(options, index)},
         gateway);
   };
   supervisor::Master master({options.workers, options.graceful_timeout,
                              std::chrono::milliseconds(options.idle_timeout_ms),
-                             options.max_idle_connections},
+                             options.max_idle_connections,
+                             std::chrono::milliseconds(options.timeout_ms)},
                             std::move(hooks));
   return master.Run();
 }

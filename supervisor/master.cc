@@ -51,7 +51,10 @@ std::string DescribeExit(int status) {
 }  // namespace
 
 Master::Master(MasterConfig config, WorkerHooks hooks)
-    : config_(config), hooks_(std::move(hooks)), slots_(static_cast<size_t>(config.workers)) {}
+    : config_(config),
+      hooks_(std::move(hooks)),
+      slots_(static_cast<size_t>(config.workers)),
+      target_workers_(static_cast<size_t>(config.workers)) {}
 
 bool Master::Watch(int fd, uint32_t events) {
   epoll_event event{};
@@ -98,6 +101,12 @@ bool Master::SetUp() {
     return false;
   }
   lot_ = std::make_unique<ParkingLot>(epoll_.get(), config_.idle_timeout, config_.max_idle);
+  Result<Scoreboard> scoreboard = Scoreboard::Create(kMaxWorkers);
+  if (!scoreboard.ok()) {
+    spdlog::critical("{}", scoreboard.status().message());
+    return false;
+  }
+  scoreboard_.emplace(std::move(scoreboard).value());
   return Watch(signal_fd_.get(), EPOLLIN) && Watch(park_receive_.get(), EPOLLIN);
 }
 
@@ -131,6 +140,7 @@ int Master::Run() {
     }
     DispatchReady();
     ReapWorkers();
+    KillStuckWorkers();
     if (gave_up_) break;
     if (stopping_) {
       if (LiveWorkers() > 0 && Clock::now() >= stop_deadline_) {
@@ -159,6 +169,13 @@ void Master::HandleSignals() {
     int signal = static_cast<int>(info.ssi_signo);
     if (signal == SIGTERM || signal == SIGINT || signal == SIGQUIT) {
       HandleStopSignal(signal);
+    } else if (signal == SIGTTIN) {
+      HandleTtin();
+    } else if (signal == SIGTTOU) {
+      HandleTtou();
+    } else if (signal == SIGUSR1) {
+      spdlog::info("signal {} (User defined signal 1): logs go to stderr; nothing to reopen",
+                   signal);
     } else if (signal != SIGCHLD && signal != SIGCONT) {
       spdlog::info("signal {} ({}) ignored", signal, strsignal(signal));
     }
@@ -194,6 +211,15 @@ void Master::DispatchReady() {
 }
 
 void Master::HandleStopSignal(int signal) {
+  if (signal != SIGTERM) {
+    // INT and QUIT: stop now; requests in flight fail.
+    spdlog::info("signal {} ({}): stopping now; killing {} worker(s)", signal, strsignal(signal),
+                 LiveWorkers());
+    stopping_ = true;
+    stop_deadline_ = Clock::time_point::max();
+    KillWorkers(SIGKILL);
+    return;
+  }
   if (stopping_) {
     spdlog::warn("signal {} ({}) during shutdown; killing {} worker(s) now", signal,
                  strsignal(signal), LiveWorkers());
@@ -207,6 +233,53 @@ void Master::HandleStopSignal(int signal) {
   spdlog::info("signal {} ({}): stopping; in-flight requests get up to {} s", signal,
                strsignal(signal), config_.graceful_timeout);
   KillWorkers(SIGTERM);
+}
+
+void Master::HandleTtin() {
+  if (target_workers_ >= kMaxWorkers) {
+    spdlog::warn("signal TTIN: already {} workers, the most there can be", target_workers_);
+    return;
+  }
+  ++target_workers_;
+  if (slots_.size() < target_workers_) slots_.resize(target_workers_);
+  spdlog::info("signal TTIN: {} workers", target_workers_);
+}
+
+void Master::HandleTtou() {
+  if (target_workers_ <= 1) {
+    spdlog::warn("signal TTOU: one worker left; not removing it");
+    return;
+  }
+  --target_workers_;
+  Slot& retiring = slots_[target_workers_];
+  if (retiring.pid > 0) kill(retiring.pid, SIGTERM);  // finishes its request first
+  spdlog::info("signal TTOU: {} workers", target_workers_);
+}
+
+void Master::KillStuckWorkers() {
+  if (config_.request_timeout.count() <= 0) return;
+  const int64_t now_ms = Scoreboard::NowMs();
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    Slot& slot = slots_[i];
+    if (slot.pid <= 0) continue;
+    if (slot.timed_out_at) {
+      // It had a second to write its traceback.
+      if (Clock::now() - *slot.timed_out_at >= 1s) {
+        kill(slot.pid, SIGKILL);
+        slot.timed_out_at = Clock::time_point::max();
+      }
+      continue;
+    }
+    ScoreboardSlot& score = scoreboard_->slot(i);
+    int64_t started = score.request_started_ms.load();
+    if (started == 0 || now_ms - started < config_.request_timeout.count()) continue;
+    spdlog::error("worker {} pid {}: '{}' ran past --timeout ({} s); its Python traceback "
+                  "follows, then it is killed",
+                  i, slot.pid, score.request_line,
+                  std::chrono::duration<double>(config_.request_timeout).count());
+    kill(slot.pid, SIGUSR2);  // faulthandler dumps every thread's traceback
+    slot.timed_out_at = Clock::now();
+  }
 }
 
 void Master::KillWorkers(int signal) {
@@ -230,6 +303,8 @@ int Master::PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const {
     }
   }
   if (next_expiry) deadline = std::min(deadline, *next_expiry);
+  // Stuck requests are looked for a few times a second.
+  if (config_.request_timeout.count() > 0) deadline = std::min(deadline, Clock::now() + 250ms);
   if (deadline == Clock::time_point::max()) return -1;
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
   return static_cast<int>(std::clamp<int64_t>(wait.count(), 0, 60'000));
@@ -245,10 +320,25 @@ void Master::ReapWorkers() {
     if (slot == slots_.end()) continue;
     int index = static_cast<int>(slot - slots_.begin());
     slot->pid = 0;
+    bool timed_out = slot->timed_out_at.has_value();
+    slot->timed_out_at.reset();
+    uint64_t served = scoreboard_->slot(static_cast<size_t>(index)).requests.load();
+    scoreboard_->slot(static_cast<size_t>(index)).pid.store(0);
+    scoreboard_->slot(static_cast<size_t>(index)).state.store(WorkerState::kEmpty);
     Clock::time_point now = Clock::now();
     std::string how = DescribeExit(status);
-    if (stopping_) {
+    if (stopping_ || static_cast<size_t>(index) >= target_workers_) {
       spdlog::info("worker {} pid {} {}", index, pid, how);
+      continue;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == kExitWorkerRecycled) {
+      spdlog::info("worker {} pid {} recycled after {} requests; respawning", index, pid, served);
+      slot->respawn_at = now;
+      continue;
+    }
+    if (timed_out) {
+      spdlog::warn("worker {} pid {} {} after its request timed out; respawning", index, pid, how);
+      slot->respawn_at = now;
       continue;
     }
     bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
@@ -280,7 +370,7 @@ void Master::ReapWorkers() {
 
 void Master::ManageWorkers() {
   Clock::time_point now = Clock::now();
-  for (size_t i = 0; i < slots_.size(); ++i) {
+  for (size_t i = 0; i < target_workers_; ++i) {
     if (slots_[i].pid == 0 && slots_[i].respawn_at <= now) SpawnWorker(static_cast<int>(i));
   }
 }
@@ -298,6 +388,11 @@ void Master::SpawnWorker(int index) {
   }
   slot.pid = pid;
   slot.started = Clock::now();
+  ScoreboardSlot& score = scoreboard_->slot(static_cast<size_t>(index));
+  score.requests.store(0);
+  score.request_started_ms.store(0);
+  score.state.store(WorkerState::kStarting);
+  score.pid.store(pid);
   spdlog::info("worker {} pid {} started", index, pid);
 }
 
@@ -323,8 +418,8 @@ void Master::BecomeWorker(int index) {
   if (getppid() != master_pid_) _exit(kExitOk);
   int code = kExitWorkerBootError;
   try {
-    code = hooks_.run_worker(index,
-                             {lifeline_read_.get(), park_send_.get(), ready_receive_.get()});
+    code = hooks_.run_worker(index, {lifeline_read_.get(), park_send_.get(),
+                                     ready_receive_.get(), &*scoreboard_});
   } catch (const std::exception& e) {
     spdlog::critical("worker failed: {}", e.what());
   } catch (...) {

@@ -34,6 +34,7 @@
 #include "base/unique_fd.h"
 #include "supervisor/handoff.h"
 #include "supervisor/parking_lot.h"
+#include "supervisor/scoreboard.h"
 
 namespace shoal::supervisor {
 
@@ -42,13 +43,17 @@ struct MasterConfig {
   double graceful_timeout = 30;  // seconds
   std::chrono::milliseconds idle_timeout{300'000};  // for parked connections
   size_t max_idle = 1000;                           // parked connections at most
+  // A request running longer gets its worker's Python traceback logged and
+  // the worker killed; zero: no limit.
+  std::chrono::milliseconds request_timeout{0};
 };
 
-// The fds a worker talks to the master through.
+// What a worker shares with the master.
 struct WorkerChannels {
-  int lifeline_fd;  // EOF when the master is gone
-  int park_fd;      // send idle connections to the master
-  int ready_fd;     // receive connections whose next request has arrived
+  int lifeline_fd;          // EOF when the master is gone
+  int park_fd;              // send idle connections to the master
+  int ready_fd;             // receive connections whose next request has arrived
+  Scoreboard* scoreboard;   // the worker writes its own slot, index `index`
 };
 
 // What the master runs around each fork. All may be empty but run_worker.
@@ -71,10 +76,15 @@ class Master {
 
  private:
   using Clock = std::chrono::steady_clock;
+  // The most workers (TTIN grows the pool up to this).
+  static constexpr size_t kMaxWorkers = 1024;
+
   struct Slot {
     pid_t pid = 0;                // 0: no worker in this slot
     Clock::time_point started;    // when the current worker was forked
     Clock::time_point respawn_at; // when an empty slot may be filled
+    // When the master asked a stuck worker for its traceback (--timeout).
+    std::optional<Clock::time_point> timed_out_at;
   };
 
   bool SetUp();
@@ -86,7 +96,10 @@ class Master {
   [[noreturn]] void BecomeWorker(int index);
   void ReapWorkers();
   void ManageWorkers();
+  void KillStuckWorkers();
   void HandleStopSignal(int signal);
+  void HandleTtin();
+  void HandleTtou();
   void KillWorkers(int signal);
   int LiveWorkers() const;
   // How long the loop may sleep: until the nearest respawn, the stop
@@ -108,6 +121,8 @@ class Master {
   bool ready_blocked_ = false;          // the ready channel is full
   pid_t master_pid_ = 0;
   std::vector<Slot> slots_;
+  size_t target_workers_ = 0;  // slots [0, target) are kept filled
+  std::optional<Scoreboard> scoreboard_;
   bool stopping_ = false;
   bool gave_up_ = false;
   Clock::time_point stop_deadline_;

@@ -59,6 +59,10 @@ class Worker {
   // Parks the held connection with the master, before taking other work.
   void ParkHeld();
 
+  size_t Slot() const { return static_cast<size_t>(config_.index); }
+  // "GET /path", for the scoreboard.
+  static std::string RequestLine(const protocols::Exchange& exchange);
+
   const WorkerConfig& config_;
   protocols::RequestHandler& handler_;
   UniqueFd epoll_;
@@ -67,6 +71,7 @@ class Worker {
   bool tcp_ = false;
   std::unique_ptr<protocols::Connection> held_;
   std::chrono::steady_clock::time_point held_since_;
+  uint64_t served_ = 0;
 };
 
 Status Worker::Watch(int fd, uint32_t events) {
@@ -121,7 +126,9 @@ int Worker::Run() {
   constexpr int kMaxEvents = 8;
   epoll_event events[kMaxEvents];
   bool master_gone = false;
-  while (!stop_requested && !master_gone) {
+  if (config_.scoreboard) config_.scoreboard->slot(Slot()).state.store(WorkerState::kIdle);
+  const bool recycles = config_.max_requests > 0;
+  while (!stop_requested && !master_gone && !(recycles && served_ >= config_.max_requests)) {
     int timeout_ms = -1;
     if (held_) {
       auto left = held_since_ + config_.idle_timeout - std::chrono::steady_clock::now();
@@ -164,6 +171,7 @@ int Worker::Run() {
     spdlog::warn("master is gone; worker exiting");
     return kExitOk;
   }
+  if (!stop_requested) return kExitWorkerRecycled;  // served its --max-requests
   // Graceful stop: what the listen queue and the ready channel already hold
   // was sent before the stop; serve it rather than reset it.
   held_.reset();
@@ -250,10 +258,24 @@ void Worker::Serve(std::unique_ptr<protocols::Connection> connection) {
     spdlog::warn("{}; connection closed", incoming.status().message());
     return;
   }
-  if (incoming.value() == protocols::Incoming::kRequest) handler_.Handle(*connection);
+  if (incoming.value() == protocols::Incoming::kRequest) {
+    if (config_.scoreboard) config_.scoreboard->BeginRequest(Slot(), RequestLine(*connection));
+    handler_.Handle(*connection);
+    if (config_.scoreboard) config_.scoreboard->EndRequest(Slot());
+    ++served_;
+  }
   if (incoming.value() != protocols::Incoming::kClosed && connection->keep_open()) {
     Hold(std::move(connection));
   }
+}
+
+std::string Worker::RequestLine(const protocols::Exchange& exchange) {
+  std::string_view method, uri;
+  for (const protocols::Param& p : exchange.params()) {
+    if (p.name == "REQUEST_METHOD") method = p.value;
+    if (p.name == "REQUEST_URI") uri = p.value;
+  }
+  return std::string(method) + " " + std::string(uri);
 }
 
 void Worker::ServeHeld() {

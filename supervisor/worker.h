@@ -27,6 +27,7 @@
 #include "protocols/exchange.h"
 #include "protocols/fastcgi_management.h"
 #include "protocols/protocol.h"
+#include "supervisor/scoreboard.h"
 
 namespace shoal::supervisor {
 
@@ -43,6 +44,9 @@ struct WorkerConfig {
   protocols::FastCgiLimits fastcgi;  // answers FCGI_GET_VALUES
   // A connection held idle this long is closed (as the master closes parked ones).
   std::chrono::milliseconds idle_timeout{300'000};
+  Scoreboard* scoreboard = nullptr;  // this worker's slot is `index`
+  // Leave (to be replaced) after this many requests; zero: never.
+  uint64_t max_requests = 0;
 };
 
 // Serves until stopped. Returns the worker's exit code.

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <future>
+#include <map>
+#include <string>
 
 #include "support/proc.h"
 #include "support/serving_fixture.h"
@@ -100,6 +102,82 @@ TEST_F(ServingTest, WorkersExitWhenTheMasterIsKilled) {
   EXPECT_TRUE(gone) << "workers still alive 5 s after the master's SIGKILL: " << Show(alive);
   // Never leave orphans behind for the next test.
   for (pid_t pid : alive) ::kill(pid, SIGKILL);
+}
+
+}  // namespace
+}  // namespace shoal::tests
+
+namespace shoal::tests {
+namespace {
+
+bool LogHas(ShoalProcess& shoal, const std::string& part) {
+  return WaitUntil(std::chrono::seconds(5),
+                   [&] { return shoal.Log().find(part) != std::string::npos; });
+}
+
+TEST_F(ServingTest, RequestPastTimeoutLeavesItsTracebackAndThePoolRecovers) {
+  ServedApp& served = Serve({.workers = 2, .extra_args = {"--timeout", "1"}});
+  ShoalProcess& shoal = served.shoal();
+  auto sent = std::chrono::steady_clock::now();
+
+  HttpResponse stuck = served.Get("/slow?seconds=20", std::chrono::seconds(15));
+
+  EXPECT_NE(stuck.status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(5));
+  EXPECT_TRUE(LogHas(shoal, "'GET /slow?seconds=20' ran past --timeout (1 s)"));
+  // faulthandler's dump names the function the request was stuck in.
+  EXPECT_TRUE(LogHas(shoal, "in _slow")) << shoal.Log();
+  EXPECT_TRUE(shoal.WaitForWorkers(2, std::chrono::seconds(10)));
+  EXPECT_EQ(served.Get("/").status, 200);
+}
+
+TEST_F(ServingTest, MaxRequestsRecyclesWorkersBetweenRequests) {
+  ServedApp& served = Serve({.workers = 1, .extra_args = {"--max-requests", "3"}});
+  std::map<std::string, int> served_by;
+  for (int i = 0; i < 9; ++i) {
+    HttpResponse response = served.Get("/pid");
+    ASSERT_EQ(response.status, 200) << "request " << i << " failed while a worker was recycled";
+    ++served_by[response.body];
+  }
+  EXPECT_EQ(served_by.size(), 3u);
+  for (const auto& [pid, count] : served_by) EXPECT_EQ(count, 3) << "pid " << pid;
+  EXPECT_TRUE(LogHas(served.shoal(), "recycled after 3 requests"));
+}
+
+TEST_F(ServingTest, TtinAddsAWorkerAndTtouRemovesOne) {
+  ServedApp& served = Serve({.workers = 2});
+  ShoalProcess& shoal = served.shoal();
+  ASSERT_TRUE(shoal.WaitForWorkers(2, std::chrono::seconds(10)));
+
+  // One signal at a time: two of the same kind sent together may arrive as one.
+  shoal.Signal(SIGTTIN);
+  EXPECT_TRUE(shoal.WaitForWorkers(3, std::chrono::seconds(10))) << Show(shoal.WorkerPids());
+  shoal.Signal(SIGTTOU);
+  EXPECT_TRUE(shoal.WaitForWorkers(2, std::chrono::seconds(10))) << Show(shoal.WorkerPids());
+  shoal.Signal(SIGTTOU);
+  EXPECT_TRUE(shoal.WaitForWorkers(1, std::chrono::seconds(10))) << Show(shoal.WorkerPids());
+  shoal.Signal(SIGTTOU);  // never below one
+  EXPECT_TRUE(LogHas(shoal, "one worker left; not removing it"));
+  EXPECT_EQ(served.Get("/").status, 200);
+}
+
+TEST_F(ServingTest, IntStopsAtOnceEvenWithARequestInFlight) {
+  ServedApp& served = Serve({.workers = 1});
+  ShoalProcess& shoal = served.shoal();
+  const std::filesystem::path started = served.run_dir() / "slow-started";
+  auto slow = std::async(std::launch::async, [&] {
+    try {
+      return served.Get("/slow?seconds=20&started=" + started.string(), std::chrono::seconds(30));
+    } catch (const std::exception&) {
+      return HttpResponse{};
+    }
+  });
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(10), [&] { return std::filesystem::exists(started); }));
+
+  shoal.Signal(SIGINT);
+
+  EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(3)), std::optional<int>(0));
+  EXPECT_NE(slow.get().status, 200);
 }
 
 }  // namespace

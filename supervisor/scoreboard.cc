@@ -1,0 +1,51 @@
+#include "supervisor/scoreboard.h"
+
+#include <sys/mman.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <utility>
+
+namespace shoal::supervisor {
+
+Result<Scoreboard> Scoreboard::Create(size_t slots) {
+  size_t bytes = slots * sizeof(ScoreboardSlot);
+  void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) return PosixError("mmap(scoreboard)", errno);
+  auto* array = static_cast<ScoreboardSlot*>(memory);
+  for (size_t i = 0; i < slots; ++i) std::construct_at(&array[i]);
+  return Scoreboard(array, slots);
+}
+
+Scoreboard::Scoreboard(Scoreboard&& other) noexcept
+    : slots_(std::exchange(other.slots_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+Scoreboard::~Scoreboard() {
+  if (slots_ != nullptr) munmap(slots_, size_ * sizeof(ScoreboardSlot));
+}
+
+int64_t Scoreboard::NowMs() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
+}
+
+void Scoreboard::BeginRequest(size_t index, std::string_view request_line) {
+  ScoreboardSlot& s = slots_[index];
+  size_t n = std::min(request_line.size(), sizeof(s.request_line) - 1);
+  std::copy_n(request_line.data(), n, s.request_line);
+  s.request_line[n] = '\0';
+  s.request_started_ms.store(NowMs());
+  s.state.store(WorkerState::kBusy);
+}
+
+void Scoreboard::EndRequest(size_t index) {
+  ScoreboardSlot& s = slots_[index];
+  s.request_started_ms.store(0);
+  s.requests.fetch_add(1);
+  s.state.store(WorkerState::kIdle);
+}
+
+}  // namespace shoal::supervisor

@@ -1,0 +1,59 @@
+// Scoreboard: every worker's state, in memory the master and all workers
+// share.
+//
+// One anonymous shared mapping made by the master before the first fork: a
+// fixed array of slots, one per worker slot. A worker writes only its own
+// slot (state, request count, the current request's start and line); the
+// master reads them all to find stuck requests (--timeout), and writes a
+// slot's pid and clears it when a worker starts or is reaped. Fields are
+// atomics, so no locks are needed; the request line is best effort (a
+// reader may see it half-written, never out of bounds).
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace shoal::supervisor {
+
+enum class WorkerState : uint8_t { kEmpty, kStarting, kIdle, kBusy, kStopping };
+
+struct ScoreboardSlot {
+  std::atomic<pid_t> pid{0};
+  std::atomic<WorkerState> state{WorkerState::kEmpty};
+  std::atomic<uint64_t> requests{0};          // served since the worker started
+  std::atomic<int64_t> request_started_ms{0}; // CLOCK_MONOTONIC ms; 0 when idle
+  char request_line[120] = {};                // "GET /path", cut to fit
+};
+
+class Scoreboard {
+ public:
+  // Maps room for `slots` slots, zeroed. Returns an error if mmap fails.
+  static Result<Scoreboard> Create(size_t slots);
+  Scoreboard(Scoreboard&& other) noexcept;
+  Scoreboard& operator=(Scoreboard&&) = delete;
+  Scoreboard(const Scoreboard&) = delete;
+  ~Scoreboard();
+
+  size_t size() const { return size_; }
+  ScoreboardSlot& slot(size_t index) { return slots_[index]; }
+
+  // Worker side: a request starts and ends in slot `index`. Signal-safe.
+  void BeginRequest(size_t index, std::string_view request_line);
+  void EndRequest(size_t index);
+
+  // CLOCK_MONOTONIC in milliseconds, the scoreboard's clock.
+  static int64_t NowMs();
+
+ private:
+  Scoreboard(ScoreboardSlot* slots, size_t size) : slots_(slots), size_(size) {}
+  ScoreboardSlot* slots_;
+  size_t size_;
+};
+
+}  // namespace shoal::supervisor
