@@ -56,9 +56,27 @@ Result<Listener> Listener::Bind(const daemon::BindAddress& address, unsigned soc
     if (!cleared.ok()) return cleared;
     listener.fd_.Reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!listener.fd_.valid()) return PosixError("socket(AF_UNIX)", errno);
-    sockaddr_un addr = UnixAddress(address.path);
+    // Bind a temporary name, set its mode, listen, then rename it into
+    // place: the socket appears whole, already accepting, with its mode, so
+    // a web server never finds it refusing connections or too open.
+    std::string temporary = address.path + ".new" + std::to_string(::getpid());
+    if (temporary.size() >= sizeof(sockaddr_un::sun_path)) temporary = address.path;
+    ::unlink(temporary.c_str());
+    sockaddr_un addr = UnixAddress(temporary);
     if (::bind(listener.fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
       return PosixError("bind(" + name + ")", errno);
+    }
+    Status placed;
+    if (::chmod(temporary.c_str(), socket_mode) != 0) {
+      placed = PosixError("chmod(" + temporary + ")", errno);
+    } else if (::listen(listener.fd_.get(), backlog) != 0) {
+      placed = PosixError("listen(" + name + ")", errno);
+    } else if (::rename(temporary.c_str(), address.path.c_str()) != 0) {
+      placed = PosixError("rename(" + temporary + ", " + address.path + ")", errno);
+    }
+    if (!placed.ok()) {
+      ::unlink(temporary.c_str());
+      return placed;
     }
     struct stat st {};
     ::stat(address.path.c_str(), &st);
@@ -66,9 +84,7 @@ Result<Listener> Listener::Bind(const daemon::BindAddress& address, unsigned soc
     listener.owner_pid_ = ::getpid();
     listener.dev_ = st.st_dev;
     listener.ino_ = st.st_ino;
-    if (::chmod(address.path.c_str(), socket_mode) != 0) {
-      return PosixError("chmod(" + address.path + ")", errno);
-    }
+    return listener;
   } else {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
