@@ -59,6 +59,8 @@ po::options_description MakeDescription() {
         "replace a worker after it has served N requests (0: never)")
     ("max-requests-jitter", po::value<uint64_t>()->value_name("N")->default_value(0),
         "add up to N to --max-requests per worker, so workers are not all replaced together")
+    ("reload-on-rss", po::value<uint64_t>()->value_name("MB")->default_value(0),
+        "replace a worker whose resident memory is above MB after a request (0: never)")
     ("debug", po::bool_switch(), "show Python tracebacks in 500 responses (never in production)");
   // clang-format on
   return desc;
@@ -179,6 +181,7 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   o.timeout_ms = static_cast<int64_t>(timeout * 1000);
   o.max_requests = vm["max-requests"].as<uint64_t>();
   o.max_requests_jitter = vm["max-requests-jitter"].as<uint64_t>();
+  o.reload_on_rss_mb = vm["reload-on-rss"].as<uint64_t>();
   o.ajp_packet_size = vm["ajp-packet-size"].as<size_t>();
   if (o.ajp_packet_size < 8192 || o.ajp_packet_size > 65536) {
     return Invalid("ajp-packet-size", std::to_string(o.ajp_packet_size), "expected 8192 to 65536");

@@ -49,6 +49,7 @@ struct Options {
   int64_t timeout_ms = 0;          // --timeout per request; 0: none
   uint64_t max_requests = 0;        // recycle a worker after this many; 0: never
   uint64_t max_requests_jitter = 0; // plus up to this many more, per worker
+  uint64_t reload_on_rss_mb = 0;    // recycle a worker above this resident size; 0: never
   bool debug = false;           // show tracebacks in 500 responses
 };
 

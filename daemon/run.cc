@@ -136,7 +136,7 @@ int RunShoal(const Options& options) {
          options.protocol, options.max_header_size, {options.ajp_packet_size, options.ajp_secret},
          {static_cast<int>(options.max_idle_connections) + options.workers, options.workers},
          std::chrono::milliseconds(options.idle_timeout_ms), channels.scoreboard,
-         WorkerMaxRequests(options, index)},
+         WorkerMaxRequests(options, index), options.reload_on_rss_mb * 1024},
         gateway);
   };
   supervisor::Master master({options.workers, options.graceful_timeout,

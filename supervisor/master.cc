@@ -333,6 +333,7 @@ void Master::ReapWorkers() {
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == kExitWorkerRecycled) {
       spdlog::info("worker {} pid {} recycled after {} requests; respawning", index, pid, served);
+      fast_failures_ = 0;
       slot->respawn_at = now;
       continue;
     }

@@ -28,6 +28,7 @@ struct ScoreboardSlot {
   std::atomic<WorkerState> state{WorkerState::kEmpty};
   std::atomic<uint64_t> requests{0};          // served since the worker started
   std::atomic<int64_t> request_started_ms{0}; // CLOCK_MONOTONIC ms; 0 when idle
+  std::atomic<uint64_t> rss_kb{0};            // resident memory after the last request
   char request_line[120] = {};                // "GET /path", cut to fit
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <csignal>
 #include <algorithm>
@@ -60,6 +61,8 @@ class Worker {
   void ParkHeld();
 
   size_t Slot() const { return static_cast<size_t>(config_.index); }
+  // Counts the request, notes memory, and decides whether to leave.
+  void AfterRequest();
   // "GET /path", for the scoreboard.
   static std::string RequestLine(const protocols::Exchange& exchange);
 
@@ -72,6 +75,7 @@ class Worker {
   std::unique_ptr<protocols::Connection> held_;
   std::chrono::steady_clock::time_point held_since_;
   uint64_t served_ = 0;
+  bool recycle_ = false;  // leave after the request in hand
 };
 
 Status Worker::Watch(int fd, uint32_t events) {
@@ -127,8 +131,7 @@ int Worker::Run() {
   epoll_event events[kMaxEvents];
   bool master_gone = false;
   if (config_.scoreboard) config_.scoreboard->slot(Slot()).state.store(WorkerState::kIdle);
-  const bool recycles = config_.max_requests > 0;
-  while (!stop_requested && !master_gone && !(recycles && served_ >= config_.max_requests)) {
+  while (!stop_requested && !master_gone && !recycle_) {
     int timeout_ms = -1;
     if (held_) {
       auto left = held_since_ + config_.idle_timeout - std::chrono::steady_clock::now();
@@ -171,7 +174,7 @@ int Worker::Run() {
     spdlog::warn("master is gone; worker exiting");
     return kExitOk;
   }
-  if (!stop_requested) return kExitWorkerRecycled;  // served its --max-requests
+  if (!stop_requested) return kExitWorkerRecycled;  // --max-requests or --reload-on-rss
   // Graceful stop: what the listen queue and the ready channel already hold
   // was sent before the stop; serve it rather than reset it.
   held_.reset();
@@ -263,9 +266,32 @@ void Worker::Serve(std::unique_ptr<protocols::Connection> connection) {
     handler_.Handle(*connection);
     if (config_.scoreboard) config_.scoreboard->EndRequest(Slot());
     ++served_;
+    AfterRequest();
   }
   if (incoming.value() != protocols::Incoming::kClosed && connection->keep_open()) {
     Hold(std::move(connection));
+  }
+}
+
+// Resident memory of this process in KiB, from /proc/self/statm.
+uint64_t ResidentKb() {
+  std::FILE* statm = std::fopen("/proc/self/statm", "r");
+  if (statm == nullptr) return 0;
+  unsigned long size = 0, resident = 0;
+  int fields = std::fscanf(statm, "%lu %lu", &size, &resident);
+  std::fclose(statm);
+  return fields == 2 ? resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) / 1024 : 0;
+}
+
+void Worker::AfterRequest() {
+  if (config_.max_requests > 0 && served_ >= config_.max_requests) recycle_ = true;
+  if (config_.max_rss_kb == 0 && !config_.scoreboard) return;
+  uint64_t rss = ResidentKb();
+  if (config_.scoreboard) config_.scoreboard->slot(Slot()).rss_kb.store(rss);
+  if (config_.max_rss_kb > 0 && rss > config_.max_rss_kb && !recycle_) {
+    spdlog::info("resident memory {} MiB is over --reload-on-rss {} MiB; leaving to be replaced",
+                 rss / 1024, config_.max_rss_kb / 1024);
+    recycle_ = true;
   }
 }
 

@@ -47,6 +47,9 @@ struct WorkerConfig {
   Scoreboard* scoreboard = nullptr;  // this worker's slot is `index`
   // Leave (to be replaced) after this many requests; zero: never.
   uint64_t max_requests = 0;
+  // Leave (to be replaced) when resident memory passes this after a
+  // request; zero: never.
+  uint64_t max_rss_kb = 0;
 };
 
 // Serves until stopped. Returns the worker's exit code.

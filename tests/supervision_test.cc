@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <set>
 #include <string>
 
 #include "support/proc.h"
@@ -142,6 +143,20 @@ TEST_F(ServingTest, MaxRequestsRecyclesWorkersBetweenRequests) {
   EXPECT_EQ(served_by.size(), 3u);
   for (const auto& [pid, count] : served_by) EXPECT_EQ(count, 3) << "pid " << pid;
   EXPECT_TRUE(LogHas(served.shoal(), "recycled after 3 requests"));
+}
+
+TEST_F(ServingTest, ReloadOnRssReplacesAWorkerThatGrewTooBig) {
+  ServedApp& served = Serve({.workers = 1, .extra_args = {"--reload-on-rss", "80"}});
+  std::set<std::string> pids;
+  for (int i = 0; i < 6; ++i) {
+    HttpResponse response = served.Get("/grow?mib=30");
+    ASSERT_EQ(response.status, 200) << "request " << i;
+    pids.insert(response.body);
+  }
+  // Each worker outgrows 80 MiB after a couple of 30 MiB requests.
+  EXPECT_GE(pids.size(), 2u);
+  EXPECT_TRUE(LogHas(served.shoal(), "is over --reload-on-rss 80 MiB; leaving to be replaced"));
+  EXPECT_TRUE(LogHas(served.shoal(), "recycled after"));
 }
 
 TEST_F(ServingTest, TtinAddsAWorkerAndTtouRemovesOne) {

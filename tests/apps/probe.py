@@ -23,6 +23,7 @@ iterable, close(), wsgi.input) fails the request that exposed it.
                      K bytes first; length=L sets Content-Length L)
   /lines             200, repr() of what readline(), readline(5),
                      readlines(10), iteration and read(-1) return, in turn
+  /grow?mib=N        200, after keeping N more MiB alive in this worker
   /print             prints to sys.stdout and sys.stderr, writes wsgi.errors,
                      and logs through the logging module's last resort handler
 
@@ -155,6 +156,18 @@ def _lines(environ, start_response, read_rest=lambda stream: stream.read(-1)):
     return _respond(start_response, "200 OK", body)
 
 
+_kept = []
+
+
+def _grow(environ, start_response):
+    mib = int(_query(environ).get("mib", ["1"])[0])
+    _kept.append(bytearray(mib << 20))  # zero-filled and touched: resident
+    for block in _kept[-1:]:
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+    return _respond(start_response, "200 OK", str(os.getpid()).encode())
+
+
 def _print(environ, start_response):
     print("probe printed to stdout")
     sys.stderr.write("probe wrote to stderr\n")
@@ -181,6 +194,7 @@ _ROUTES = {
     "/stream": _stream,
     "/file": _file,
     "/print": _print,
+    "/grow": _grow,
     "/lines": _lines,
     "/environ": _environ,
 }
