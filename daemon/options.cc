@@ -1,5 +1,6 @@
 #include "daemon/options.h"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 
@@ -40,7 +41,13 @@ po::options_description MakeDescription() {
         "allow AJP on a non-loopback address without --ajp-secret (Ghostcat: don't)")
     ("bind", po::value<std::string>()->value_name("ADDRESS"),
         "listen on unix:PATH, HOST:PORT, [IPv6]:PORT or :PORT (127.0.0.1)")
-    ("workers", po::value<int>()->value_name("N")->default_value(2), "number of worker processes")
+    ("workers", po::value<int>()->value_name("N"), "a fixed pool of N workers (default 2)")
+    ("min-spare", po::value<int>()->value_name("N"),
+        "adaptive pool: start workers while fewer than N are idle (flup's minSpare, default 1)")
+    ("max-spare", po::value<int>()->value_name("N"),
+        "adaptive pool: retire workers while more than N are idle (flup's maxSpare, default 5)")
+    ("max-children", po::value<int>()->value_name("N"),
+        "adaptive pool: never more than N workers (flup's maxChildren, default 50)")
     ("script-name", po::value<std::string>()->value_name("/PREFIX")->default_value(""),
         "mount the app under /PREFIX (SCRIPT_NAME)")
     ("socket-mode", po::value<std::string>()->value_name("MODE")->default_value("0660"),
@@ -150,9 +157,29 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   if (!bind.ok()) return bind.status();
   o.bind = bind.value();
 
-  o.workers = vm["workers"].as<int>();
+  o.adaptive = vm.count("min-spare") || vm.count("max-spare") || vm.count("max-children");
+  if (o.adaptive && vm.count("workers")) {
+    return Status::Error(
+        "--workers sets a fixed pool; --min-spare, --max-spare and --max-children an adaptive "
+        "one: give one or the other");
+  }
+  if (vm.count("workers")) o.workers = vm["workers"].as<int>();
   if (o.workers < 1 || o.workers > 1024) {
     return Invalid("workers", std::to_string(o.workers), "expected 1 to 1024");
+  }
+  if (o.adaptive) {
+    if (vm.count("min-spare")) o.min_spare = vm["min-spare"].as<int>();
+    if (vm.count("max-spare")) o.max_spare = vm["max-spare"].as<int>();
+    if (vm.count("max-children")) o.max_children = vm["max-children"].as<int>();
+    if (o.min_spare < 1) return Invalid("min-spare", std::to_string(o.min_spare), "expected 1 or more");
+    if (o.max_spare < o.min_spare) {
+      return Invalid("max-spare", std::to_string(o.max_spare), "must be at least --min-spare");
+    }
+    o.max_children = std::max(o.max_children, o.max_spare);  // as flup does
+    if (o.max_children > 1024) {
+      return Invalid("max-children", std::to_string(o.max_children), "expected at most 1024");
+    }
+    o.workers = o.min_spare;
   }
 
   const std::string& mode = vm["socket-mode"].as<std::string>();

@@ -39,7 +39,13 @@ struct Options {
   std::string ajp_secret;              // Apache's secret=; empty: none
   bool ajp_allow_insecure = false;     // AJP on a public address without a secret
   BindAddress bind;
-  int workers = 2;
+  int workers = 2;  // the fixed pool's size, or where an adaptive one starts
+  // An adaptive pool (flup's minSpare/maxSpare/maxChildren) instead of a
+  // fixed one; set by --min-spare, --max-spare or --max-children.
+  bool adaptive = false;
+  int min_spare = 1;
+  int max_spare = 5;
+  int max_children = 50;
   unsigned socket_mode = 0660;  // permission bits of a unix socket
   double graceful_timeout = 30;  // seconds in-flight requests get on TERM
   // Idle persistent connections (FastCGI keep-conn, AJP): closed after this

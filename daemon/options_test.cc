@@ -72,6 +72,21 @@ TEST(OptionsTest, ProtocolWords) {
   EXPECT_FALSE(Parse({"--app", "a:b", "--bind", ":1", "--ajp-packet-size", "4096"}).ok());
 }
 
+TEST(OptionsTest, AdaptivePoolWithFlupsDefaults) {
+  auto cl = Parse({"--app", "a:b", "--bind", ":1", "--max-spare", "3"});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  const Options& o = cl.value().options;
+  EXPECT_TRUE(o.adaptive);
+  EXPECT_EQ(o.min_spare, 1);
+  EXPECT_EQ(o.max_spare, 3);
+  EXPECT_EQ(o.max_children, 50);
+  EXPECT_EQ(o.workers, 1);  // starts with min-spare workers
+  auto both = Parse({"--app", "a:b", "--bind", ":1", "--workers", "4", "--min-spare", "2"});
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("give one or the other"), std::string::npos);
+  EXPECT_FALSE(Parse({"--app", "a:b", "--bind", ":1", "--min-spare", "4", "--max-spare", "2"}).ok());
+}
+
 TEST(OptionsTest, MountsSeveralApps) {
   auto cl = Parse({"--mount", "/a/=pkg.a:app", "--mount", "/b=pkg.b", "--bind", ":8000"});
   ASSERT_TRUE(cl.ok()) << cl.status().message();

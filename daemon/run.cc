@@ -109,10 +109,13 @@ int RunShoal(const Options& options) {
   }
   FreezeHeap();
 
-  spdlog::info("shoal {} serving {} on {} ({}) with {} workers", SHOAL_VERSION, served,
+  std::string pool = options.adaptive
+                         ? fmt::format("an adaptive pool ({} to {} spare, at most {} workers)",
+                                       options.min_spare, options.max_spare, options.max_children)
+                         : fmt::format("{} workers", options.workers);
+  spdlog::info("shoal {} serving {} on {} ({}) with {}", SHOAL_VERSION, served,
                listener.value().name(),
-               options.protocol ? protocols::ProtocolName(*options.protocol) : "auto",
-               options.workers);
+               options.protocol ? protocols::ProtocolName(*options.protocol) : "auto", pool);
 
   const int listen_fd = listener.value().fd();
   supervisor::WorkerHooks hooks;
@@ -131,15 +134,17 @@ int RunShoal(const Options& options) {
       mounted.push_back({options.mounts[i].prefix, python::PyRef::Borrow(apps[i].get())});
     }
     python::WsgiGateway gateway(std::move(mounted), {options.debug});
+    const int max_workers = options.adaptive ? options.max_children : options.workers;
     return supervisor::ServeForever(
         {index, listen_fd, channels.lifeline_fd, channels.park_fd, channels.ready_fd,
          options.protocol, options.max_header_size, {options.ajp_packet_size, options.ajp_secret},
-         {static_cast<int>(options.max_idle_connections) + options.workers, options.workers},
+         {static_cast<int>(options.max_idle_connections) + max_workers, max_workers},
          std::chrono::milliseconds(options.idle_timeout_ms), channels.scoreboard,
          WorkerMaxRequests(options, index), options.reload_on_rss_mb * 1024},
         gateway);
   };
-  supervisor::Master master({options.workers, options.graceful_timeout,
+  supervisor::Master master({options.workers, options.adaptive, options.min_spare,
+                             options.max_spare, options.max_children, options.graceful_timeout,
                              std::chrono::milliseconds(options.idle_timeout_ms),
                              options.max_idle_connections,
                              std::chrono::milliseconds(options.timeout_ms)},

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -53,7 +54,7 @@ std::string DescribeExit(int status) {
 Master::Master(MasterConfig config, WorkerHooks hooks)
     : config_(config),
       hooks_(std::move(hooks)),
-      slots_(static_cast<size_t>(config.workers)),
+      slots_(static_cast<size_t>(config.adaptive ? config.max_children : config.workers)),
       target_workers_(static_cast<size_t>(config.workers)) {}
 
 bool Master::Watch(int fd, uint32_t events) {
@@ -113,7 +114,7 @@ bool Master::SetUp() {
 int Master::Run() {
   master_pid_ = getpid();
   if (!SetUp()) return kExitFailure;
-  for (size_t i = 0; i < slots_.size(); ++i) SpawnWorker(static_cast<int>(i));
+  for (size_t i = 0; i < target_workers_; ++i) SpawnWorker(static_cast<int>(i));
 
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
@@ -303,8 +304,11 @@ int Master::PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const {
     }
   }
   if (next_expiry) deadline = std::min(deadline, *next_expiry);
-  // Stuck requests are looked for a few times a second.
-  if (config_.request_timeout.count() > 0) deadline = std::min(deadline, Clock::now() + 250ms);
+  // Stuck requests, and an adaptive pool's idle count, are looked at a few
+  // times a second (workers change state without telling the master).
+  if (config_.request_timeout.count() > 0 || config_.adaptive) {
+    deadline = std::min(deadline, Clock::now() + 250ms);
+  }
   if (deadline == Clock::time_point::max()) return -1;
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
   return static_cast<int>(std::clamp<int64_t>(wait.count(), 0, 60'000));
@@ -321,13 +325,18 @@ void Master::ReapWorkers() {
     int index = static_cast<int>(slot - slots_.begin());
     slot->pid = 0;
     bool timed_out = slot->timed_out_at.has_value();
+    bool retired = std::exchange(slot->retiring, false);
     slot->timed_out_at.reset();
     uint64_t served = scoreboard_->slot(static_cast<size_t>(index)).requests.load();
     scoreboard_->slot(static_cast<size_t>(index)).pid.store(0);
     scoreboard_->slot(static_cast<size_t>(index)).state.store(WorkerState::kEmpty);
     Clock::time_point now = Clock::now();
     std::string how = DescribeExit(status);
-    if (stopping_ || static_cast<size_t>(index) >= target_workers_) {
+    if (retired) {
+      spdlog::info("worker {} pid {} retired as a spare the pool does not need", index, pid);
+      continue;
+    }
+    if (stopping_ || (!config_.adaptive && static_cast<size_t>(index) >= target_workers_)) {
       spdlog::info("worker {} pid {} {}", index, pid, how);
       continue;
     }
@@ -369,7 +378,56 @@ void Master::ReapWorkers() {
   }
 }
 
+int Master::IdleWorkers() const {
+  int idle = 0;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].pid <= 0 || slots_[i].retiring) continue;
+    WorkerState state = scoreboard_->slot(i).state.load();
+    // A worker still starting will be idle in a moment: count it, or the
+    // pool would overshoot.
+    if (state == WorkerState::kIdle || state == WorkerState::kStarting) ++idle;
+  }
+  return idle;
+}
+
+void Master::ManageAdaptivePool() {
+  Clock::time_point now = Clock::now();
+  int idle = IdleWorkers();
+  int live = LiveWorkers();
+  if (idle < config_.min_spare && live < config_.max_children) {
+    if (now < next_spawn_at_) return;
+    // Like Apache's prefork: 1, 2, 4... new workers a second while short.
+    int wanted = std::min({spawn_rate_, config_.min_spare - idle, config_.max_children - live});
+    for (size_t i = 0; i < slots_.size() && wanted > 0; ++i) {
+      if (slots_[i].pid == 0 && slots_[i].respawn_at <= now) {
+        SpawnWorker(static_cast<int>(i));
+        --wanted;
+      }
+    }
+    spawn_rate_ = std::min(spawn_rate_ * 2, 32);
+    next_spawn_at_ = now + 1s;
+    return;
+  }
+  spawn_rate_ = 1;
+  if (idle > config_.max_spare && now >= next_retire_at_) {
+    // One spare a second, the newest idle one.
+    for (size_t i = slots_.size(); i-- > 0;) {
+      if (slots_[i].pid > 0 && !slots_[i].retiring &&
+          scoreboard_->slot(i).state.load() == WorkerState::kIdle) {
+        slots_[i].retiring = true;
+        kill(slots_[i].pid, SIGTERM);
+        break;
+      }
+    }
+    next_retire_at_ = now + 1s;
+  }
+}
+
 void Master::ManageWorkers() {
+  if (config_.adaptive) {
+    ManageAdaptivePool();
+    return;
+  }
   Clock::time_point now = Clock::now();
   for (size_t i = 0; i < target_workers_; ++i) {
     if (slots_[i].pid == 0 && slots_[i].respawn_at <= now) SpawnWorker(static_cast<int>(i));

@@ -39,7 +39,13 @@
 namespace shoal::supervisor {
 
 struct MasterConfig {
-  int workers = 2;
+  int workers = 2;  // a fixed pool's size, or an adaptive pool's first workers
+  // An adaptive pool keeps between min_spare and max_spare workers idle,
+  // and never more than max_children in all.
+  bool adaptive = false;
+  int min_spare = 1;
+  int max_spare = 5;
+  int max_children = 50;
   double graceful_timeout = 30;  // seconds
   std::chrono::milliseconds idle_timeout{300'000};  // for parked connections
   size_t max_idle = 1000;                           // parked connections at most
@@ -85,6 +91,7 @@ class Master {
     Clock::time_point respawn_at; // when an empty slot may be filled
     // When the master asked a stuck worker for its traceback (--timeout).
     std::optional<Clock::time_point> timed_out_at;
+    bool retiring = false;  // told to leave as a spare the pool does not need
   };
 
   bool SetUp();
@@ -96,6 +103,8 @@ class Master {
   [[noreturn]] void BecomeWorker(int index);
   void ReapWorkers();
   void ManageWorkers();
+  void ManageAdaptivePool();
+  int IdleWorkers() const;
   void KillStuckWorkers();
   void HandleStopSignal(int signal);
   void HandleTtin();
@@ -128,6 +137,10 @@ class Master {
   Clock::time_point stop_deadline_;
   int fast_failures_ = 0;      // consecutive workers that died soon after start
   bool ever_established_ = false;  // some worker has stayed up past the start window
+  // Adaptive pool: workers started per second doubles while spares are short.
+  int spawn_rate_ = 1;
+  Clock::time_point next_spawn_at_;
+  Clock::time_point next_retire_at_;
 };
 
 }  // namespace shoal::supervisor

@@ -43,6 +43,7 @@ class Scoreboard {
 
   size_t size() const { return size_; }
   ScoreboardSlot& slot(size_t index) { return slots_[index]; }
+  const ScoreboardSlot& slot(size_t index) const { return slots_[index]; }
 
   // Worker side: a request starts and ends in slot `index`. Signal-safe.
   void BeginRequest(size_t index, std::string_view request_line);

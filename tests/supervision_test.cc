@@ -159,6 +159,33 @@ TEST_F(ServingTest, ReloadOnRssReplacesAWorkerThatGrewTooBig) {
   EXPECT_TRUE(LogHas(served.shoal(), "recycled after"));
 }
 
+TEST_F(ServingTest, AdaptivePoolGrowsUnderLoadAndShrinksWhenIdle) {
+  ServedApp& served = Serve({.workers = 0,
+                             .extra_args = {"--min-spare", "1", "--max-spare", "2",
+                                            "--max-children", "6"}});
+  ShoalProcess& shoal = served.shoal();
+  ASSERT_TRUE(shoal.WaitForWorkers(1, std::chrono::seconds(10))) << Show(shoal.WorkerPids());
+
+  // Four requests that sleep: each busy worker leaves the pool short of a
+  // spare, so it grows (1, 2, 4 a second) to 4 busy + at least 1 spare.
+  std::vector<std::future<HttpResponse>> slow;
+  for (int i = 0; i < 4; ++i) {
+    slow.push_back(std::async(std::launch::async, [&] {
+      return served.Get("/slow?seconds=3", std::chrono::seconds(20));
+    }));
+  }
+  EXPECT_TRUE(WaitUntil(std::chrono::seconds(6), [&] { return shoal.WorkerPids().size() >= 5; }))
+      << Show(shoal.WorkerPids());
+  for (auto& response : slow) EXPECT_EQ(response.get().body, "slept\n");
+  EXPECT_LE(shoal.WorkerPids().size(), 6u);
+
+  // Idle again: spares above --max-spare leave, one a second.
+  EXPECT_TRUE(WaitUntil(std::chrono::seconds(8), [&] { return shoal.WorkerPids().size() <= 2; }))
+      << Show(shoal.WorkerPids());
+  EXPECT_TRUE(LogHas(shoal, "retired as a spare the pool does not need"));
+  EXPECT_EQ(served.Get("/").status, 200);
+}
+
 TEST_F(ServingTest, TtinAddsAWorkerAndTtouRemovesOne) {
   ServedApp& served = Serve({.workers = 2});
   ShoalProcess& shoal = served.shoal();

@@ -13,10 +13,9 @@ namespace {
 // shoal's command line for `options`, bound to `bind` speaking `protocol`.
 std::vector<std::string> ShoalArgs(const ServeOptions& options, const std::string& bind,
                                    const std::string& protocol) {
-  std::vector<std::string> args{
-      "--app",      options.app, "--chdir",   options.chdir.string(),
-      "--bind",     bind,        "--workers", std::to_string(options.workers),
-      "--protocol", protocol};
+  std::vector<std::string> args{"--app",  options.app, "--chdir",    options.chdir.string(),
+                                "--bind", bind,        "--protocol", protocol};
+  if (options.workers > 0) args.insert(args.end(), {"--workers", std::to_string(options.workers)});
   if (!options.ajp_secret.empty()) args.insert(args.end(), {"--ajp-secret", options.ajp_secret});
   if (options.front_end == FrontEnd::kApacheAjp) {
     args.insert(args.end(), {"--ajp-packet-size", std::to_string(options.ajp_packet_size)});

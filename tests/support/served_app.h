@@ -48,7 +48,7 @@ std::string FrontEndPrefix(FrontEnd front_end);
 struct ServeOptions {
   std::string app = "probe:app";                 // --app
   std::filesystem::path chdir = AppsDir();       // --chdir
-  int workers = 2;                               // --workers
+  int workers = 2;  // --workers; 0: not passed (an adaptive pool's options may be)
   std::vector<std::string> extra_args = {};      // appended, e.g. {"--script-name", "/x"}
   EnvVars env = {};                              // added to the environment shoal inherits
   FrontEnd front_end = FrontEnd::kNginxFastCgi;  // picks the template, --protocol and --bind
