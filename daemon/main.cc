@@ -1,16 +1,21 @@
 // shoal's entry point: parse the command line, then run the daemon.
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
 #include "daemon/exit_codes.h"
 #include "daemon/logging.h"
 #include "daemon/options.h"
 #include "daemon/run.h"
+#include "daemon/status_command.h"
 
 namespace {
 
 int Main(int argc, char** argv) {
   using shoal::daemon::CommandLine;
+  if (argc > 1 && std::strcmp(argv[1], "status") == 0) {
+    return shoal::daemon::RunStatusCommand(argc - 1, argv + 1);
+  }
   shoal::daemon::InitLogging("master");
   auto command_line = shoal::daemon::ParseCommandLine(argc, argv);
   if (!command_line.ok()) {

@@ -68,6 +68,9 @@ po::options_description MakeDescription() {
         "add up to N to --max-requests per worker, so workers are not all replaced together")
     ("reload-on-rss", po::value<uint64_t>()->value_name("MB")->default_value(0),
         "replace a worker whose resident memory is above MB after a request (0: never)")
+    ("stats", po::value<std::string>()->value_name("ADDRESS"),
+        "serve the scoreboard on unix:PATH or HOST:PORT: GET / (JSON), /metrics (Prometheus), "
+        "/table; `shoal status --stats ADDRESS` prints it")
     ("debug", po::bool_switch(), "show Python tracebacks in 500 responses (never in production)");
   // clang-format on
   return desc;
@@ -218,6 +221,11 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
     if (o.ajp_secret.empty()) return Invalid("ajp-secret", "", "must not be empty");
   }
   o.ajp_allow_insecure = vm["ajp-allow-insecure"].as<bool>();
+  if (vm.count("stats")) {
+    auto stats = ParseBindAddress(vm["stats"].as<std::string>());
+    if (!stats.ok()) return stats.status();
+    o.stats = stats.value();
+  }
   o.debug = vm["debug"].as<bool>();
   return Status::Ok();
 }

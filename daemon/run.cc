@@ -79,6 +79,16 @@ int RunShoal(const Options& options) {
                   listener.value().name());
     return kExitFailure;
   }
+  std::optional<supervisor::Listener> stats;
+  if (options.stats) {
+    Result<supervisor::Listener> bound =
+        supervisor::Listener::Bind(*options.stats, options.socket_mode, 16);
+    if (!bound.ok()) {
+      spdlog::error("--stats: {}", bound.status().message());
+      return kExitFailure;
+    }
+    stats.emplace(std::move(bound).value());
+  }
   Status fastcgi = protocols::InitFastCgi();
   if (!fastcgi.ok()) {
     spdlog::error("{}", fastcgi.message());
@@ -147,8 +157,8 @@ int RunShoal(const Options& options) {
                              options.max_spare, options.max_children, options.graceful_timeout,
                              std::chrono::milliseconds(options.idle_timeout_ms),
                              options.max_idle_connections,
-                             std::chrono::milliseconds(options.timeout_ms)},
-                            std::move(hooks));
+                             std::chrono::milliseconds(options.timeout_ms), listen_fd},
+                            std::move(hooks), std::move(stats));
   return master.Run();
 }
 

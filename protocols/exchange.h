@@ -72,12 +72,15 @@ class Exchange {
   virtual void Abort() = 0;
 };
 
+// How a request ended, for the scoreboard.
+enum class Outcome { kServed, kAppFailed, kClientGone };
+
 // What a worker runs for each request; implemented by python/.
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
   // Serves one request to the end: always calls Finish or Abort.
-  virtual void Handle(Exchange& exchange) = 0;
+  virtual Outcome Handle(Exchange& exchange) = 0;
   // The worker is about to block waiting for work, and has stopped waiting.
   // (The Python side releases and retakes the GIL here.)
   virtual void BeginIdle() {}

@@ -99,21 +99,24 @@ void WsgiGateway::EndIdle() {
   idle_state_ = nullptr;
 }
 
-void WsgiGateway::Handle(protocols::Exchange& exchange) {
+protocols::Outcome WsgiGateway::Handle(protocols::Exchange& exchange) {
   std::string request_line = RequestLine(exchange.params());
-  Run(exchange, request_line);
+  protocols::Outcome outcome = Run(exchange, request_line);
   FlushLogStreams();
   FlushLogStream(errors_.get());
   if (PyErr_Occurred()) PyErr_Clear();  // never carried into the next request
+  return outcome;
 }
 
-void WsgiGateway::Run(protocols::Exchange& exchange, const std::string& request_line) {
+protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
+                                    const std::string& request_line) {
   Response response(exchange);
   EnvironBuilder::Built built = environ_builder_.Build(exchange.params(), errors_.get());
   if (!built.environ) {
     if (built.refusal_status == 0) {
       spdlog::error("{}: cannot build the environ\n{}", request_line, FormatAndClearException());
       response.SendError("500 Internal Server Error", kInternalError);
+      return protocols::Outcome::kAppFailed;
     } else if (built.refusal_status == 404) {
       spdlog::info("{}: 404, {}", request_line, built.refusal);
       response.SendError("404 Not Found", "Not Found\n");
@@ -121,7 +124,7 @@ void WsgiGateway::Run(protocols::Exchange& exchange, const std::string& request_
       spdlog::warn("{}: 400, {}", request_line, built.refusal);
       response.SendError("400 Bad Request", "Bad Request\n");
     }
-    return;
+    return protocols::Outcome::kServed;
   }
 
   PyRef input = NewInputStream(&exchange, built.content_length);
@@ -144,12 +147,14 @@ void WsgiGateway::Run(protocols::Exchange& exchange, const std::string& request_
   if (result) CloseIterable(result.get(), request_line);
   DetachInputStream(input.get());
   DetachStartResponse(start_response.get());
-  if (ok) return;
+  if (ok) return protocols::Outcome::kServed;
 
   if (response.client_gone()) {
     spdlog::info("{}: client went away ({})", request_line, failure);
     response.Abort();
-  } else if (!response.headers_sent()) {
+    return protocols::Outcome::kClientGone;
+  }
+  if (!response.headers_sent()) {
     spdlog::error("{}: 500, exception in the app\n{}", request_line, failure);
     response.SendError("500 Internal Server Error",
                        config_.debug ? failure + "\n" : std::string(kInternalError));
@@ -158,6 +163,7 @@ void WsgiGateway::Run(protocols::Exchange& exchange, const std::string& request_
                   request_line, failure);
     response.Abort();
   }
+  return protocols::Outcome::kAppFailed;
 }
 
 }  // namespace shoal::python

@@ -38,13 +38,13 @@ class WsgiGateway final : public protocols::RequestHandler {
   // distinct.
   WsgiGateway(std::vector<MountedApp> apps, GatewayConfig config);
 
-  void Handle(protocols::Exchange& exchange) override;
+  protocols::Outcome Handle(protocols::Exchange& exchange) override;
   void BeginIdle() override;
   void EndIdle() override;
 
  private:
   // Runs the app and sends its response; returns with no Python error set.
-  void Run(protocols::Exchange& exchange, const std::string& request_line);
+  protocols::Outcome Run(protocols::Exchange& exchange, const std::string& request_line);
 
   std::vector<MountedApp> apps_;
   GatewayConfig config_;

@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -51,11 +53,12 @@ std::string DescribeExit(int status) {
 
 }  // namespace
 
-Master::Master(MasterConfig config, WorkerHooks hooks)
+Master::Master(MasterConfig config, WorkerHooks hooks, std::optional<Listener> stats)
     : config_(config),
       hooks_(std::move(hooks)),
       slots_(static_cast<size_t>(config.adaptive ? config.max_children : config.workers)),
-      target_workers_(static_cast<size_t>(config.workers)) {}
+      target_workers_(static_cast<size_t>(config.workers)),
+      stats_listener_(std::move(stats)) {}
 
 bool Master::Watch(int fd, uint32_t events) {
   epoll_event event{};
@@ -108,6 +111,11 @@ bool Master::SetUp() {
     return false;
   }
   scoreboard_.emplace(std::move(scoreboard).value());
+  if (stats_listener_) {
+    stats_ = std::make_unique<StatsServer>(std::move(*stats_listener_), epoll_.get(),
+                                           [this] { return Snapshot(); });
+    stats_listener_.reset();
+  }
   return Watch(signal_fd_.get(), EPOLLIN) && Watch(park_receive_.get(), EPOLLIN);
 }
 
@@ -135,6 +143,8 @@ int Master::Run() {
       } else if (fd == ready_send_.get()) {
         ready_blocked_ = false;
         epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+      } else if (stats_ && stats_->Owns(fd)) {
+        stats_->OnReadable(fd);
       } else if (std::optional<HandedConnection> request = lot_->OnReadable(fd)) {
         ready_.push_back(std::move(*request));
       }
@@ -280,6 +290,7 @@ void Master::KillStuckWorkers() {
                   std::chrono::duration<double>(config_.request_timeout).count());
     kill(slot.pid, SIGUSR2);  // faulthandler dumps every thread's traceback
     slot.timed_out_at = Clock::now();
+    score.timeouts.fetch_add(1);
   }
 }
 
@@ -378,6 +389,43 @@ void Master::ReapWorkers() {
   }
 }
 
+StatsSnapshot Master::Snapshot() const {
+  static constexpr const char* kStatus[] = {"empty", "starting", "idle", "busy", "stopping"};
+  StatsSnapshot stats;
+  stats.version = SHOAL_VERSION;
+  stats.master_pid = master_pid_;
+  stats.idle_connections = lot_->size();
+  tcp_info info{};
+  socklen_t length = sizeof(info);
+  if (getsockopt(config_.listen_fd, IPPROTO_TCP, TCP_INFO, &info, &length) == 0) {
+    stats.listen_queue = info.tcpi_unacked;  // for a listening socket: its accept queue
+  }
+  const int64_t now_ms = Scoreboard::NowMs();
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].pid <= 0) continue;
+    const ScoreboardSlot& score = scoreboard_->slot(i);
+    WorkerStats w;
+    w.slot = i;
+    w.pid = slots_[i].pid;
+    WorkerState state = slots_[i].retiring ? WorkerState::kStopping : score.state.load();
+    w.status = kStatus[static_cast<size_t>(state)];
+    w.requests = score.requests.load();
+    w.exceptions = score.exceptions.load();
+    w.timeouts = score.timeouts.load();
+    w.respawns = score.respawns.load();
+    w.rss_kb = score.rss_kb.load();
+    w.average_ms =
+        w.requests == 0 ? 0 : static_cast<double>(score.busy_ms.load()) / static_cast<double>(w.requests);
+    int64_t started = score.request_started_ms.load();
+    if (started > 0) {
+      w.request = score.request_line;
+      w.running_ms = now_ms - started;
+    }
+    stats.workers.push_back(std::move(w));
+  }
+  return stats;
+}
+
 int Master::IdleWorkers() const {
   int idle = 0;
   for (size_t i = 0; i < slots_.size(); ++i) {
@@ -448,7 +496,12 @@ void Master::SpawnWorker(int index) {
   slot.pid = pid;
   slot.started = Clock::now();
   ScoreboardSlot& score = scoreboard_->slot(static_cast<size_t>(index));
+  if (slot.ever_started) score.respawns.fetch_add(1);
+  slot.ever_started = true;
   score.requests.store(0);
+  score.exceptions.store(0);
+  score.busy_ms.store(0);
+  score.rss_kb.store(0);
   score.request_started_ms.store(0);
   score.state.store(WorkerState::kStarting);
   score.pid.store(pid);
@@ -467,6 +520,7 @@ void Master::BecomeWorker(int index) {
   ready_send_.Reset();
   lot_.reset();
   ready_.clear();
+  stats_.reset();  // (its socket file belongs to the master, which removes it)
   for (int signal : kHandledSignals) std::signal(signal, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);

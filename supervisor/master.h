@@ -34,7 +34,9 @@
 #include "base/unique_fd.h"
 #include "supervisor/handoff.h"
 #include "supervisor/parking_lot.h"
+#include "supervisor/listener.h"
 #include "supervisor/scoreboard.h"
+#include "supervisor/stats_server.h"
 
 namespace shoal::supervisor {
 
@@ -52,6 +54,7 @@ struct MasterConfig {
   // A request running longer gets its worker's Python traceback logged and
   // the worker killed; zero: no limit.
   std::chrono::milliseconds request_timeout{0};
+  int listen_fd = -1;  // the serving socket, for the stats' listen queue
 };
 
 // What a worker shares with the master.
@@ -73,7 +76,8 @@ struct WorkerHooks {
 
 class Master {
  public:
-  Master(MasterConfig config, WorkerHooks hooks);
+  // `stats`, if any, is served as the --stats socket.
+  Master(MasterConfig config, WorkerHooks hooks, std::optional<Listener> stats = std::nullopt);
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
 
@@ -92,6 +96,7 @@ class Master {
     // When the master asked a stuck worker for its traceback (--timeout).
     std::optional<Clock::time_point> timed_out_at;
     bool retiring = false;  // told to leave as a spare the pool does not need
+    bool ever_started = false;  // a worker has been started in this slot before
   };
 
   bool SetUp();
@@ -105,6 +110,7 @@ class Master {
   void ManageWorkers();
   void ManageAdaptivePool();
   int IdleWorkers() const;
+  StatsSnapshot Snapshot() const;
   void KillStuckWorkers();
   void HandleStopSignal(int signal);
   void HandleTtin();
@@ -132,6 +138,8 @@ class Master {
   std::vector<Slot> slots_;
   size_t target_workers_ = 0;  // slots [0, target) are kept filled
   std::optional<Scoreboard> scoreboard_;
+  std::optional<Listener> stats_listener_;  // until Run makes the server
+  std::unique_ptr<StatsServer> stats_;
   bool stopping_ = false;
   bool gave_up_ = false;
   Clock::time_point stop_deadline_;

@@ -41,9 +41,11 @@ void Scoreboard::BeginRequest(size_t index, std::string_view request_line) {
   s.state.store(WorkerState::kBusy);
 }
 
-void Scoreboard::EndRequest(size_t index) {
+void Scoreboard::EndRequest(size_t index, bool app_failed) {
   ScoreboardSlot& s = slots_[index];
-  s.request_started_ms.store(0);
+  int64_t started = s.request_started_ms.exchange(0);
+  if (started > 0) s.busy_ms.fetch_add(static_cast<uint64_t>(NowMs() - started));
+  if (app_failed) s.exceptions.fetch_add(1);
   s.requests.fetch_add(1);
   s.state.store(WorkerState::kIdle);
 }

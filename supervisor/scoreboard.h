@@ -29,6 +29,10 @@ struct ScoreboardSlot {
   std::atomic<uint64_t> requests{0};          // served since the worker started
   std::atomic<int64_t> request_started_ms{0}; // CLOCK_MONOTONIC ms; 0 when idle
   std::atomic<uint64_t> rss_kb{0};            // resident memory after the last request
+  std::atomic<uint64_t> exceptions{0};        // requests ended by an app exception
+  std::atomic<uint64_t> busy_ms{0};           // time spent in requests, for the mean
+  std::atomic<uint64_t> timeouts{0};          // per slot: workers killed by --timeout
+  std::atomic<uint64_t> respawns{0};          // per slot: workers started after the first
   char request_line[120] = {};                // "GET /path", cut to fit
 };
 
@@ -47,7 +51,7 @@ class Scoreboard {
 
   // Worker side: a request starts and ends in slot `index`. Signal-safe.
   void BeginRequest(size_t index, std::string_view request_line);
-  void EndRequest(size_t index);
+  void EndRequest(size_t index, bool app_failed);
 
   // CLOCK_MONOTONIC in milliseconds, the scoreboard's clock.
   static int64_t NowMs();

@@ -263,8 +263,10 @@ void Worker::Serve(std::unique_ptr<protocols::Connection> connection) {
   }
   if (incoming.value() == protocols::Incoming::kRequest) {
     if (config_.scoreboard) config_.scoreboard->BeginRequest(Slot(), RequestLine(*connection));
-    handler_.Handle(*connection);
-    if (config_.scoreboard) config_.scoreboard->EndRequest(Slot());
+    protocols::Outcome outcome = handler_.Handle(*connection);
+    if (config_.scoreboard) {
+      config_.scoreboard->EndRequest(Slot(), outcome == protocols::Outcome::kAppFailed);
+    }
     ++served_;
     AfterRequest();
   }

@@ -11,6 +11,8 @@
 #include <string>
 
 #include "support/proc.h"
+#include "support/shoal_process.h"
+#include "support/temp_dir.h"
 #include "support/serving_fixture.h"
 #include "support/wait.h"
 
@@ -184,6 +186,42 @@ TEST_F(ServingTest, AdaptivePoolGrowsUnderLoadAndShrinksWhenIdle) {
       << Show(shoal.WorkerPids());
   EXPECT_TRUE(LogHas(shoal, "retired as a spare the pool does not need"));
   EXPECT_EQ(served.Get("/").status, 200);
+}
+
+TEST_F(ServingTest, StatusShowsTheLiveScoreboard) {
+  TempDir stats_dir("shoal-stats");
+  const std::string stats = "unix:" + (stats_dir / "stats.sock").string();
+  ServedApp& served = Serve({.workers = 2, .extra_args = {"--stats", stats}});
+  ASSERT_EQ(served.Get("/raise").status, 500);
+  const std::filesystem::path started = served.run_dir() / "slow-started";
+  auto slow = std::async(std::launch::async, [&] {
+    return served.Get("/slow?seconds=2&started=" + started.string(), std::chrono::seconds(20));
+  });
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(10), [&] { return std::filesystem::exists(started); }));
+
+  ShoalRun table = RunShoalToExit({"status", "--stats", stats}, stats_dir / "table.out",
+                                  std::chrono::seconds(10));
+  ShoalRun json = RunShoalToExit({"status", "--stats", stats, "--json"}, stats_dir / "json.out",
+                                 std::chrono::seconds(10));
+  ShoalRun metrics = RunShoalToExit({"status", "--stats", stats, "--metrics"},
+                                    stats_dir / "metrics.out", std::chrono::seconds(10));
+
+  EXPECT_EQ(table.exit_code, std::optional<int>(0)) << table.output;
+  EXPECT_TRUE(table.output.find("busy") != std::string::npos) << table.output;
+  EXPECT_TRUE(table.output.find("GET /slow?seconds=2") != std::string::npos) << table.output;
+  for (pid_t pid : served.shoal().WorkerPids()) {
+    EXPECT_TRUE(table.output.find(std::to_string(pid)) != std::string::npos) << table.output;
+  }
+  EXPECT_TRUE(json.output.find("\"status\": \"busy\"") != std::string::npos) << json.output;
+  EXPECT_TRUE(json.output.find("\"exceptions\": 1") != std::string::npos) << json.output;
+  EXPECT_TRUE(metrics.output.find("shoal_workers{status=\"busy\"} 1") != std::string::npos)
+      << metrics.output;
+  EXPECT_EQ(slow.get().body, "slept\n");
+
+  ShoalRun missing = RunShoalToExit({"status", "--stats", "unix:/nonexistent/stats.sock"},
+                                    stats_dir / "missing.out", std::chrono::seconds(10));
+  EXPECT_EQ(missing.exit_code, std::optional<int>(1));
+  EXPECT_TRUE(missing.output.find("cannot connect") != std::string::npos) << missing.output;
 }
 
 TEST_F(ServingTest, TtinAddsAWorkerAndTtouRemovesOne) {
