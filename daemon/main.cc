@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "daemon/exit_codes.h"
 #include "daemon/logging.h"
@@ -33,7 +35,8 @@ int Main(int argc, char** argv) {
     case CommandLine::Action::kServe:
       break;
   }
-  return shoal::daemon::RunShoal(command_line.value().options);
+  return shoal::daemon::RunShoal(command_line.value().options,
+                                 std::vector<std::string>(argv, argv + argc));
 }
 
 }  // namespace

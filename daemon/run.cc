@@ -1,6 +1,7 @@
 #include "daemon/run.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <random>
@@ -14,6 +15,7 @@
 #include "python/wsgi_call.h"
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
+#include "supervisor/reexec.h"
 #include "supervisor/worker.h"
 
 namespace shoal::daemon {
@@ -56,14 +58,29 @@ uint64_t WorkerMaxRequests(const Options& options, int index) {
   return options.max_requests + random() % (options.max_requests_jitter + 1);
 }
 
+// This binary's path, for re-executing it: what the path names when the
+// signal comes (a new build installed over it is what runs).
+std::string ProgramPath() {
+  char path[4096];
+  ssize_t length = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (length <= 0) return "";
+  std::string program(path, static_cast<size_t>(length));
+  const std::string deleted = " (deleted)";
+  if (program.ends_with(deleted)) program.resize(program.size() - deleted.size());
+  return program;
+}
+
 }  // namespace
 
-int RunShoal(const Options& options) {
+int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   std::signal(SIGPIPE, SIG_IGN);
   RaiseFileLimit(options.max_idle_connections + 64);
 
+  // After HUP or USR2 this image takes over its predecessor's sockets.
+  std::optional<supervisor::Inheritance> inherited = supervisor::TakeInheritance();
   Result<supervisor::Listener> listener =
-      supervisor::Listener::Bind(options.bind, options.socket_mode, kListenBacklog);
+      inherited ? supervisor::Listener::Adopt(inherited->listen_fd, options.bind)
+                : supervisor::Listener::Bind(options.bind, options.socket_mode, kListenBacklog);
   if (!listener.ok()) {
     spdlog::error("{}", listener.status().message());
     return kExitFailure;
@@ -82,7 +99,9 @@ int RunShoal(const Options& options) {
   std::optional<supervisor::Listener> stats;
   if (options.stats) {
     Result<supervisor::Listener> bound =
-        supervisor::Listener::Bind(*options.stats, options.socket_mode, 16);
+        inherited && inherited->stats_fd >= 0
+            ? supervisor::Listener::Adopt(inherited->stats_fd, *options.stats)
+            : supervisor::Listener::Bind(*options.stats, options.socket_mode, 16);
     if (!bound.ok()) {
       spdlog::error("--stats: {}", bound.status().message());
       return kExitFailure;
@@ -153,12 +172,18 @@ int RunShoal(const Options& options) {
          WorkerMaxRequests(options, index), options.reload_on_rss_mb * 1024},
         gateway);
   };
+  supervisor::Handover handover;
+  if (inherited) {
+    handover.old_lifeline.Reset(inherited->old_lifeline_fd);
+    handover.parked = std::move(inherited->parked);
+  }
   supervisor::Master master({options.workers, options.adaptive, options.min_spare,
                              options.max_spare, options.max_children, options.graceful_timeout,
                              std::chrono::milliseconds(options.idle_timeout_ms),
                              options.max_idle_connections,
-                             std::chrono::milliseconds(options.timeout_ms), listen_fd},
-                            std::move(hooks), std::move(stats));
+                             std::chrono::milliseconds(options.timeout_ms), listen_fd,
+                             ProgramPath(), argv},
+                            std::move(hooks), std::move(stats), std::move(handover));
   return master.Run();
 }
 

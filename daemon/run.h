@@ -5,10 +5,14 @@
 // the supervisor's master loop. Returns the process exit code.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "daemon/options.h"
 
 namespace shoal::daemon {
 
-int RunShoal(const Options& options);
+// `argv` is the command line, re-executed as it is on HUP and USR2.
+int RunShoal(const Options& options, const std::vector<std::string>& argv);
 
 }  // namespace shoal::daemon

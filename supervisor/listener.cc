@@ -137,6 +137,21 @@ Listener& Listener::operator=(Listener&& other) noexcept {
   return *this;
 }
 
+Listener Listener::Adopt(int fd, const daemon::BindAddress& address) {
+  Listener listener;
+  listener.fd_.Reset(fd);
+  listener.name_ = address.ToString();
+  if (address.kind == daemon::BindAddress::Kind::kUnix) {
+    struct stat st {};
+    ::stat(address.path.c_str(), &st);
+    listener.unix_path_ = address.path;
+    listener.owner_pid_ = ::getpid();
+    listener.dev_ = st.st_dev;
+    listener.ino_ = st.st_ino;
+  }
+  return listener;
+}
+
 Listener::~Listener() { RemoveSocketFile(); }
 
 bool Listener::reachable_from_outside() const {

@@ -27,6 +27,10 @@ class Listener {
   static Result<Listener> Bind(const daemon::BindAddress& address, unsigned socket_mode,
                                int backlog);
 
+  // Takes over `fd`, a socket a previous image of this process bound to
+  // `address` (see reexec.h).
+  static Listener Adopt(int fd, const daemon::BindAddress& address);
+
   Listener(Listener&& other) noexcept { *this = std::move(other); }
   Listener& operator=(Listener&& other) noexcept;
   ~Listener();

@@ -53,12 +53,14 @@ std::string DescribeExit(int status) {
 
 }  // namespace
 
-Master::Master(MasterConfig config, WorkerHooks hooks, std::optional<Listener> stats)
+Master::Master(MasterConfig config, WorkerHooks hooks, std::optional<Listener> stats,
+               Handover handover)
     : config_(config),
       hooks_(std::move(hooks)),
       slots_(static_cast<size_t>(config.adaptive ? config.max_children : config.workers)),
       target_workers_(static_cast<size_t>(config.workers)),
-      stats_listener_(std::move(stats)) {}
+      stats_listener_(std::move(stats)),
+      handover_(std::move(handover)) {}
 
 bool Master::Watch(int fd, uint32_t events) {
   epoll_event event{};
@@ -123,6 +125,14 @@ int Master::Run() {
   master_pid_ = getpid();
   if (!SetUp()) return kExitFailure;
   for (size_t i = 0; i < target_workers_; ++i) SpawnWorker(static_cast<int>(i));
+  if (handover_.old_lifeline.valid()) {
+    // The new workers are up: the previous image's workers may go now. They
+    // finish the request in hand and exit.
+    handover_.old_lifeline.Reset();
+    for (HandedConnection& parked : handover_.parked) lot_->Park(std::move(parked));
+    handover_.parked.clear();
+    spdlog::info("re-executed; the previous workers finish their requests and leave");
+  }
 
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
@@ -184,6 +194,8 @@ void Master::HandleSignals() {
       HandleTtin();
     } else if (signal == SIGTTOU) {
       HandleTtou();
+    } else if (signal == SIGHUP || signal == SIGUSR2) {
+      HandleReexec(signal);
     } else if (signal == SIGUSR1) {
       spdlog::info("signal {} (User defined signal 1): logs go to stderr; nothing to reopen",
                    signal);
@@ -244,6 +256,30 @@ void Master::HandleStopSignal(int signal) {
   spdlog::info("signal {} ({}): stopping; in-flight requests get up to {} s", signal,
                strsignal(signal), config_.graceful_timeout);
   KillWorkers(SIGTERM);
+}
+
+void Master::HandleReexec(int signal) {
+  if (stopping_) return;
+  if (config_.program.empty()) {
+    spdlog::warn("signal {} ({}): cannot re-execute, the program path is unknown", signal,
+                 strsignal(signal));
+    return;
+  }
+  spdlog::info("signal {} ({}): re-executing {} in place: the app is imported afresh, "
+               "the workers replaced",
+               signal, strsignal(signal), config_.program);
+  Inheritance inheritance;
+  inheritance.listen_fd = config_.listen_fd;
+  inheritance.stats_fd = stats_ ? stats_->listen_fd() : -1;
+  inheritance.old_lifeline_fd = lifeline_write_.get();
+  inheritance.parked = lot_->TakeAll();
+  for (HandedConnection& ready : ready_) inheritance.parked.push_back(std::move(ready));
+  ready_.clear();
+  // Workers of an image before this one, if a reload is still under way, go now.
+  handover_.old_lifeline.Reset();
+  Status failed = Reexec(config_.program, config_.argv, inheritance);
+  spdlog::error("{}; carrying on as before", failed.message());
+  for (HandedConnection& parked : inheritance.parked) lot_->Park(std::move(parked));
 }
 
 void Master::HandleTtin() {
@@ -521,6 +557,8 @@ void Master::BecomeWorker(int index) {
   lot_.reset();
   ready_.clear();
   stats_.reset();  // (its socket file belongs to the master, which removes it)
+  handover_.old_lifeline.Reset();  // the previous workers must see the master go
+  handover_.parked.clear();
   for (int signal : kHandledSignals) std::signal(signal, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);

@@ -29,11 +29,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "base/unique_fd.h"
 #include "supervisor/handoff.h"
 #include "supervisor/parking_lot.h"
+#include "supervisor/reexec.h"
 #include "supervisor/listener.h"
 #include "supervisor/scoreboard.h"
 #include "supervisor/stats_server.h"
@@ -55,6 +57,15 @@ struct MasterConfig {
   // the worker killed; zero: no limit.
   std::chrono::milliseconds request_timeout{0};
   int listen_fd = -1;  // the serving socket, for the stats' listen queue
+  // What HUP and USR2 re-execute: this binary's path and the arguments.
+  std::string program;
+  std::vector<std::string> argv;
+};
+
+// What a previous image of this master hands over (see reexec.h).
+struct Handover {
+  UniqueFd old_lifeline;                // closed once the new workers are up
+  std::vector<HandedConnection> parked; // idle connections to park again
 };
 
 // What a worker shares with the master.
@@ -77,7 +88,8 @@ struct WorkerHooks {
 class Master {
  public:
   // `stats`, if any, is served as the --stats socket.
-  Master(MasterConfig config, WorkerHooks hooks, std::optional<Listener> stats = std::nullopt);
+  Master(MasterConfig config, WorkerHooks hooks, std::optional<Listener> stats = std::nullopt,
+         Handover handover = {});
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
 
@@ -114,6 +126,7 @@ class Master {
   void KillStuckWorkers();
   void HandleStopSignal(int signal);
   void HandleTtin();
+  void HandleReexec(int signal);
   void HandleTtou();
   void KillWorkers(int signal);
   int LiveWorkers() const;
@@ -140,6 +153,7 @@ class Master {
   std::optional<Scoreboard> scoreboard_;
   std::optional<Listener> stats_listener_;  // until Run makes the server
   std::unique_ptr<StatsServer> stats_;
+  Handover handover_;
   bool stopping_ = false;
   bool gave_up_ = false;
   Clock::time_point stop_deadline_;

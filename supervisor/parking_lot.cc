@@ -74,6 +74,12 @@ void ParkingLot::Clear() {
   while (!order_.empty()) Drop(order_.begin());
 }
 
+std::vector<HandedConnection> ParkingLot::TakeAll() {
+  std::vector<HandedConnection> all;
+  while (!order_.empty()) all.push_back(Take(order_.begin()));
+  return all;
+}
+
 HandedConnection ParkingLot::Take(Order::iterator parked) {
   int fd = parked->connection.fd.get();
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);

@@ -16,6 +16,7 @@
 #include <list>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "supervisor/handoff.h"
 
@@ -46,6 +47,9 @@ class ParkingLot {
 
   // Closes everything parked.
   void Clear();
+
+  // Takes every parked connection out of the lot (for a re-exec).
+  std::vector<HandedConnection> TakeAll();
 
  private:
   struct Parked {

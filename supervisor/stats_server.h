@@ -24,6 +24,7 @@ class StatsServer {
   StatsServer(const StatsServer&) = delete;
   StatsServer& operator=(const StatsServer&) = delete;
 
+  int listen_fd() const { return listener_.fd(); }
   // Whether `fd` (from an epoll event) is this server's.
   bool Owns(int fd) const { return fd == listener_.fd() || clients_.count(fd) != 0; }
   void OnReadable(int fd);

@@ -75,6 +75,7 @@ class Worker {
   std::unique_ptr<protocols::Connection> held_;
   std::chrono::steady_clock::time_point held_since_;
   uint64_t served_ = 0;
+  bool ready_open_ = true;  // the ready channel still has a master behind it
   bool recycle_ = false;  // leave after the request in hand
 };
 
@@ -171,7 +172,7 @@ int Worker::Run() {
     }
   }
   if (master_gone) {
-    spdlog::warn("master is gone; worker exiting");
+    spdlog::info("the master is gone or was re-executed; worker exiting");
     return kExitOk;
   }
   if (!stop_requested) return kExitWorkerRecycled;  // --max-requests or --reload-on-rss
@@ -210,9 +211,13 @@ bool Worker::AcceptAndServe() {
 }
 
 bool Worker::TakeReadyAndServe() {
+  if (!ready_open_) return false;
   Result<std::optional<HandedConnection>> handed = ReceiveConnection(config_.ready_fd);
   if (!handed.ok()) {
-    spdlog::error("{}", handed.status().message());
+    // The master image that handed out connections is gone (a HUP or USR2
+    // re-exec): keep serving new connections until the lifeline says go.
+    epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, config_.ready_fd, nullptr);
+    ready_open_ = false;
     return false;
   }
   if (!handed.value()) return false;  // another worker took it
@@ -328,7 +333,10 @@ void Worker::ParkHeld() {
   if (!held_) return;
   epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, held_->fd(), nullptr);
   Result<bool> parked = SendConnection(config_.park_fd, held_->protocol(), held_->fd());
-  if (!parked.ok()) spdlog::warn("{}; closing a kept connection", parked.status().message());
+  // (Fails only when the master image that parks connections is gone.)
+  if (!parked.ok() && ready_open_) {
+    spdlog::warn("{}; closing a kept connection", parked.status().message());
+  }
   held_.reset();  // the master has its own copy now
 }
 

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <atomic>
 #include <future>
+#include <thread>
 #include <map>
 #include <set>
 #include <string>
@@ -222,6 +224,98 @@ TEST_F(ServingTest, StatusShowsTheLiveScoreboard) {
                                     stats_dir / "missing.out", std::chrono::seconds(10));
   EXPECT_EQ(missing.exit_code, std::optional<int>(1));
   EXPECT_TRUE(missing.output.find("cannot connect") != std::string::npos) << missing.output;
+}
+
+// Requests sent back to back from a few threads until told to stop.
+class Load {
+ public:
+  explicit Load(ServedApp& served, int threads = 3) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([&served, this] {
+        while (!stop_) {
+          bool good = false;
+          try {
+            good = served.Get("/", std::chrono::seconds(10)).status == 200;
+          } catch (const std::exception&) {
+          }
+          (good ? ok_ : failed_)++;
+        }
+      });
+    }
+  }
+  // Stops and returns {succeeded, failed}.
+  std::pair<int, int> Stop() {
+    stop_ = true;
+    for (auto& thread : threads_) thread.join();
+    threads_.clear();
+    return {ok_.load(), failed_.load()};
+  }
+  ~Load() { Stop(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> ok_{0}, failed_{0};
+  std::vector<std::thread> threads_;
+};
+
+class ReloadTest : public ServingTest, public testing::WithParamInterface<int> {};
+
+TEST_P(ReloadTest, ReExecutesInPlaceWithZeroFailedRequestsUnderLoad) {
+  ServedApp& served = Serve({.workers = 2});
+  ShoalProcess& shoal = served.shoal();
+  ASSERT_TRUE(shoal.WaitForWorkers(2, std::chrono::seconds(10)));
+  const std::vector<pid_t> before = shoal.WorkerPids();
+  Load load(served);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  shoal.Signal(GetParam());
+
+  // Same master, all new workers, the app imported again.
+  bool replaced = WaitUntil(std::chrono::seconds(10), [&] {
+    std::vector<pid_t> now = shoal.WorkerPids();
+    return now.size() == 2 && std::none_of(now.begin(), now.end(), [&](pid_t p) {
+      return Contains(before, p);
+    });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto [succeeded, failed] = load.Stop();
+  EXPECT_TRUE(replaced) << "before " << Show(before) << ", now " << Show(shoal.WorkerPids());
+  EXPECT_TRUE(shoal.running()) << "the master's pid changed or it died";
+  EXPECT_EQ(failed, 0) << succeeded << " succeeded";
+  EXPECT_GT(succeeded, 100);
+  std::string log = shoal.Log();
+  size_t first = log.find("serving probe:app");
+  EXPECT_NE(log.find("serving probe:app", first + 1), std::string::npos) << "not imported again";
+  EXPECT_TRUE(LogHas(shoal, "re-executed; the previous workers finish their requests and leave"));
+}
+
+std::string SignalName(const testing::TestParamInfo<int>& signal) {
+  return signal.param == SIGHUP ? "Hup" : "Usr2";
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, ReloadTest, testing::Values(SIGHUP, SIGUSR2), SignalName);
+
+TEST_F(ServingTest, TermServesConnectionsAlreadyQueued) {
+  ServedApp& served = Serve({.workers = 2});
+  ShoalProcess& shoal = served.shoal();
+  std::vector<std::future<int>> queued;
+  for (int i = 0; i < 12; ++i) {
+    queued.push_back(std::async(std::launch::async, [&served] {
+      try {
+        return served.Get("/slow?seconds=0.3", std::chrono::seconds(30)).status;
+      } catch (const std::exception&) {
+        return 0;
+      }
+    }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // two in the app, the rest queued
+
+  shoal.Signal(SIGTERM);
+
+  int succeeded = 0;
+  for (auto& status : queued) succeeded += status.get() == 200;
+  EXPECT_EQ(succeeded, 12) << "queued requests were dropped on TERM";
+  EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(15)), std::optional<int>(0));
 }
 
 TEST_F(ServingTest, TtinAddsAWorkerAndTtouRemovesOne) {
