@@ -171,14 +171,15 @@ TEST_F(ServingTest, AdaptivePoolGrowsUnderLoadAndShrinksWhenIdle) {
   ASSERT_TRUE(shoal.WaitForWorkers(1, std::chrono::seconds(10))) << Show(shoal.WorkerPids());
 
   // Four requests that sleep: each busy worker leaves the pool short of a
-  // spare, so it grows (1, 2, 4 a second) to 4 busy + at least 1 spare.
+  // spare, so it grows (1, 2, 4 a second) to 4 busy + at least 1 spare,
+  // about 2.5 s in; the requests sleep longer than that.
   std::vector<std::future<HttpResponse>> slow;
   for (int i = 0; i < 4; ++i) {
     slow.push_back(std::async(std::launch::async, [&] {
-      return served.Get("/slow?seconds=3", std::chrono::seconds(20));
+      return served.Get("/slow?seconds=5", std::chrono::seconds(20));
     }));
   }
-  EXPECT_TRUE(WaitUntil(std::chrono::seconds(6), [&] { return shoal.WorkerPids().size() >= 5; }))
+  EXPECT_TRUE(WaitUntil(std::chrono::seconds(5), [&] { return shoal.WorkerPids().size() >= 5; }))
       << Show(shoal.WorkerPids());
   for (auto& response : slow) EXPECT_EQ(response.get().body, "slept\n");
   EXPECT_LE(shoal.WorkerPids().size(), 6u);
