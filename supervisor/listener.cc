@@ -78,12 +78,7 @@ Result<Listener> Listener::Bind(const daemon::BindAddress& address, unsigned soc
       ::unlink(temporary.c_str());
       return placed;
     }
-    struct stat st {};
-    ::stat(address.path.c_str(), &st);
-    listener.unix_path_ = address.path;
-    listener.owner_pid_ = ::getpid();
-    listener.dev_ = st.st_dev;
-    listener.ino_ = st.st_ino;
+    listener.OwnSocketFile(address.path);
     return listener;
   } else {
     addrinfo hints{};
@@ -141,14 +136,7 @@ Listener Listener::Adopt(int fd, const daemon::BindAddress& address) {
   Listener listener;
   listener.fd_.Reset(fd);
   listener.name_ = address.ToString();
-  if (address.kind == daemon::BindAddress::Kind::kUnix) {
-    struct stat st {};
-    ::stat(address.path.c_str(), &st);
-    listener.unix_path_ = address.path;
-    listener.owner_pid_ = ::getpid();
-    listener.dev_ = st.st_dev;
-    listener.ino_ = st.st_ino;
-  }
+  if (address.kind == daemon::BindAddress::Kind::kUnix) listener.OwnSocketFile(address.path);
   return listener;
 }
 
@@ -167,6 +155,15 @@ bool Listener::reachable_from_outside() const {
     return !IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
   }
   return false;  // a unix socket
+}
+
+void Listener::OwnSocketFile(const std::string& path) {
+  struct stat st {};
+  ::stat(path.c_str(), &st);
+  unix_path_ = path;
+  owner_pid_ = ::getpid();
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
 }
 
 void Listener::RemoveSocketFile() {

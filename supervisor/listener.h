@@ -43,6 +43,8 @@ class Listener {
 
  private:
   Listener() = default;
+  // This process made the socket file at `path` and removes it at the end.
+  void OwnSocketFile(const std::string& path);
   void RemoveSocketFile();
 
   UniqueFd fd_;
