@@ -71,6 +71,9 @@ po::options_description MakeDescription() {
     ("stats", po::value<std::string>()->value_name("ADDRESS"),
         "serve the scoreboard on unix:PATH or HOST:PORT: GET / (JSON), /metrics (Prometheus), "
         "/table; `shoal status --stats ADDRESS` prints it")
+    ("lazy-apps", po::bool_switch(),
+        "each worker is a fresh exec of shoal and imports the app itself (for apps that start "
+        "threads or connections at import); the default imports once, before forking")
     ("debug", po::bool_switch(), "show Python tracebacks in 500 responses (never in production)");
   // clang-format on
   return desc;
@@ -227,6 +230,7 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
     o.stats = stats.value();
   }
   o.debug = vm["debug"].as<bool>();
+  o.lazy_apps = vm["lazy-apps"].as<bool>();
   return Status::Ok();
 }
 

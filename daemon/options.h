@@ -57,6 +57,7 @@ struct Options {
   uint64_t max_requests_jitter = 0; // plus up to this many more, per worker
   uint64_t reload_on_rss_mb = 0;    // recycle a worker above this resident size; 0: never
   bool debug = false;           // show tracebacks in 500 responses
+  bool lazy_apps = false;       // each worker a fresh exec that imports the app itself
   std::optional<BindAddress> stats;  // where the stats are served, if anywhere
 };
 

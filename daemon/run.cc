@@ -16,6 +16,8 @@
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
 #include "supervisor/reexec.h"
+#include "daemon/lazy_worker.h"
+#include "daemon/serve_worker.h"
 #include "supervisor/worker.h"
 
 namespace shoal::daemon {
@@ -49,15 +51,6 @@ void RaiseFileLimit(size_t needed) {
   }
 }
 
-// --max-requests, spread by up to --max-requests-jitter so that workers
-// started together do not all leave together.
-uint64_t WorkerMaxRequests(const Options& options, int index) {
-  if (options.max_requests == 0) return 0;
-  if (options.max_requests_jitter == 0) return options.max_requests;
-  std::mt19937_64 random(static_cast<uint64_t>(getpid()) * 31 + static_cast<uint64_t>(index));
-  return options.max_requests + random() % (options.max_requests_jitter + 1);
-}
-
 // This binary's path, for re-executing it: what the path names when the
 // signal comes (a new build installed over it is what runs).
 std::string ProgramPath() {
@@ -73,6 +66,7 @@ std::string ProgramPath() {
 }  // namespace
 
 int RunShoal(const Options& options, const std::vector<std::string>& argv) {
+  if (IsLazyWorker()) return RunLazyWorker(options);
   std::signal(SIGPIPE, SIG_IGN);
   RaiseFileLimit(options.max_idle_connections + 64);
 
@@ -119,24 +113,23 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   std::signal(SIGUSR1, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
 
-  Status python = python::InitializeInterpreter({options.chdir, options.pythonpath});
-  if (!python.ok()) {
-    spdlog::error("{}", python.message());
-    return kExitFailure;
-  }
-  std::vector<python::PyRef> apps;
   std::string served;
   for (const Mount& mount : options.mounts) {
-    Result<python::PyRef> app = python::LoadApp(mount.module, mount.callable);
-    if (!app.ok()) {
-      spdlog::error("{}", app.status().message());
-      return kExitFailure;
-    }
-    apps.push_back(std::move(app).value());
     served += (served.empty() ? "" : ", ") + mount.app + " at " +
               (mount.prefix.empty() ? "/" : mount.prefix);
   }
-  FreezeHeap();
+  // Preload (the default): import once here, so workers share the pages.
+  // --lazy-apps: each worker is a fresh exec of shoal and imports for itself.
+  std::vector<python::PyRef> apps;
+  if (!options.lazy_apps) {
+    Result<std::vector<python::PyRef>> loaded = StartPythonAndLoadApps(options);
+    if (!loaded.ok()) {
+      spdlog::error("{}", loaded.status().message());
+      return kExitFailure;
+    }
+    apps = std::move(loaded).value();
+    FreezeHeap();
+  }
 
   std::string pool = options.adaptive
                          ? fmt::format("an adaptive pool ({} to {} spare, at most {} workers)",
@@ -148,30 +141,19 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
 
   const int listen_fd = listener.value().fd();
   supervisor::WorkerHooks hooks;
-  hooks.before_fork = python::BeforeFork;
-  hooks.after_fork_parent = python::AfterForkInParent;
-  hooks.run_worker = [&](int index, const supervisor::WorkerChannels& channels) {
-    python::AfterForkInChild();
-    // The master sends SIGUSR2 to a worker whose request ran past
-    // --timeout: every thread's traceback goes to the log before it dies.
-    if (PyRun_SimpleString("import faulthandler, signal\n"
-                           "faulthandler.register(signal.SIGUSR2, all_threads=True)\n") != 0) {
-      spdlog::warn("cannot register faulthandler for --timeout tracebacks");
-    }
-    std::vector<python::MountedApp> mounted;
-    for (size_t i = 0; i < apps.size(); ++i) {
-      mounted.push_back({options.mounts[i].prefix, python::PyRef::Borrow(apps[i].get())});
-    }
-    python::WsgiGateway gateway(std::move(mounted), {options.debug});
-    const int max_workers = options.adaptive ? options.max_children : options.workers;
-    return supervisor::ServeForever(
-        {index, listen_fd, channels.lifeline_fd, channels.park_fd, channels.ready_fd,
-         options.protocol, options.max_header_size, {options.ajp_packet_size, options.ajp_secret},
-         {static_cast<int>(options.max_idle_connections) + max_workers, max_workers},
-         std::chrono::milliseconds(options.idle_timeout_ms), channels.scoreboard,
-         WorkerMaxRequests(options, index), options.reload_on_rss_mb * 1024},
-        gateway);
-  };
+  const std::string program = ProgramPath();
+  if (options.lazy_apps) {
+    hooks.start_worker = [&](int index, const supervisor::WorkerChannels& channels) {
+      return StartLazyWorker(program, argv, index, listen_fd, channels);
+    };
+  } else {
+    hooks.before_fork = python::BeforeFork;
+    hooks.after_fork_parent = python::AfterForkInParent;
+    hooks.run_worker = [&](int index, const supervisor::WorkerChannels& channels) {
+      python::AfterForkInChild();
+      return ServeAsWorker(options, index, listen_fd, channels, apps);
+    };
+  }
   supervisor::Handover handover;
   if (inherited) {
     handover.old_lifeline.Reset(inherited->old_lifeline_fd);
@@ -182,7 +164,7 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
                              std::chrono::milliseconds(options.idle_timeout_ms),
                              options.max_idle_connections,
                              std::chrono::milliseconds(options.timeout_ms), listen_fd,
-                             ProgramPath(), argv},
+                             program, argv},
                             std::move(hooks), std::move(stats), std::move(handover));
   return master.Run();
 }

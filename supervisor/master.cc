@@ -518,14 +518,34 @@ void Master::ManageWorkers() {
   }
 }
 
-void Master::SpawnWorker(int index) {
-  Slot& slot = slots_[static_cast<size_t>(index)];
+WorkerChannels Master::Channels() {
+  return {lifeline_read_.get(), park_send_.get(), ready_receive_.get(), &*scoreboard_};
+}
+
+pid_t Master::ForkWorker(int index) {
   if (hooks_.before_fork) hooks_.before_fork();
   pid_t pid = fork();
   if (pid == 0) BecomeWorker(index);
+  int saved_errno = errno;
   if (hooks_.after_fork_parent) hooks_.after_fork_parent();
+  if (pid < 0) spdlog::error("{}; retrying in 1 s", PosixError("fork", saved_errno).message());
+  return pid;
+}
+
+void Master::SpawnWorker(int index) {
+  Slot& slot = slots_[static_cast<size_t>(index)];
+  pid_t pid = -1;
+  if (hooks_.start_worker) {
+    Result<pid_t> started = hooks_.start_worker(index, Channels());
+    if (started.ok()) {
+      pid = started.value();
+    } else {
+      spdlog::error("{}; retrying in 1 s", started.status().message());
+    }
+  } else {
+    pid = ForkWorker(index);
+  }
   if (pid < 0) {
-    spdlog::error("{}; retrying in 1 s", PosixError("fork", errno).message());
     slot.respawn_at = Clock::now() + 1s;
     return;
   }
@@ -569,8 +589,7 @@ void Master::BecomeWorker(int index) {
   if (getppid() != master_pid_) _exit(kExitOk);
   int code = kExitWorkerBootError;
   try {
-    code = hooks_.run_worker(index, {lifeline_read_.get(), park_send_.get(),
-                                     ready_receive_.get(), &*scoreboard_});
+    code = hooks_.run_worker(index, Channels());
   } catch (const std::exception& e) {
     spdlog::critical("worker failed: {}", e.what());
   } catch (...) {

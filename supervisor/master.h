@@ -83,6 +83,9 @@ struct WorkerHooks {
   // In the new worker, after the supervisor's own set-up (signals reset,
   // logger recreated): serves and returns the worker's exit code.
   std::function<int(int index, const WorkerChannels& channels)> run_worker;
+  // If set, workers are started by this instead of fork (--lazy-apps: a
+  // fresh exec of shoal). Returns the new worker's pid.
+  std::function<Result<pid_t>(int index, const WorkerChannels& channels)> start_worker;
 };
 
 class Master {
@@ -117,6 +120,9 @@ class Master {
   void ReceiveParked();
   void DispatchReady();
   void SpawnWorker(int index);
+  // Forks a worker that runs hooks_.run_worker; returns its pid, or -1.
+  pid_t ForkWorker(int index);
+  WorkerChannels Channels();
   [[noreturn]] void BecomeWorker(int index);
   void ReapWorkers();
   void ManageWorkers();

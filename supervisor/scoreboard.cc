@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,16 +12,30 @@
 namespace shoal::supervisor {
 
 Result<Scoreboard> Scoreboard::Create(size_t slots) {
-  size_t bytes = slots * sizeof(ScoreboardSlot);
-  void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  UniqueFd fd(memfd_create("shoal-scoreboard", MFD_CLOEXEC));
+  if (!fd.valid()) return PosixError("memfd_create(scoreboard)", errno);
+  if (ftruncate(fd.get(), static_cast<off_t>(slots * sizeof(ScoreboardSlot))) != 0) {
+    return PosixError("ftruncate(scoreboard)", errno);
+  }
+  Result<Scoreboard> board = Attach(fd.Release(), slots);
+  if (board.ok()) {
+    for (size_t i = 0; i < slots; ++i) std::construct_at(&board.value().slots_[i]);
+  }
+  return board;
+}
+
+Result<Scoreboard> Scoreboard::Attach(int fd, size_t slots) {
+  UniqueFd owned(fd);
+  void* memory = mmap(nullptr, slots * sizeof(ScoreboardSlot), PROT_READ | PROT_WRITE, MAP_SHARED,
+                      owned.get(), 0);
   if (memory == MAP_FAILED) return PosixError("mmap(scoreboard)", errno);
-  auto* array = static_cast<ScoreboardSlot*>(memory);
-  for (size_t i = 0; i < slots; ++i) std::construct_at(&array[i]);
-  return Scoreboard(array, slots);
+  return Scoreboard(std::move(owned), static_cast<ScoreboardSlot*>(memory), slots);
 }
 
 Scoreboard::Scoreboard(Scoreboard&& other) noexcept
-    : slots_(std::exchange(other.slots_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    : fd_(std::move(other.fd_)),
+      slots_(std::exchange(other.slots_, nullptr)),
+      size_(std::exchange(other.size_, 0)) {}
 
 Scoreboard::~Scoreboard() {
   if (slots_ != nullptr) munmap(slots_, size_ * sizeof(ScoreboardSlot));

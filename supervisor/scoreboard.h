@@ -1,8 +1,9 @@
 // Scoreboard: every worker's state, in memory the master and all workers
 // share.
 //
-// One anonymous shared mapping made by the master before the first fork: a
-// fixed array of slots, one per worker slot. A worker writes only its own
+// One shared mapping of a memfd made by the master before the first fork
+// (a memfd, so a worker started by exec, with --lazy-apps, can map it too):
+// a fixed array of slots, one per worker slot. A worker writes only its own
 // slot (state, request count, the current request's start and line); the
 // master reads them all to find stuck requests (--timeout), and writes a
 // slot's pid and clears it when a worker starts or is reaped. Fields are
@@ -16,8 +17,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/status.h"
+#include "base/unique_fd.h"
 
 namespace shoal::supervisor {
 
@@ -38,14 +41,18 @@ struct ScoreboardSlot {
 
 class Scoreboard {
  public:
-  // Maps room for `slots` slots, zeroed. Returns an error if mmap fails.
+  // Maps room for `slots` slots, zeroed. Returns an error if that fails.
   static Result<Scoreboard> Create(size_t slots);
+  // Maps the scoreboard behind `fd` (another process's Create), of `slots`
+  // slots. Takes ownership of `fd`.
+  static Result<Scoreboard> Attach(int fd, size_t slots);
   Scoreboard(Scoreboard&& other) noexcept;
   Scoreboard& operator=(Scoreboard&&) = delete;
   Scoreboard(const Scoreboard&) = delete;
   ~Scoreboard();
 
   size_t size() const { return size_; }
+  int fd() const { return fd_.get(); }
   ScoreboardSlot& slot(size_t index) { return slots_[index]; }
   const ScoreboardSlot& slot(size_t index) const { return slots_[index]; }
 
@@ -57,7 +64,9 @@ class Scoreboard {
   static int64_t NowMs();
 
  private:
-  Scoreboard(ScoreboardSlot* slots, size_t size) : slots_(slots), size_(size) {}
+  Scoreboard(UniqueFd fd, ScoreboardSlot* slots, size_t size)
+      : fd_(std::move(fd)), slots_(slots), size_(size) {}
+  UniqueFd fd_;
   ScoreboardSlot* slots_;
   size_t size_;
 };

@@ -10,8 +10,10 @@
 #include <thread>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 
+#include "support/paths.h"
 #include "support/proc.h"
 #include "support/shoal_process.h"
 #include "support/temp_dir.h"
@@ -317,6 +319,49 @@ TEST_F(ServingTest, TermServesConnectionsAlreadyQueued) {
   for (auto& status : queued) succeeded += status.get() == 200;
   EXPECT_EQ(succeeded, 12) << "queued requests were dropped on TERM";
   EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(15)), std::optional<int>(0));
+}
+
+TEST_F(ServingTest, PreloadImportsOnceInTheMasterAndLazyAppsInEachWorker) {
+  auto importer_and_server = [](ServedApp& served) {
+    std::istringstream in(served.Get("/imported-by").body);
+    pid_t importer = 0, server = 0;
+    in >> importer >> server;
+    return std::make_pair(importer, server);
+  };
+  {
+    ServedApp& preload = Serve({.workers = 2});
+    auto [importer, server] = importer_and_server(preload);
+    EXPECT_EQ(importer, preload.shoal().pid()) << "preload imports in the master";
+    EXPECT_NE(server, importer);
+  }
+  served_.reset();
+  ServedApp& lazy = Serve({.workers = 2, .extra_args = {"--lazy-apps"}});
+  ASSERT_TRUE(lazy.shoal().WaitForWorkers(2, std::chrono::seconds(10)));
+  for (int i = 0; i < 6; ++i) {
+    auto [importer, server] = importer_and_server(lazy);
+    EXPECT_EQ(importer, server) << "a lazy worker imports the app itself";
+    EXPECT_NE(importer, lazy.shoal().pid());
+  }
+  // A lazy worker that dies is replaced by another fresh exec.
+  pid_t victim = lazy.shoal().WorkerPids().front();
+  ::kill(victim, SIGKILL);
+  EXPECT_TRUE(WaitUntil(std::chrono::seconds(10), [&] {
+    std::vector<pid_t> now = lazy.shoal().WorkerPids();
+    return now.size() == 2 && !Contains(now, victim);
+  }));
+  EXPECT_EQ(lazy.Get("/").status, 200);
+}
+
+TEST(LazyAppsTest, AppThatDoesNotImportEndsTheMasterWithExitOne) {
+  // With --lazy-apps the master imports nothing: the workers find the broken
+  // app, die at start, and the master gives up after its bounded backoff.
+  TempDir dir("shoal-lazy");
+  ShoalRun run = RunShoalToExit({"--app", "broken_import:app", "--chdir", AppsDir().string(),
+                                 "--bind", "unix:" + (dir / "s.sock").string(), "--lazy-apps"},
+                                dir / "shoal.log", std::chrono::seconds(40));
+  EXPECT_EQ(run.exit_code, std::optional<int>(1)) << run.output;
+  EXPECT_NE(run.output.find("RuntimeError: broken at import"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("giving up"), std::string::npos) << run.output;
 }
 
 TEST_F(ServingTest, TtinAddsAWorkerAndTtouRemovesOne) {

@@ -12,6 +12,8 @@ iterable, close(), wsgi.input) fails the request that exposed it.
                      with &started=PATH, first creates the file PATH, so a
                      test can tell the request is in the app
   /pid               200, the pid of the worker that served the request
+  /imported-by       200, "IMPORTER SERVER": the pid that imported this module
+                     and the pid serving the request
   /environ...        200, one "KEY<TAB>VALUE" line per environ entry, sorted:
                      str values as they are, others as repr()
   /count, /unbuffered/count, /large/count (the config's upload locations)
@@ -157,6 +159,7 @@ def _lines(environ, start_response, read_rest=lambda stream: stream.read(-1)):
 
 
 _kept = []
+_IMPORTED_BY = os.getpid()
 
 
 def _grow(environ, start_response):
@@ -208,6 +211,9 @@ def _probe(environ, start_response):
         raise RuntimeError("boom from probe")
     if path == "/pid":
         return _respond(start_response, "200 OK", str(os.getpid()).encode())
+    if path == "/imported-by":
+        body = "%d %d" % (_IMPORTED_BY, os.getpid())
+        return _respond(start_response, "200 OK", body.encode())
     if path.startswith("/environ"):
         path = "/environ"
     for upload_location in ("/unbuffered/", "/large/"):

@@ -1,0 +1,109 @@
+#include "daemon/lazy_worker.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <map>
+#include <sstream>
+
+#include <boost/process.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/exit_codes.h"
+#include "daemon/logging.h"
+#include "daemon/serve_worker.h"
+#include "protocols/fastcgi.h"
+
+namespace shoal::daemon {
+namespace bp = boost::process;
+namespace {
+
+constexpr const char* kEnvironment = "SHOAL_LAZY_WORKER";
+
+void SetCloseOnExec(int fd, bool on) { fcntl(fd, F_SETFD, on ? FD_CLOEXEC : 0); }
+
+// "index=1,listen=3,..." → {"index": 1, "listen": 3, ...}
+std::map<std::string, long> ParseSpec(const std::string& spec) {
+  std::map<std::string, long> values;
+  std::istringstream in(spec);
+  for (std::string item; std::getline(in, item, ',');) {
+    size_t eq = item.find('=');
+    if (eq != std::string::npos) values[item.substr(0, eq)] = std::atol(item.c_str() + eq + 1);
+  }
+  return values;
+}
+
+}  // namespace
+
+bool IsLazyWorker() { return std::getenv(kEnvironment) != nullptr; }
+
+Result<pid_t> StartLazyWorker(const std::string& program, const std::vector<std::string>& argv,
+                              int index, int listen_fd,
+                              const supervisor::WorkerChannels& channels) {
+  const int fds[] = {listen_fd, channels.lifeline_fd, channels.park_fd, channels.ready_fd,
+                     channels.scoreboard->fd()};
+  std::string spec = "index=" + std::to_string(index) + ",listen=" + std::to_string(listen_fd) +
+                     ",lifeline=" + std::to_string(channels.lifeline_fd) +
+                     ",park=" + std::to_string(channels.park_fd) +
+                     ",ready=" + std::to_string(channels.ready_fd) +
+                     ",scoreboard=" + std::to_string(channels.scoreboard->fd()) +
+                     ",slots=" + std::to_string(channels.scoreboard->size()) +
+                     ",master=" + std::to_string(getpid());
+  // Boost.Process hands the child every fd that is not close-on-exec: open
+  // exactly these for the moment of the spawn.
+  for (int fd : fds) SetCloseOnExec(fd, false);
+  Result<pid_t> started = Status::Error("");
+  try {
+    bp::child child(program, bp::args(std::vector<std::string>(argv.begin() + 1, argv.end())),
+                    bp::env[kEnvironment] = spec);
+    started = child.id();
+    child.detach();  // the master reaps it with waitpid, as every worker
+  } catch (const std::exception& e) {
+    started = Status::Error("cannot start worker " + std::to_string(index) + " (" + program +
+                            "): " + e.what());
+  }
+  for (int fd : fds) SetCloseOnExec(fd, true);
+  return started;
+}
+
+int RunLazyWorker(const Options& options) {
+  std::map<std::string, long> spec = ParseSpec(std::getenv(kEnvironment));
+  unsetenv(kEnvironment);
+  const int index = static_cast<int>(spec["index"]);
+  InitLogging("worker " + std::to_string(index));
+  // The master spawned us with its signals blocked; a worker starts clean.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != static_cast<pid_t>(spec["master"])) return kExitOk;  // the master is gone
+  for (const char* name : {"listen", "lifeline", "park", "ready", "scoreboard"}) {
+    SetCloseOnExec(static_cast<int>(spec[name]), true);
+  }
+
+  Result<supervisor::Scoreboard> scoreboard = supervisor::Scoreboard::Attach(
+      static_cast<int>(spec["scoreboard"]), static_cast<size_t>(spec["slots"]));
+  if (!scoreboard.ok()) {
+    spdlog::error("{}", scoreboard.status().message());
+    return kExitWorkerBootError;
+  }
+  if (!protocols::InitFastCgi().ok()) return kExitWorkerBootError;
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGUSR1, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  Result<std::vector<python::PyRef>> apps = StartPythonAndLoadApps(options);
+  if (!apps.ok()) {
+    spdlog::error("{}", apps.status().message());
+    return kExitWorkerBootError;
+  }
+  supervisor::WorkerChannels channels{static_cast<int>(spec["lifeline"]),
+                                      static_cast<int>(spec["park"]),
+                                      static_cast<int>(spec["ready"]), &scoreboard.value()};
+  return ServeAsWorker(options, index, static_cast<int>(spec["listen"]), channels, apps.value());
+}
+
+}  // namespace shoal::daemon
