@@ -364,6 +364,30 @@ TEST(LazyAppsTest, AppThatDoesNotImportEndsTheMasterWithExitOne) {
   EXPECT_NE(run.output.find("giving up"), std::string::npos) << run.output;
 }
 
+TEST_F(ServingTest, MaxRequestsJitterSpreadsRecyclingPerWorker) {
+  ServedApp& served = Serve(
+      {.workers = 1, .extra_args = {"--max-requests", "2", "--max-requests-jitter", "3"}});
+  std::vector<std::string> order;
+  for (int i = 0; i < 40; ++i) {
+    HttpResponse response = served.Get("/pid");
+    ASSERT_EQ(response.status, 200) << "request " << i;
+    order.push_back(response.body);
+  }
+  // Each worker served between 2 and 5 requests in a row (the last one may
+  // still be serving, so it is left out).
+  std::map<std::string, int> counts;
+  for (const std::string& pid : order) ++counts[pid];
+  counts.erase(order.back());
+  ASSERT_GE(counts.size(), 5u);
+  std::set<int> sizes;
+  for (const auto& [pid, count] : counts) {
+    EXPECT_GE(count, 2) << pid;
+    EXPECT_LE(count, 5) << pid;
+    sizes.insert(count);
+  }
+  EXPECT_GE(sizes.size(), 2u) << "every worker left after the same count: no jitter";
+}
+
 TEST_F(ServingTest, TtinAddsAWorkerAndTtouRemovesOne) {
   ServedApp& served = Serve({.workers = 2});
   ShoalProcess& shoal = served.shoal();
@@ -381,7 +405,9 @@ TEST_F(ServingTest, TtinAddsAWorkerAndTtouRemovesOne) {
   EXPECT_EQ(served.Get("/").status, 200);
 }
 
-TEST_F(ServingTest, IntStopsAtOnceEvenWithARequestInFlight) {
+class FastStopTest : public ServingTest, public testing::WithParamInterface<int> {};
+
+TEST_P(FastStopTest, StopsAtOnceEvenWithARequestInFlight) {
   ServedApp& served = Serve({.workers = 1});
   ShoalProcess& shoal = served.shoal();
   const std::filesystem::path started = served.run_dir() / "slow-started";
@@ -394,11 +420,16 @@ TEST_F(ServingTest, IntStopsAtOnceEvenWithARequestInFlight) {
   });
   ASSERT_TRUE(WaitUntil(std::chrono::seconds(10), [&] { return std::filesystem::exists(started); }));
 
-  shoal.Signal(SIGINT);
+  shoal.Signal(GetParam());
 
   EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(3)), std::optional<int>(0));
   EXPECT_NE(slow.get().status, 200);
 }
+
+INSTANTIATE_TEST_SUITE_P(Signals, FastStopTest, testing::Values(SIGINT, SIGQUIT),
+                         [](const testing::TestParamInfo<int>& signal) {
+                           return std::string(signal.param == SIGINT ? "Int" : "Quit");
+                         });
 
 }  // namespace
 }  // namespace shoal::tests
