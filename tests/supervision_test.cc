@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/child_process.h"
 #include "support/paths.h"
 #include "support/proc.h"
 #include "support/shoal_process.h"
@@ -297,6 +298,26 @@ std::string SignalName(const testing::TestParamInfo<int>& signal) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, ReloadTest, testing::Values(SIGHUP, SIGUSR2), SignalName);
+
+TEST_F(ServingTest, HupUnderWrkLoadLosesNoRequest) {
+  ServedApp& served = Serve({.workers = 2});
+  TempDir dir("shoal-wrk");
+  ChildProcess wrk("/usr/bin/wrk",
+                   {"-t", "2", "-c", "8", "-d", "4s",
+                    "http://127.0.0.1:" + std::to_string(served.port()) + "/"},
+                   dir / "wrk.out");
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  served.shoal().Signal(SIGHUP);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  served.shoal().Signal(SIGHUP);  // and a second reload, back to back
+
+  ASSERT_EQ(wrk.WaitForExit(std::chrono::seconds(15)), std::optional<int>(0)) << wrk.Output();
+  std::string report = wrk.Output();
+  EXPECT_NE(report.find("Requests/sec"), std::string::npos) << report;
+  EXPECT_EQ(report.find("Non-2xx or 3xx responses"), std::string::npos) << report;
+  EXPECT_EQ(report.find("Socket errors"), std::string::npos) << report;
+  EXPECT_TRUE(served.shoal().running());
+}
 
 TEST_F(ServingTest, TermServesConnectionsAlreadyQueued) {
   ServedApp& served = Serve({.workers = 2});
