@@ -77,6 +77,7 @@ class Worker {
   uint64_t served_ = 0;
   bool ready_open_ = true;  // the ready channel still has a master behind it
   bool recycle_ = false;  // leave after the request in hand
+  std::chrono::steady_clock::time_point next_rss_check_;
 };
 
 Status Worker::Watch(int fd, uint32_t events) {
@@ -292,7 +293,11 @@ uint64_t ResidentKb() {
 
 void Worker::AfterRequest() {
   if (config_.max_requests > 0 && served_ >= config_.max_requests) recycle_ = true;
-  if (config_.max_rss_kb == 0 && !config_.scoreboard) return;
+  // Resident memory costs an open and a read of /proc: after every request
+  // only when --reload-on-rss needs it, else once a second for the stats.
+  auto now = std::chrono::steady_clock::now();
+  if (config_.max_rss_kb == 0 && (!config_.scoreboard || now < next_rss_check_)) return;
+  next_rss_check_ = now + std::chrono::seconds(1);
   uint64_t rss = ResidentKb();
   if (config_.scoreboard) config_.scoreboard->slot(Slot()).rss_kb.store(rss);
   if (config_.max_rss_kb > 0 && rss > config_.max_rss_kb && !recycle_) {
