@@ -8,6 +8,20 @@
 
 namespace shoal::protocols {
 
+std::string_view FindParam(std::span<const Param> params, std::string_view name) {
+  for (const Param& p : params) {
+    if (p.name == name) return p.value;
+  }
+  return {};
+}
+
+std::string RequestLine(std::span<const Param> params) {
+  std::string line(FindParam(params, "REQUEST_METHOD"));
+  std::string_view uri = FindParam(params, "REQUEST_URI");
+  line.append(" ").append(uri.empty() ? FindParam(params, "DOCUMENT_URI") : uri);
+  return line;
+}
+
 Result<uint64_t> Exchange::SendFile(int fd, uint64_t offset, uint64_t length) {
   constexpr size_t kChunk = 64 * 1024;
   std::vector<char> buffer(static_cast<size_t>(std::min<uint64_t>(length, kChunk)));

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "base/status.h"
@@ -71,6 +72,13 @@ class Exchange {
   // sent for a complete response (used when the app fails mid-body).
   virtual void Abort() = 0;
 };
+
+// The value of the first param named `name`, or "" if there is none.
+std::string_view FindParam(std::span<const Param> params, std::string_view name);
+
+// "GET /path?query" (REQUEST_URI, else DOCUMENT_URI), for log lines and the
+// scoreboard.
+std::string RequestLine(std::span<const Param> params);
 
 // How a request ended, for the scoreboard.
 enum class Outcome { kServed, kAppFailed, kClientGone };

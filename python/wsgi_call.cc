@@ -14,13 +14,6 @@ namespace {
 
 constexpr std::string_view kInternalError = "Internal Server Error\n";
 
-std::string_view FindParam(std::span<const protocols::Param> params, std::string_view name) {
-  for (const protocols::Param& p : params) {
-    if (p.name == name) return p.value;
-  }
-  return {};
-}
-
 // Calls iterable.close() if it has one; a failure there is logged.
 void CloseIterable(PyObject* iterable, const std::string& request_line) {
   PyRef close = PyRef::Steal(PyObject_GetAttrString(iterable, "close"));
@@ -69,13 +62,6 @@ bool SendBody(PyObject* iterable, Response& response) {
 
 }  // namespace
 
-std::string RequestLine(std::span<const protocols::Param> params) {
-  std::string line(FindParam(params, "REQUEST_METHOD"));
-  std::string_view uri = FindParam(params, "REQUEST_URI");
-  line.append(" ").append(uri.empty() ? FindParam(params, "DOCUMENT_URI") : uri);
-  return line;
-}
-
 namespace {
 
 std::vector<std::string> Prefixes(const std::vector<MountedApp>& apps) {
@@ -100,7 +86,7 @@ void WsgiGateway::EndIdle() {
 }
 
 protocols::Outcome WsgiGateway::Handle(protocols::Exchange& exchange) {
-  std::string request_line = RequestLine(exchange.params());
+  std::string request_line = protocols::RequestLine(exchange.params());
   protocols::Outcome outcome = Run(exchange, request_line);
   FlushLogStreams();
   FlushLogStream(errors_.get());

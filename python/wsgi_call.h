@@ -53,7 +53,5 @@ class WsgiGateway final : public protocols::RequestHandler {
   PyThreadState* idle_state_ = nullptr;
 };
 
-// "GET /path?query", for log lines about a request.
-std::string RequestLine(std::span<const protocols::Param> params);
 
 }  // namespace shoal::python

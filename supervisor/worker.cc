@@ -63,8 +63,6 @@ class Worker {
   size_t Slot() const { return static_cast<size_t>(config_.index); }
   // Counts the request, notes memory, and decides whether to leave.
   void AfterRequest();
-  // "GET /path", for the scoreboard.
-  static std::string RequestLine(const protocols::Exchange& exchange);
 
   const WorkerConfig& config_;
   protocols::RequestHandler& handler_;
@@ -268,7 +266,9 @@ void Worker::Serve(std::unique_ptr<protocols::Connection> connection) {
     return;
   }
   if (incoming.value() == protocols::Incoming::kRequest) {
-    if (config_.scoreboard) config_.scoreboard->BeginRequest(Slot(), RequestLine(*connection));
+    if (config_.scoreboard) {
+      config_.scoreboard->BeginRequest(Slot(), protocols::RequestLine(connection->params()));
+    }
     protocols::Outcome outcome = handler_.Handle(*connection);
     if (config_.scoreboard) {
       config_.scoreboard->EndRequest(Slot(), outcome == protocols::Outcome::kAppFailed);
@@ -305,15 +305,6 @@ void Worker::AfterRequest() {
                  rss / 1024, config_.max_rss_kb / 1024);
     recycle_ = true;
   }
-}
-
-std::string Worker::RequestLine(const protocols::Exchange& exchange) {
-  std::string_view method, uri;
-  for (const protocols::Param& p : exchange.params()) {
-    if (p.name == "REQUEST_METHOD") method = p.value;
-    if (p.name == "REQUEST_URI") uri = p.value;
-  }
-  return std::string(method) + " " + std::string(uri);
 }
 
 void Worker::ServeHeld() {
