@@ -283,6 +283,10 @@ void Master::HandleReexec(int signal) {
 }
 
 void Master::HandleTtin() {
+  if (config_.adaptive) {
+    spdlog::info("signal TTIN ignored: the adaptive pool sizes itself (--min-spare, --max-spare)");
+    return;
+  }
   if (target_workers_ >= kMaxWorkers) {
     spdlog::warn("signal TTIN: already {} workers, the most there can be", target_workers_);
     return;
@@ -293,6 +297,10 @@ void Master::HandleTtin() {
 }
 
 void Master::HandleTtou() {
+  if (config_.adaptive) {
+    spdlog::info("signal TTOU ignored: the adaptive pool sizes itself (--min-spare, --max-spare)");
+    return;
+  }
   if (target_workers_ <= 1) {
     spdlog::warn("signal TTOU: one worker left; not removing it");
     return;

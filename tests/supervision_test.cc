@@ -191,6 +191,8 @@ TEST_F(ServingTest, AdaptivePoolGrowsUnderLoadAndShrinksWhenIdle) {
   EXPECT_TRUE(WaitUntil(std::chrono::seconds(8), [&] { return shoal.WorkerPids().size() <= 2; }))
       << Show(shoal.WorkerPids());
   EXPECT_TRUE(LogHas(shoal, "retired as a spare the pool does not need"));
+  shoal.Signal(SIGTTOU);
+  EXPECT_TRUE(LogHas(shoal, "signal TTOU ignored: the adaptive pool sizes itself"));
   EXPECT_EQ(served.Get("/").status, 200);
 }
 
