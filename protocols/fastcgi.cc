@@ -6,6 +6,7 @@
 #include <climits>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 
 namespace shoal::protocols {
@@ -20,6 +21,18 @@ std::string StreamError(const char* what, FCGX_Stream* stream) {
   if (err > 0) return std::string("fastcgi ") + what + " failed: " + std::strerror(err);
   if (err == 0) return std::string("fastcgi ") + what + " failed: end of stream";
   return std::string("fastcgi ") + what + " failed: protocol error " + std::to_string(err);
+}
+
+// Reads the whole record whose header `header` was peeked at; returns its
+// content (padding dropped), or nullopt if the connection ended first.
+std::optional<std::string> ReadRecord(int fd, const unsigned char (&header)[FCGI_HEADER_LEN]) {
+  size_t content_length = size_t{header[4]} << 8 | header[5];
+  size_t length = FCGI_HEADER_LEN + content_length + header[6];
+  std::string record(length, '\0');
+  if (recv(fd, record.data(), length, MSG_WAITALL) != static_cast<ssize_t>(length)) {
+    return std::nullopt;
+  }
+  return record.substr(FCGI_HEADER_LEN, content_length);
 }
 
 }  // namespace
@@ -55,16 +68,12 @@ Result<std::optional<Incoming>> FastCgiConnection::AnswerManagementRecords() {
         header[3] != 0 || header[1] == FCGI_BEGIN_REQUEST) {
       return std::optional<Incoming>();
     }
-    size_t length = FCGI_HEADER_LEN + (size_t{header[4]} << 8 | header[5]) + header[6];
-    std::string record(length, '\0');
-    if (recv(fd_.get(), record.data(), length, MSG_WAITALL) != static_cast<ssize_t>(length)) {
+    std::optional<std::string> content = ReadRecord(fd_.get(), header);
+    if (!content) {
       fd_.Reset();
       return Status::Error("FastCGI management record cut short");
     }
-    std::string reply = ManagementReply(
-        header[1], std::string_view(record).substr(FCGI_HEADER_LEN, length - FCGI_HEADER_LEN -
-                                                                        header[6]),
-        limits_);
+    std::string reply = ManagementReply(header[1], *content, limits_);
     if (send(fd_.get(), reply.data(), reply.size(), MSG_NOSIGNAL) !=
         static_cast<ssize_t>(reply.size())) {
       fd_.Reset();
@@ -178,10 +187,7 @@ bool FastCgiConnection::PeerAborted() {
       (header[2] << 8 | header[3]) != request_.requestId) {
     return false;
   }
-  size_t length = FCGI_HEADER_LEN + (size_t{header[4]} << 8 | header[5]) + header[6];
-  std::string record(length, '\0');
-  abort_received_ = recv(fd_.get(), record.data(), length, MSG_WAITALL) ==
-                    static_cast<ssize_t>(length);
+  abort_received_ = ReadRecord(fd_.get(), header).has_value();
   return true;
 }
 
