@@ -74,6 +74,9 @@ po::options_description MakeDescription() {
     ("lazy-apps", po::bool_switch(),
         "each worker is a fresh exec of shoal and imports the app itself (for apps that start "
         "threads or connections at import); the default imports once, before forking")
+    ("no-gc-freeze", po::bool_switch(),
+        "do not call gc.freeze() after the preload import (for comparing memory; the workers' "
+        "collections then touch, and un-share, the pages of every object the import made)")
     ("debug", po::bool_switch(), "show Python tracebacks in 500 responses (never in production)");
   // clang-format on
   return desc;
@@ -231,6 +234,7 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   }
   o.debug = vm["debug"].as<bool>();
   o.lazy_apps = vm["lazy-apps"].as<bool>();
+  o.gc_freeze = !vm["no-gc-freeze"].as<bool>();
   return Status::Ok();
 }
 

@@ -58,6 +58,7 @@ struct Options {
   uint64_t reload_on_rss_mb = 0;    // recycle a worker above this resident size; 0: never
   bool debug = false;           // show tracebacks in 500 responses
   bool lazy_apps = false;       // each worker a fresh exec that imports the app itself
+  bool gc_freeze = true;        // gc.freeze() after the preload import
   std::optional<BindAddress> stats;  // where the stats are served, if anywhere
 };
 

@@ -15,7 +15,8 @@ Result<CommandLine> Parse(std::vector<const char*> args) {
 TEST(OptionsTest, ParsesTheFullCommandLine) {
   auto cl = Parse({"--app", "hello:app", "--chdir", "examples", "--pythonpath", "/a",
                    "--pythonpath", "/b", "--protocol", "fcgi", "--bind", "unix:/tmp/s.sock",
-                   "--workers", "3", "--script-name", "/blog/", "--socket-mode", "0600"});
+                   "--workers", "3", "--script-name", "/blog/", "--socket-mode", "0600",
+                   "--no-gc-freeze"});
   ASSERT_TRUE(cl.ok()) << cl.status().message();
   const Options& o = cl.value().options;
   EXPECT_EQ(cl.value().action, CommandLine::Action::kServe);
@@ -29,6 +30,7 @@ TEST(OptionsTest, ParsesTheFullCommandLine) {
   EXPECT_EQ(o.workers, 3);
   EXPECT_EQ(o.mounts[0].prefix, "/blog");
   EXPECT_EQ(o.socket_mode, 0600u);
+  EXPECT_FALSE(o.gc_freeze);
 }
 
 TEST(OptionsTest, Defaults) {
@@ -42,6 +44,7 @@ TEST(OptionsTest, Defaults) {
   EXPECT_EQ(o.socket_mode, 0660u);
   EXPECT_EQ(o.mounts[0].prefix, "");
   EXPECT_FALSE(o.debug);
+  EXPECT_TRUE(o.gc_freeze);
 }
 
 TEST(OptionsTest, HelpAndVersionNeedNothingElse) {

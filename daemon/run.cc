@@ -128,7 +128,7 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
       return kExitFailure;
     }
     apps = std::move(loaded).value();
-    FreezeHeap();
+    if (options.gc_freeze) FreezeHeap();
   }
 
   std::string pool = options.adaptive

@@ -344,6 +344,23 @@ TEST_F(ServingTest, TermServesConnectionsAlreadyQueued) {
   EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(15)), std::optional<int>(0));
 }
 
+// After the preload import the master calls gc.freeze(), so the workers'
+// collections leave the imported objects' pages shared; --no-gc-freeze
+// (for comparing memory) leaves them to the collector.
+TEST_F(ServingTest, PreloadFreezesTheImportedHeapUnlessToldNot) {
+  {
+    ServedApp& frozen = Serve({.workers = 1});
+    HttpResponse count = frozen.Get("/gc-frozen");
+    ASSERT_EQ(count.status, 200);
+    EXPECT_GT(std::stol(count.body), 1000) << "the import's objects are frozen";
+  }
+  served_.reset();
+  ServedApp& unfrozen = Serve({.workers = 1, .extra_args = {"--no-gc-freeze"}});
+  HttpResponse count = unfrozen.Get("/gc-frozen");
+  ASSERT_EQ(count.status, 200);
+  EXPECT_EQ(count.body, "0");
+}
+
 TEST_F(ServingTest, PreloadImportsOnceInTheMasterAndLazyAppsInEachWorker) {
   auto importer_and_server = [](ServedApp& served) {
     std::istringstream in(served.Get("/imported-by").body);

@@ -50,6 +50,7 @@ with apps that break the rules (mount it with --mount /raw=probe:raw_app).
   /raw/file?path=P       as /file, unwrapped, so shoal sees its own
                          file_wrapper and takes the file fast path
 """
+import gc
 import logging
 import os
 import sys
@@ -214,6 +215,9 @@ def _probe(environ, start_response):
     if path == "/imported-by":
         body = "%d %d" % (_IMPORTED_BY, os.getpid())
         return _respond(start_response, "200 OK", body.encode())
+    if path == "/gc-frozen":
+        # How many objects gc.freeze() moved out of the collector's reach.
+        return _respond(start_response, "200 OK", str(gc.get_freeze_count()).encode())
     if path.startswith("/environ"):
         path = "/environ"
     for upload_location in ("/unbuffered/", "/large/"):
