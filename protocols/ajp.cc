@@ -60,7 +60,7 @@ AjpConnection::AjpConnection(UniqueFd fd, const AjpConfig& config)
 
 Result<bool> AjpConnection::ReadPacket(std::string& payload) {
   for (;;) {
-    std::string_view unread(input_.data() + input_used_, input_.size() - input_used_);
+    std::string_view unread = input_.unread();
     if (unread.size() >= ajp::kHeaderSize) {
       if (unread[0] != 0x12 || unread[1] != 0x34) {
         return Status::Error("AJP packet without the 0x1234 magic");
@@ -73,22 +73,11 @@ Result<bool> AjpConnection::ReadPacket(std::string& payload) {
       }
       if (unread.size() >= ajp::kHeaderSize + length) {
         payload.assign(unread.substr(ajp::kHeaderSize, length));
-        input_used_ += ajp::kHeaderSize + length;
-        if (input_used_ == input_.size()) {
-          input_.clear();
-          input_used_ = 0;
-        }
+        input_.Consume(ajp::kHeaderSize + length);
         return true;
       }
     }
-    if (input_used_ > 0) {
-      input_.erase(0, input_used_);
-      input_used_ = 0;
-    }
-    size_t old_size = input_.size();
-    input_.resize(old_size + kReadChunk);
-    ssize_t got = read(fd_.get(), input_.data() + old_size, kReadChunk);
-    input_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(got, 0)));
+    ssize_t got = input_.ReadFrom(fd_.get(), kReadChunk);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return IoError("read");
     if (got == 0) {
@@ -105,7 +94,7 @@ Result<Incoming> AjpConnection::ReadRequest() {
   for (;;) {
     // After a CPING, wait for more only if it is already here: Apache may
     // send a CPING alone, and an idle connection must not hold a worker.
-    if (answered_cping && input_used_ == input_.size()) {
+    if (answered_cping && input_.empty()) {
       keep_open_ = true;
       return Incoming::kIdle;
     }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "base/read_buffer.h"
 #include "base/unique_fd.h"
 #include "protocols/ajp_request.h"
 #include "protocols/connection.h"
@@ -68,8 +69,7 @@ class AjpConnection final : public Connection {
 
   UniqueFd fd_;
   const AjpConfig& config_;
-  std::string input_;      // bytes read from the socket, not yet parsed
-  size_t input_used_ = 0;
+  ReadBuffer input_;       // bytes read from the socket, not yet parsed
   ajp::Pairs owned_params_;
   std::vector<Param> params_;
   // Body state of the current request.

@@ -30,21 +30,18 @@ ScgiConnection::ScgiConnection(UniqueFd fd, size_t max_header_size)
 
 Result<Incoming> ScgiConnection::ReadRequest() {
   for (;;) {
-    Result<std::optional<ScgiHead>> parsed = ParseScgiHead(input_, max_header_size_);
+    Result<std::optional<ScgiHead>> parsed = ParseScgiHead(input_.unread(), max_header_size_);
     if (!parsed.ok()) {
       Close();
       return parsed.status();
     }
     if (parsed.value()) {
       head_ = std::move(*parsed.value());
-      input_used_ = head_.header_bytes;
+      input_.Consume(head_.header_bytes);
       body_left_ = head_.content_length;
       return Incoming::kRequest;
     }
-    size_t old_size = input_.size();
-    input_.resize(old_size + kReadChunk);
-    ssize_t got = read(fd_.get(), input_.data() + old_size, kReadChunk);
-    input_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(got, 0)));
+    ssize_t got = input_.ReadFrom(fd_.get(), kReadChunk);
     if (got < 0 && errno == EINTR) continue;
     if (got == 0 && input_.empty()) {
       Close();
@@ -63,14 +60,10 @@ Result<size_t> ScgiConnection::ReadBody(char* buffer, size_t size) {
   size = static_cast<size_t>(std::min<uint64_t>(size, body_left_));
   size_t filled = 0;
   // First what came in with the header, then the socket.
-  size_t buffered = std::min(size, input_.size() - input_used_);
-  std::copy_n(input_.data() + input_used_, buffered, buffer);
-  input_used_ += buffered;
+  size_t buffered = std::min(size, input_.size());
+  std::copy_n(input_.unread().data(), buffered, buffer);
+  input_.Consume(buffered);
   filled += buffered;
-  if (input_used_ == input_.size() && !input_.empty()) {
-    input_.clear();
-    input_used_ = 0;
-  }
   while (filled < size) {
     ssize_t got = read(fd_.get(), buffer + filled, size - filled);
     if (got < 0 && errno == EINTR) continue;

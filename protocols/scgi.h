@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "base/read_buffer.h"
 #include "base/unique_fd.h"
 #include "protocols/connection.h"
 #include "protocols/scgi_parser.h"
@@ -50,8 +51,7 @@ class ScgiConnection final : public Connection {
 
   UniqueFd fd_;
   size_t max_header_size_;
-  std::string input_;         // the header, then any body bytes read with it
-  size_t input_used_ = 0;     // body bytes of input_ already handed out
+  ReadBuffer input_;          // the header, then any body bytes read with it
   ScgiHead head_;
   uint64_t body_left_ = 0;    // body bytes not yet handed out
   std::string pending_;       // status and headers, not yet written
