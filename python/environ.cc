@@ -10,6 +10,14 @@ namespace {
 // The cache of interned keys stops growing here (a front end sending
 // ever-new header names must not grow a worker without bound).
 constexpr size_t kMaxCachedKeys = 512;
+// Param positions remembered, and the longest value kept per position: at
+// most 128 * 256 bytes of values held between requests.
+constexpr size_t kMaxSlots = 128;
+constexpr size_t kMaxSlotValue = 256;
+// The template's room: enough for nginx's params and a browser's headers to
+// start with, grown (up to the last bound) when an environ outgrows it.
+constexpr Py_ssize_t kInitialRoom = 48;
+constexpr Py_ssize_t kMaxRoom = 512;
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -77,7 +85,19 @@ std::optional<size_t> MatchMount(const std::vector<std::string>& prefixes, std::
 }
 
 EnvironBuilder::EnvironBuilder(std::vector<std::string> prefixes) : prefixes_(std::move(prefixes)) {
-  template_ = PyRef::Steal(PyDict_New());
+  key_input_ = Key("wsgi.input");
+  key_errors_ = Key("wsgi.errors");
+  key_url_scheme_ = Key("wsgi.url_scheme");
+  http_ = Latin1("http");
+  https_ = Latin1("https");
+  MakeTemplate(kInitialRoom);
+}
+
+void EnvironBuilder::MakeTemplate(Py_ssize_t entries) {
+  // PyDict_Copy of a dict without deleted entries copies its key table
+  // whole, room included: every environ starts with room for `entries`.
+  template_ = PyRef::Steal(_PyDict_NewPresized(entries));
+  template_room_ = entries;
   PyRef version = PyRef::Steal(Py_BuildValue("(ii)", 1, 0));
   PyObject* file_wrapper = FileWrapperType();
   if (file_wrapper == nullptr) PyErr_Clear();
@@ -87,6 +107,10 @@ EnvironBuilder::EnvironBuilder(std::vector<std::string> prefixes) : prefixes_(st
   SetObject(template_.get(), "wsgi.run_once", Py_False);
   SetObject(template_.get(), "wsgi.input_terminated", Py_True);
   if (file_wrapper != nullptr) SetObject(template_.get(), "wsgi.file_wrapper", file_wrapper);
+}
+
+bool EnvironBuilder::SetInput(PyObject* environ, PyObject* input) {
+  return PyDict_SetItem(environ, key_input_.get(), input) == 0;
 }
 
 bool EnvironBuilder::SetObject(PyObject* environ, std::string_view name, PyObject* value) {
@@ -122,19 +146,45 @@ EnvironBuilder::Built EnvironBuilder::OutsideMounts(Built built, const std::stri
   return built;
 }
 
-bool EnvironBuilder::AddHeader(PyObject* environ, std::string_view name, std::string_view value) {
-  if (name == "HTTP_CONTENT_TYPE" || name == "HTTP_CONTENT_LENGTH" || name == "HTTP_PROXY") {
+bool EnvironBuilder::AddParam(PyObject* environ, size_t position, std::string_view name,
+                              std::string_view value) {
+  const bool header = name.starts_with("HTTP_");
+  if (header &&
+      (name == "HTTP_CONTENT_TYPE" || name == "HTTP_CONTENT_LENGTH" || name == "HTTP_PROXY")) {
     return true;  // CGI removes the first two; the last is httpoxy
   }
-  PyRef key = Key(name);
-  if (!key) return false;
-  PyObject* earlier = PyDict_GetItemWithError(environ, key.get());  // borrowed
-  if (earlier == nullptr) return !PyErr_Occurred() && Set(environ, name, value);
-  // A header sent twice: join, never keep only one copy.
+  PyRef key, text;
+  if (position < kMaxSlots) {
+    if (position >= slots_.size()) slots_.resize(position + 1);
+    Slot& slot = slots_[position];
+    if (!slot.key || slot.name != name) {
+      slot.key = Key(name);
+      if (!slot.key) return false;
+      slot.name.assign(name);
+      slot.text = PyRef();
+    }
+    if (!slot.text || slot.value != value) {
+      slot.text = value.size() <= kMaxSlotValue ? Latin1(value) : PyRef();
+      if (slot.text) slot.value.assign(value);
+    }
+    key = PyRef::Borrow(slot.key.get());
+    text = slot.text ? PyRef::Borrow(slot.text.get()) : Latin1(value);
+  } else {
+    key = Key(name);
+    text = Latin1(value);
+  }
+  if (!key || !text) return false;
+  if (!header) return PyDict_SetItem(environ, key.get(), text.get()) == 0;
+
+  // A header sent twice: join, never keep only one copy. (The size tells
+  // whether SetDefault inserted: the same str object may already be there,
+  // as Python shares one-character strs.)
+  const Py_ssize_t before = PyDict_GET_SIZE(environ);
+  PyObject* earlier = PyDict_SetDefault(environ, key.get(), text.get());  // borrowed
+  if (earlier == nullptr) return false;
+  if (PyDict_GET_SIZE(environ) > before) return true;
   const char* separator = name == "HTTP_COOKIE" ? "; " : ", ";
-  PyRef text = Latin1(value);
-  PyRef joined =
-      text ? PyRef::Steal(PyUnicode_FromFormat("%U%s%U", earlier, separator, text.get())) : PyRef();
+  PyRef joined = PyRef::Steal(PyUnicode_FromFormat("%U%s%U", earlier, separator, text.get()));
   return joined && PyDict_SetItem(environ, key.get(), joined.get()) == 0;
 }
 
@@ -149,11 +199,12 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
   std::optional<std::string_view> path_info;
   std::string_view script_name, request_uri, document_uri, https, request_scheme, content_length;
   std::string_view server_name, server_port, server_addr, http_host;
-  for (const protocols::Param& param : params) {
+  for (size_t position = 0; position < params.size(); ++position) {
+    const protocols::Param& param = params[position];
     std::string_view name = param.name;
+    if (!AddParam(env, position, name, param.value)) return built;
     if (name.starts_with("HTTP_")) {
       if (name == "HTTP_HOST" && http_host.empty()) http_host = param.value;
-      if (!AddHeader(env, name, param.value)) return built;
       continue;
     }
     if (name == "PATH_INFO") path_info = param.value;
@@ -166,7 +217,6 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
     if (name == "SERVER_NAME") server_name = param.value;
     if (name == "SERVER_PORT") server_port = param.value;
     if (name == "SERVER_ADDR") server_addr = param.value;
-    if (!Set(env, name, param.value)) return built;
   }
 
   // PEP 3333: SERVER_NAME and SERVER_PORT are never empty. nginx sends an
@@ -219,9 +269,13 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
     }
   }
 
-  if (!Set(env, "wsgi.url_scheme", secure ? "https" : "http") ||
-      !SetObject(env, "wsgi.errors", errors)) {
+  if (PyDict_SetItem(env, key_url_scheme_.get(), secure ? https_.get() : http_.get()) != 0 ||
+      PyDict_SetItem(env, key_errors_.get(), errors) != 0) {
     return built;
+  }
+  // Room for wsgi.input, and whatever an app or middleware adds.
+  if (PyDict_GET_SIZE(env) + 4 > template_room_ && template_room_ < kMaxRoom) {
+    MakeTemplate(std::min(kMaxRoom, PyDict_GET_SIZE(env) + 16));
   }
   built.environ = std::move(environ);
   return built;

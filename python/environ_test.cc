@@ -151,6 +151,49 @@ TEST_F(EnvironTest, RefusesAMalformedContentLength) {
   EXPECT_EQ(built.refusal_status, 400);
 }
 
+// One builder serves a worker's every request, remembering each param
+// position's last name and value: nothing of an earlier request may show
+// through when names move, values change, or headers come and go.
+TEST_F(EnvironTest, AReusedBuilderKeepsNothingFromEarlierRequests) {
+  EnvironBuilder builder({""});
+  auto build = [&](std::vector<std::pair<std::string, std::string>> extra) {
+    exchange_ = std::make_unique<FakeExchange>(NginxParams("GET", "/", std::move(extra)));
+    return builder.Build(exchange_->params(), errors_.get());
+  };
+  auto first = build({{"HTTP_X_A", "one"}, {"HTTP_X_B", "b"}, {"HTTP_COOKIE", "c=1"}});
+  ASSERT_TRUE(first.environ);
+  EXPECT_EQ(Get(first.environ.get(), "HTTP_X_A"), "one");
+  EXPECT_EQ(Get(first.environ.get(), "HTTP_X_B"), "b");
+
+  // Same positions, other names and values; a header repeated with the
+  // same one-character value (a str Python shares) is still joined.
+  auto second = build({{"HTTP_X_B", "two"}, {"HTTP_X_C", "x"}, {"HTTP_X_C", "x"}});
+  ASSERT_TRUE(second.environ);
+  EXPECT_EQ(Get(second.environ.get(), "HTTP_X_A"), "<absent>");
+  EXPECT_EQ(Get(second.environ.get(), "HTTP_X_B"), "two");
+  EXPECT_EQ(Get(second.environ.get(), "HTTP_X_C"), "x, x");
+  EXPECT_EQ(Get(second.environ.get(), "HTTP_COOKIE"), "<absent>");
+  EXPECT_EQ(Get(first.environ.get(), "HTTP_X_A"), "one") << "an earlier environ changed";
+
+  // Many headers and a long value: past the template's room and the slots'
+  // value bound, still whole.
+  std::vector<std::pair<std::string, std::string>> many;
+  for (int i = 0; i < 150; ++i) many.push_back({"HTTP_X_" + std::to_string(i), std::to_string(i)});
+  many.push_back({"HTTP_X_LONG", std::string(1000, 'v')});
+  auto third = build(many);
+  ASSERT_TRUE(third.environ);
+  EXPECT_EQ(Get(third.environ.get(), "HTTP_X_149"), "149");
+  EXPECT_EQ(Get(third.environ.get(), "HTTP_X_LONG"), std::string(1000, 'v'));
+  EXPECT_EQ(Get(third.environ.get(), "HTTP_X_B"), "<absent>");
+
+  auto fourth = build({{"HTTP_X_A", "again"}});
+  ASSERT_TRUE(fourth.environ);
+  EXPECT_EQ(Get(fourth.environ.get(), "HTTP_X_A"), "again");
+  EXPECT_EQ(Get(fourth.environ.get(), "HTTP_X_0"), "<absent>");
+  EXPECT_EQ(Get(fourth.environ.get(), "REQUEST_METHOD"), "GET");
+  EXPECT_EQ(Get(fourth.environ.get(), "wsgi.url_scheme"), "http");
+}
+
 TEST_F(EnvironTest, PassesTheStdlibValidator) {
   auto built = Build("/blog", "GET", "/blog/x", {{"HTTP_CONTENT_TYPE", "a/b"}});
   ASSERT_TRUE(built.environ);

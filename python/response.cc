@@ -35,14 +35,15 @@ bool Latin1(PyObject* value, const char* what, std::string& out) {
                  value);
     return false;
   }
-  PyObject* bytes = PyUnicode_AsLatin1String(value);
-  if (bytes == nullptr) {
-    PyErr_Clear();
+  // A str whose characters all fit in a byte stores them as latin-1
+  // already: copy them out, with no bytes object in between.
+  if (PyUnicode_READY(value) != 0) return false;
+  if (PyUnicode_KIND(value) != PyUnicode_1BYTE_KIND) {
     PyErr_Format(PyExc_ValueError, "%s must be latin-1 text: %R", what, value);
     return false;
   }
-  out.assign(PyBytes_AS_STRING(bytes), static_cast<size_t>(PyBytes_GET_SIZE(bytes)));
-  Py_DECREF(bytes);
+  out.assign(reinterpret_cast<const char*>(PyUnicode_1BYTE_DATA(value)),
+             static_cast<size_t>(PyUnicode_GET_LENGTH(value)));
   return true;
 }
 

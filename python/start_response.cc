@@ -20,6 +20,8 @@ Response* Attached(PyObject* self) {
   return response;
 }
 
+extern PyMethodDef kWriteMethod;
+
 PyObject* Call(PyObject* self, PyObject* args, PyObject* kwargs) {
   static const char* keywords[] = {"status", "headers", "exc_info", nullptr};
   PyObject* status = nullptr;
@@ -31,7 +33,7 @@ PyObject* Call(PyObject* self, PyObject* args, PyObject* kwargs) {
   }
   Response* response = Attached(self);
   if (response == nullptr || !response->Start(status, headers, exc_info)) return nullptr;
-  return PyObject_GetAttrString(self, "write");
+  return PyCFunction_New(&kWriteMethod, self);  // self.write, without the lookup
 }
 
 PyObject* Write(PyObject* self, PyObject* data) {
@@ -51,8 +53,10 @@ PyObject* Write(PyObject* self, PyObject* data) {
 
 void Dealloc(PyObject* self) { FreeInstance(self); }
 
+PyMethodDef kWriteMethod = {"write", Write, METH_O,
+                            "write(data: bytes): send body data now (PEP 3333)."};
 PyMethodDef kMethods[] = {
-    {"write", Write, METH_O, "write(data: bytes): send body data now (PEP 3333)."},
+    kWriteMethod,
     {nullptr, nullptr, 0, nullptr},
 };
 

@@ -16,6 +16,12 @@ constexpr std::string_view kInternalError = "Internal Server Error\n";
 
 // Calls iterable.close() if it has one; a failure there is logged.
 void CloseIterable(PyObject* iterable, const std::string& request_line) {
+  // The usual body, a list (or tuple, or bytes), has no close(): asking
+  // would build and drop an AttributeError every request.
+  if (PyList_CheckExact(iterable) || PyTuple_CheckExact(iterable) ||
+      PyBytes_CheckExact(iterable)) {
+    return;
+  }
   PyRef close = PyRef::Steal(PyObject_GetAttrString(iterable, "close"));
   if (!close) {
     PyErr_Clear();
@@ -116,7 +122,7 @@ protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
   PyRef input = NewInputStream(&exchange, built.content_length);
   PyRef start_response = NewStartResponse(&response);
   bool ok = input && start_response &&
-            PyDict_SetItemString(built.environ.get(), "wsgi.input", input.get()) == 0;
+            environ_builder_.SetInput(built.environ.get(), input.get());
   PyRef result;
   if (ok) {
     PyObject* app = apps_[built.mount].app.get();
