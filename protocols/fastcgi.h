@@ -72,6 +72,9 @@ class FastCgiConnection final : public Connection {
   // nullopt when a request record comes next, or what ReadRequest returns.
   Result<std::optional<Incoming>> AnswerManagementRecords();
   void ReleaseRequest(bool close_connection);
+  // Sends `data` as FCGI_STDOUT records of up to 64 KiB written straight
+  // from it, after flushing what libfcgi buffers.
+  Status WriteRecords(std::string_view data);
 
   UniqueFd fd_;
   FastCgiLimits limits_;

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "base/write_all.h"
+
 namespace shoal::protocols {
 namespace {
 
@@ -85,27 +87,9 @@ Status ScgiConnection::SendHeaders(std::string_view status, std::span<const Head
 Status ScgiConnection::Flush(std::string_view data) {
   iovec parts[2] = {{pending_.data(), pending_.size()},
                     {const_cast<char*>(data.data()), data.size()}};
-  iovec* next = parts;
-  int count = 2;
-  while (count > 0) {
-    if (next->iov_len == 0) {
-      ++next;
-      --count;
-      continue;
-    }
-    ssize_t wrote = writev(fd_.get(), next, count);
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote < 0) return IoError("write");
-    auto left = static_cast<size_t>(wrote);
-    while (count > 0 && left >= next->iov_len) {
-      left -= next->iov_len;
-      ++next;
-      --count;
-    }
-    if (count > 0) {
-      next->iov_base = static_cast<char*>(next->iov_base) + left;
-      next->iov_len -= left;
-    }
+  if (int error = WriteAll(fd_.get(), parts, 2); error != 0) {
+    errno = error;
+    return IoError("write");
   }
   pending_.clear();
   return Status::Ok();

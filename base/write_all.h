@@ -1,0 +1,15 @@
+// WriteAll: writev(2) until every byte is written, across partial writes
+// and EINTR; the one loop the protocols share for a header plus body.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+
+namespace shoal {
+
+// Writes all of `parts` (which it consumes: entries are advanced in place)
+// to `fd`. Returns 0, or the errno of the write that failed.
+int WriteAll(int fd, iovec* parts, size_t count);
+
+}  // namespace shoal
