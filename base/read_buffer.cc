@@ -1,5 +1,6 @@
 #include "base/read_buffer.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +13,7 @@ void ReadBuffer::Consume(size_t n) {
   if (begin_ == end_) begin_ = end_ = 0;
 }
 
-ssize_t ReadBuffer::ReadFrom(int fd, size_t chunk) {
+ssize_t ReadBuffer::ReadFrom(int fd, size_t chunk, int recv_flags) {
   if (capacity_ - end_ < chunk) {
     size_t unread_bytes = end_ - begin_;
     if (unread_bytes + chunk <= capacity_) {
@@ -27,7 +28,8 @@ ssize_t ReadBuffer::ReadFrom(int fd, size_t chunk) {
     begin_ = 0;
     end_ = unread_bytes;
   }
-  ssize_t got = read(fd, data_.get() + end_, chunk);
+  ssize_t got = recv_flags == 0 ? read(fd, data_.get() + end_, chunk)
+                                : recv(fd, data_.get() + end_, chunk, recv_flags);
   if (got > 0) end_ += static_cast<size_t>(got);
   return got;
 }

@@ -27,7 +27,8 @@ class ReadBuffer {
   // One read(2) of up to `chunk` bytes from `fd`, appended to the unread
   // bytes (moving them to the front or growing the block first if the room
   // at the end is short). Returns what read(2) returned, errno as it left it.
-  ssize_t ReadFrom(int fd, size_t chunk);
+  // Non-zero `recv_flags` (MSG_DONTWAIT...) make it a recv(2) on a socket.
+  ssize_t ReadFrom(int fd, size_t chunk, int recv_flags = 0);
 
  private:
   std::unique_ptr<char[]> data_;

@@ -91,10 +91,7 @@ int RunLazyWorker(const Options& options) {
     spdlog::error("{}", scoreboard.status().message());
     return kExitWorkerBootError;
   }
-  if (!protocols::InitFastCgi().ok()) return kExitWorkerBootError;
   std::signal(SIGPIPE, SIG_IGN);
-  std::signal(SIGUSR1, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
   Result<std::vector<python::PyRef>> apps = StartPythonAndLoadApps(options);
   if (!apps.ok()) {
     spdlog::error("{}", apps.status().message());

@@ -102,16 +102,7 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     }
     stats.emplace(std::move(bound).value());
   }
-  Status fastcgi = protocols::InitFastCgi();
-  if (!fastcgi.ok()) {
-    spdlog::error("{}", fastcgi.message());
-    return kExitFailure;
-  }
-  // libfcgi's set-up installs handlers on SIGPIPE, SIGUSR1 and SIGTERM;
-  // shoal owns those signals.
-  std::signal(SIGPIPE, SIG_IGN);
-  std::signal(SIGUSR1, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGPIPE, SIG_IGN);  // a write to a gone peer is an error, not a death
 
   std::string served;
   for (const Mount& mount : options.mounts) {

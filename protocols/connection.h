@@ -32,6 +32,12 @@ class Connection : public Exchange {
 
   // After Finish or Abort: whether the connection can carry another request.
   virtual bool keep_open() const { return false; }
+
+  // Bytes of the next request were read along with this one's (a web
+  // server that pipelines): serve them now, since the socket will not show
+  // them as readable again, and they would be lost if the fd were handed
+  // on.
+  virtual bool has_buffered_input() const { return false; }
 };
 
 }  // namespace shoal::protocols

@@ -37,7 +37,8 @@ class Exchange {
 
   // Reads up to `size` bytes of the request body into `buffer`. Returns the
   // count, 0 once the body has ended, or an error (the peer went away, or
-  // broke the protocol). Blocks until at least one byte is there.
+  // broke the protocol). Blocks until `size` bytes are there: fewer only
+  // when the body ends first (wsgi.input relies on it).
   virtual Result<size_t> ReadBody(char* buffer, size_t size) = 0;
 
   // Starts the response: `status` is like "200 OK". REQUIRES: called once,

@@ -1,55 +1,52 @@
-// FastCGI (responder role) on one connection, through libfcgi.
+// FastCGI (responder role) on one connection.
 //
 // A FastCgiConnection owns an accepted socket and reads requests off it one
-// at a time with libfcgi's FCGX_Request. shoal, not libfcgi, accepts and
-// closes: the request's ipcFd is set before FCGX_Accept_r, keepConnection is
-// forced on so FCGX_Finish_r never closes, and `detached` is set so libfcgi's
-// own error path closes without its 2 s lingering wait. A close is a plain
-// close(2); the worker never waits for the web server's EOF.
+// at a time: records into one ReadBuffer, the params decoded in place (no
+// allocation per param), the response gathered into one buffer of records
+// so that a small response leaves in a single write(2) with its
+// END_REQUEST, and large writes sent as 64 KiB records straight from the
+// app's bytes with writev(2). shoal accepts and closes; a close is a plain
+// close(2), never a wait for the web server's EOF.
 //
-// Lives in a worker, after fork. Call InitFastCgi() once in the master before
-// forking (libfcgi's global set-up; it installs signal handlers, which the
-// master replaces afterwards).
+// Management records (request id 0) are answered wherever they come; a
+// second request id while one is in progress gets FCGI_CANT_MPX_CONN; a
+// role other than responder gets FCGI_UNKNOWN_ROLE.
+//
+// Lives in a worker, after fork.
 #pragma once
-
-#include <fastcgi.h>
-#include <fcgiapp.h>
 
 #include <string>
 #include <vector>
 
+#include "base/read_buffer.h"
 #include "base/unique_fd.h"
 #include "protocols/connection.h"
 #include "protocols/fastcgi_management.h"
+#include "protocols/fastcgi_records.h"
 
 namespace shoal::protocols {
-
-// REQUIRES: called once, in the master, before fork and before the master
-// sets its own signal dispositions.
-Status InitFastCgi();
 
 class FastCgiConnection final : public Connection {
  public:
   // `reused`: the connection has served requests before (it was handed
-  // over from another process), so an EOF before the next is a normal end.
-  // `limits` answer FCGI_GET_VALUES.
-  explicit FastCgiConnection(UniqueFd fd, FastCgiLimits limits = {}, bool reused = false);
-  ~FastCgiConnection() override;
+  // over from another process). `limits` answer FCGI_GET_VALUES;
+  // `max_params_size` bounds a request's params block.
+  explicit FastCgiConnection(UniqueFd fd, FastCgiLimits limits = {}, bool reused = false,
+                             size_t max_params_size = 64 * 1024);
+  ~FastCgiConnection() override = default;
   FastCgiConnection(const FastCgiConnection&) = delete;
   FastCgiConnection& operator=(const FastCgiConnection&) = delete;
 
   // Connection:
   int fd() const override { return fd_.get(); }
   Protocol protocol() const override { return Protocol::kFastCgi; }
-  // Answers management records (FCGI_GET_VALUES, unknown types) that come
-  // first, then reads BEGIN_REQUEST and PARAMS (blocking until they are
-  // in); kIdle if only management records had arrived. libfcgi closes the
-  // connection on a protocol error without saying which, so a failure on a
-  // new connection is reported as malformed input, and one on a kept
-  // connection as the web server closing it.
+  // Answers management records that come first, then reads BEGIN_REQUEST
+  // and PARAMS (blocking until they are in); kIdle if only management
+  // records had arrived, kClosed on an EOF before a request began.
   Result<Incoming> ReadRequest() override;
   // The web server asked for FCGI_KEEP_CONN and all went well.
   bool keep_open() const override { return keep_open_; }
+  bool has_buffered_input() const override { return fd_.valid() && !input_.empty(); }
 
   // Exchange:
   std::span<const Param> params() const override { return params_; }
@@ -64,27 +61,46 @@ class FastCgiConnection final : public Connection {
   void Abort() override;
 
  private:
+  // Reads until at least `size` bytes are unread, blocking (the socket's
+  // receive timeout bounds the wait).
+  Status Fill(size_t size, const char* what);
+  // Up to `size` bytes of STDIN: what one record has, at least one byte
+  // unless the body has ended (0).
+  Result<size_t> ReadStdin(char* buffer, size_t size);
   // Reads and drops what is left of STDIN, so that a kept connection stays
   // aligned and a close does not reset unread bytes. Returns false if it
   // could not (error, or more than a bounded amount left).
   bool DrainBody();
-  // Reads and answers management records at the head of the input. Returns
-  // nullopt when a request record comes next, or what ReadRequest returns.
-  Result<std::optional<Incoming>> AnswerManagementRecords();
-  void ReleaseRequest(bool close_connection);
-  // Sends `data` as FCGI_STDOUT records of up to 64 KiB written straight
-  // from it, after flushing what libfcgi buffers.
-  Status WriteRecords(std::string_view data);
+  // Deals with a whole record that is not this request's STDIN: answers a
+  // management record or a second BEGIN_REQUEST, skips another request's
+  // records. Returns false for a record that breaks the protocol.
+  bool HandleOtherRecord(const RecordHeader& header, std::string_view content);
+  // Appends body (or header) bytes to the buffer as STDOUT content.
+  void AppendStdout(std::string_view data);
+  // Sends `bytes` now (answers that cannot wait for the response).
+  Status SendNow(std::string_view bytes);
+  // Writes what `output_` holds, then `data` as STDOUT records straight
+  // from it.
+  Status WriteOut(std::string_view data);
+  Status IoError(const char* what) const;
+  void Close();
 
   UniqueFd fd_;
   FastCgiLimits limits_;
-  FCGX_Request request_{};
-  bool in_request_ = false;
+  size_t max_params_size_;
+  ReadBuffer input_;
+  std::string params_block_;  // the PARAMS stream, which params_ points into
+  std::vector<Param> params_;
+  std::string output_;        // records not yet written
+  size_t open_record_ = std::string::npos;  // where output_'s last STDOUT record starts
+  uint16_t request_id_ = 0;   // 0 between requests
+  bool keep_conn_ = false;    // FCGI_KEEP_CONN was asked for
   bool keep_open_ = false;
   int requests_read_ = 0;
+  size_t stdin_left_ = 0;     // content bytes of the current STDIN record not yet read
+  size_t padding_left_ = 0;   // its padding, skipped before the next header
+  bool stdin_ended_ = false;
   bool abort_received_ = false;
-  std::vector<Param> params_;
-  std::string header_block_;
 };
 
 }  // namespace shoal::protocols

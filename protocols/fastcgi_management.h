@@ -1,8 +1,8 @@
 // FastCGI management records (request id 0): what shoal answers.
 //
-// libfcgi answers FCGI_GET_VALUES with fixed values (1, 1, 0), so shoal
-// answers the management records that arrive between requests itself, with
-// its real limits. A pure function over bytes.
+// FCGI_GET_VALUES is answered with shoal's real limits (libfcgi's own
+// answer was fixed at 1, 1, 0), anything else with FCGI_UNKNOWN_TYPE. A
+// pure function over bytes.
 #pragma once
 
 #include <cstdint>

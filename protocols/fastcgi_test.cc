@@ -67,7 +67,6 @@ std::vector<std::pair<int, std::string>> Records(const std::string& wire) {
 class FastCgiTest : public testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(InitFastCgi().ok(), true);
     int fds[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
     connection_ = std::make_unique<FastCgiConnection>(UniqueFd(fds[0]));
@@ -255,6 +254,99 @@ TEST_F(FastCgiTest, AbortRequestIsSeenAndTheRequestEndsProperly) {
   ASSERT_FALSE(records.empty());
   EXPECT_EQ(records.back().first, 3) << "no END_REQUEST after the abort";
   EXPECT_TRUE(connection_->keep_open());
+}
+
+TEST_F(FastCgiTest, ParamsSplitAcrossRecordsAndPairsAreJoined) {
+  std::string pair = NameValue("SCRIPT_FILENAME", "/srv/app.py");
+  std::string params = Record(4, pair.substr(0, 5)) + Record(4, pair.substr(5)) + Record(4, "");
+  Send(Begin(false) + params + Record(5, ""));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  ASSERT_EQ(connection_->params().size(), 1u);
+  EXPECT_EQ(connection_->params()[0].name, "SCRIPT_FILENAME");
+  EXPECT_EQ(connection_->params()[0].value, "/srv/app.py");
+}
+
+TEST_F(FastCgiTest, ParamsPastTheBoundAreRefused) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+  connection_ = std::make_unique<FastCgiConnection>(UniqueFd(fds[0]), FastCgiLimits{}, false,
+                                                    /*max_params_size=*/1024);
+  peer_.Reset(fds[1]);
+  std::string params;
+  for (int i = 0; i < 5; ++i) params += Record(4, NameValue("HTTP_X", std::string(120, 'x')) +
+                                                      NameValue("HTTP_Y", std::string(100, 'y')));
+  Send(Begin(false) + params);  // 5 x 232 bytes, and no end yet
+  Result<Incoming> result = connection_->ReadRequest();
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("--max-header-size 1024"), std::string::npos)
+      << result.status().message();
+}
+
+TEST_F(FastCgiTest, MalformedParamsAreAnError) {
+  Send(Begin(false) + Record(4, "\x05\x05" "ab") + Record(4, "") + Record(5, ""));
+  Result<Incoming> result = connection_->ReadRequest();
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("malformed FastCGI params"), std::string::npos);
+}
+
+TEST_F(FastCgiTest, OtherRolesGetUnknownRole) {
+  std::string authorizer = {0, 2, 0, 0, 0, 0, 0, 0};  // FCGI_AUTHORIZER
+  Send(Record(1, authorizer) + Params({}) + Record(5, ""));
+  Result<Incoming> result = connection_->ReadRequest();
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("role 2"), std::string::npos);
+  auto records = Records(Received());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].first, 3);  // END_REQUEST
+  EXPECT_EQ(records[0].second[4], 3) << "protocol status FCGI_UNKNOWN_ROLE";
+}
+
+TEST_F(FastCgiTest, AbortBeforeTheParamsEndEndsTheRequestAndTheNextIsServed) {
+  Send(Begin(true) + Record(4, NameValue("A", "b")) + Record(2, "") + Request(true, "next"));
+  Result<Incoming> result = connection_->ReadRequest();
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  ASSERT_EQ(result.value(), Incoming::kRequest);
+  char body[16];
+  Result<size_t> got = connection_->ReadBody(body, sizeof(body));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(std::string(body, got.value()), "next");
+  auto records = Records(Received());
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records[0].first, 3) << "the aborted request ends with END_REQUEST";
+}
+
+TEST_F(FastCgiTest, APipelinedRequestIsLeftBufferedAndServedNext) {
+  Send(Request(/*keep_conn=*/true, "one") + Request(/*keep_conn=*/true, "two"));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  ASSERT_TRUE(connection_->Finish().ok());
+  ASSERT_TRUE(connection_->keep_open());
+  EXPECT_TRUE(connection_->has_buffered_input())
+      << "the second request was read with the first; the socket will not wake for it";
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  char body[16];
+  Result<size_t> got = connection_->ReadBody(body, sizeof(body));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(std::string(body, got.value()), "two");
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  ASSERT_TRUE(connection_->Finish().ok());
+  EXPECT_FALSE(connection_->has_buffered_input());
+}
+
+TEST_F(FastCgiTest, SmallResponseLeavesInOneWriteWithItsEndRequest) {
+  Send(Request(/*keep_conn=*/false, ""));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  ASSERT_TRUE(connection_->Write("hello").ok());
+  ASSERT_TRUE(connection_->Write(" world").ok());
+  ASSERT_TRUE(connection_->Finish().ok());
+  char wire[4096];
+  ssize_t n = recv(peer_.get(), wire, sizeof(wire), MSG_DONTWAIT);
+  ASSERT_GT(n, 0);
+  auto records = Records(std::string(wire, static_cast<size_t>(n)));
+  ASSERT_EQ(records.size(), 3u) << "one STDOUT record, the end of STDOUT, END_REQUEST";
+  EXPECT_EQ(records[0].second, "Status: 200 OK\r\n\r\nhello world");
+  EXPECT_EQ(records[2].first, 3);
 }
 
 }  // namespace

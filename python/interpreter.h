@@ -2,8 +2,8 @@
 //
 // The master initialises Python once, imports the app, and forks; it holds
 // the GIL from start-up on and runs no Python after the last fork. Python's
-// own signal handlers stay off (shoal owns every signal; libfcgi needs
-// SA_RESTART semantics that CPython's handlers lack). sys.stdout and
+// own signal handlers stay off (shoal owns every signal, and a handler
+// without SA_RESTART would break blocking reads with EINTR). sys.stdout and
 // sys.stderr are replaced by line writers into shoal's log.
 #pragma once
 

@@ -54,6 +54,9 @@ class Worker {
                                                         bool reused);
   // Serves what has arrived on `connection`, then holds it or drops it.
   void Serve(std::unique_ptr<protocols::Connection> connection);
+  // Reads and serves one request, or answers control traffic. Returns
+  // false when the connection ended (closed, or bad input logged).
+  bool ServeOne(protocols::Connection& connection);
   void ServeHeld();
   // Keeps `connection` in this worker's epoll while the worker is idle.
   void Hold(std::unique_ptr<protocols::Connection> connection);
@@ -90,7 +93,7 @@ Status Worker::Watch(int fd, uint32_t events) {
 
 Status Worker::SetUp() {
   // SIGTERM is caught only inside epoll_pwait, so it never interrupts a
-  // request (libfcgi does not retry EINTR); SA_RESTART for safety anyway.
+  // request; SA_RESTART for safety anyway.
   struct sigaction action {};
   action.sa_handler = HandleTerm;
   action.sa_flags = SA_RESTART;
@@ -250,7 +253,7 @@ std::unique_ptr<protocols::Connection> Worker::MakeConnection(protocols::Protoco
   switch (protocol) {
     case protocols::Protocol::kFastCgi:
       return std::make_unique<protocols::FastCgiConnection>(std::move(fd), config_.fastcgi,
-                                                            reused);
+                                                            reused, config_.max_header_size);
     case protocols::Protocol::kScgi:
       return std::make_unique<protocols::ScgiConnection>(std::move(fd), config_.max_header_size);
     case protocols::Protocol::kAjp:
@@ -260,25 +263,30 @@ std::unique_ptr<protocols::Connection> Worker::MakeConnection(protocols::Protoco
 }
 
 void Worker::Serve(std::unique_ptr<protocols::Connection> connection) {
-  Result<protocols::Incoming> incoming = connection->ReadRequest();
+  do {
+    if (!ServeOne(*connection)) return;
+  } while (connection->keep_open() && connection->has_buffered_input() && !recycle_);
+  if (connection->keep_open()) Hold(std::move(connection));
+}
+
+bool Worker::ServeOne(protocols::Connection& connection) {
+  Result<protocols::Incoming> incoming = connection.ReadRequest();
   if (!incoming.ok()) {
     spdlog::warn("{}; connection closed", incoming.status().message());
-    return;
+    return false;
   }
   if (incoming.value() == protocols::Incoming::kRequest) {
     if (config_.scoreboard) {
-      config_.scoreboard->BeginRequest(Slot(), protocols::RequestLine(connection->params()));
+      config_.scoreboard->BeginRequest(Slot(), protocols::RequestLine(connection.params()));
     }
-    protocols::Outcome outcome = handler_.Handle(*connection);
+    protocols::Outcome outcome = handler_.Handle(connection);
     if (config_.scoreboard) {
       config_.scoreboard->EndRequest(Slot(), outcome == protocols::Outcome::kAppFailed);
     }
     ++served_;
     AfterRequest();
   }
-  if (incoming.value() != protocols::Incoming::kClosed && connection->keep_open()) {
-    Hold(std::move(connection));
-  }
+  return incoming.value() != protocols::Incoming::kClosed;
 }
 
 // Resident memory of this process in KiB, from /proc/self/statm.
