@@ -32,7 +32,7 @@ po::options_description MakeDescription() {
         "wire protocol: fastcgi, scgi, ajp, or auto (each connection's first bytes decide); "
         "flup's fcgi, scgi and ajp are accepted")
     ("max-header-size", po::value<size_t>()->value_name("BYTES")->default_value(64 * 1024),
-        "largest request header block accepted (SCGI netstring)")
+        "largest request header block accepted (an SCGI netstring, FastCGI params)")
     ("ajp-packet-size", po::value<size_t>()->value_name("BYTES")->default_value(8192),
         "AJP packet size, 8192 to 65536; must match Apache's ProxyIOBufferSize")
     ("ajp-secret", po::value<std::string>()->value_name("SECRET"),
