@@ -92,11 +92,24 @@ Result<Incoming> AjpConnection::ReadRequest() {
   std::string payload;
   bool answered_cping = false;
   for (;;) {
-    // After a CPING, wait for more only if it is already here: Apache may
-    // send a CPING alone, and an idle connection must not hold a worker.
+    // After a CPING, wait for more only if it is already here (buffered, or
+    // in the socket): Apache may send a CPING alone, and an idle connection
+    // must not hold a worker.
     if (answered_cping && input_.empty()) {
-      keep_open_ = true;
-      return Incoming::kIdle;
+      ssize_t got = input_.ReadFrom(fd_.get(), kReadChunk, MSG_DONTWAIT);
+      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        keep_open_ = true;
+        return Incoming::kIdle;
+      }
+      if (got == 0) {
+        Close();
+        return Incoming::kClosed;
+      }
+      if (got < 0) {
+        Status failed = IoError("read");
+        Close();
+        return failed;
+      }
     }
     Result<bool> read = ReadPacket(payload);
     if (!read.ok() || !read.value()) {

@@ -202,6 +202,15 @@ TEST_F(AjpConnectionTest, CpingFollowedByARequestIsServedAtOnce) {
   EXPECT_EQ(Response()[0], std::string(1, ajp::kCpong));
 }
 
+TEST_F(AjpConnectionTest, CpingThenCloseIsANormalEnd) {
+  Send(Packet().Byte(ajp::kCping).Wire());
+  shutdown(peer_.get(), SHUT_WR);  // Apache gives the connection up after its CPONG
+  Result<Incoming> closed = connection_->ReadRequest();
+  ASSERT_TRUE(closed.ok()) << closed.status().message();
+  EXPECT_EQ(closed.value(), Incoming::kClosed);
+  EXPECT_FALSE(connection_->keep_open());
+}
+
 TEST_F(AjpConnectionTest, BodyWithLengthFirstPacketUnaskedThenOnRequest) {
   Send(Forward(10).Wire() + BodyPacket("01234"));
   ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);

@@ -160,7 +160,11 @@ int Master::Run() {
       }
     }
     DispatchReady();
-    ReapWorkers();
+    if (Clock::time_point now = Clock::now(); child_exited_ || now >= next_reap_) {
+      child_exited_ = false;
+      next_reap_ = now + std::chrono::seconds(1);
+      ReapWorkers();
+    }
     KillStuckWorkers();
     if (gave_up_) break;
     if (stopping_) {
@@ -199,7 +203,9 @@ void Master::HandleSignals() {
     } else if (signal == SIGUSR1) {
       spdlog::info("signal {} (User defined signal 1): logs go to stderr; nothing to reopen",
                    signal);
-    } else if (signal != SIGCHLD && signal != SIGCONT) {
+    } else if (signal == SIGCHLD) {
+      child_exited_ = true;
+    } else if (signal != SIGCONT) {
       spdlog::info("signal {} ({}) ignored", signal, strsignal(signal));
     }
   }

@@ -162,6 +162,9 @@ class Master {
   Handover handover_;
   bool stopping_ = false;
   bool gave_up_ = false;
+  // A SIGCHLD came: reap. (Also once a second, in case one was missed.)
+  bool child_exited_ = true;
+  Clock::time_point next_reap_{};
   Clock::time_point stop_deadline_;
   int fast_failures_ = 0;      // consecutive workers that died soon after start
   bool ever_established_ = false;  // some worker has stayed up past the start window
