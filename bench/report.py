@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 NAMES = {"shoal-fastcgi": "shoal", "uwsgi-fastcgi": "uWSGI", "c-fastcgi": "C libfcgi",
          "shoal-scgi": "shoal", "uwsgi-scgi": "uWSGI", "shoal-ajp": "shoal (AJP)",
-         "gunicorn-http": "gunicorn (HTTP)"}
+         "gunicorn-http": "gunicorn (HTTP)", "shoal-ajp-noping": "shoal (AJP, no ping=)"}
 PROTOCOLS = {"fastcgi": "FastCGI through nginx", "scgi": "SCGI through nginx",
              "ajp": "Apache: shoal over AJP, gunicorn over HTTP"}
 KINDS = {"hello": "hello world", "json": "10 KiB JSON", "big": "1 MiB response",
@@ -46,6 +46,8 @@ TARGETS = [
 ] + [
     ("Apache hello req/s: shoal AJP >= 3 x gunicorn HTTP", "ajp-hello", "rps",
      "shoal-ajp", "gunicorn-http", ">=", 3.0),
+    ("Apache hello req/s: shoal AJP without ping= >= 3 x gunicorn HTTP", "ajp-hello", "rps",
+     "shoal-ajp-noping", "gunicorn-http", ">=", 3.0),
 ]
 
 
@@ -180,7 +182,8 @@ def render(data, parts, png_name):
     lines += ["",
               "Method: one app (`bench/bench_app.py`), %d worker processes per server; nginx "
               "(1 worker, unix sockets) in front of FastCGI and SCGI, Apache (event MPM) in front "
-              "of AJP (ping=%s, packet %d) and HTTP; wrk %s over loopback."
+              "of AJP (ping=%s as conf/apache-ajp.conf, packet %d; hello also without ping=, "
+              "to a second shoal) and HTTP; wrk %s over loopback."
               % (settings["workers"], "2" if settings["ajp_ping"] else "off",
                  settings["ajp_packet_size"], settings["wrk"]),
               "Rounds interleave the contenders of a case (order rotated each round): hello %d x "

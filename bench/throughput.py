@@ -45,7 +45,7 @@ UPLOAD = b"x" * (1 << 20)
 # serves hello only).
 CASES = {}
 for _protocol, _peers in (("fastcgi", ["uwsgi-fastcgi", "c-fastcgi"]),
-                          ("scgi", ["uwsgi-scgi"]), ("ajp", ["gunicorn-http"])):
+                          ("scgi", ["uwsgi-scgi"]), ("ajp", ["gunicorn-http", "shoal-ajp-noping"])):
     for _kind, _path in (("hello", "/hello"), ("json", "/json"), ("big", "/big"),
                          ("upload", "/upload")):
         CASES["%s-%s" % (_protocol, _kind)] = {

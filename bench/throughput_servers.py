@@ -18,6 +18,9 @@ CONTENDERS = {
     "shoal-scgi": ("nginx", "scgi", False),
     "uwsgi-scgi": ("nginx", "scgi", False),
     "shoal-ajp": ("apache", "ajp", False),
+    # The same shoal behind a ProxyPass without ping=: what the CPING round
+    # trip before each request costs.
+    "shoal-ajp-noping": ("apache", "ajp", True),
     "gunicorn-http": ("apache", "http", False),
 }
 
@@ -44,7 +47,7 @@ def backend_argv(name, run, shoal, c_responder, workers, port, ajp_packet):
     """The command line of one backend; (argv, the address it listens on)."""
     sock = os.path.join(run, name + ".sock")
     if name.startswith("shoal-"):
-        protocol = name.split("-", 1)[1]
+        protocol = CONTENDERS[name][1]
         bind = "127.0.0.1:%d" % port if protocol == "ajp" else "unix:" + sock
         argv = [shoal, "--app", APP, "--chdir", "bench", "--bind", bind,
                 "--protocol", protocol, "--workers", str(workers),
@@ -130,7 +133,8 @@ def apache_config(run, ports, targets, ajp_packet, ajp_ping):
     for name, port in ports.items():
         if CONTENDERS[name][1] == "ajp":
             # As conf/apache-ajp.conf: a CPING before each request (ping=2).
-            target = 'ajp://127.0.0.1:%d/"%s' % (targets[name], " ping=2" if ajp_ping else "")
+            ping = ajp_ping and name == "shoal-ajp"
+            target = 'ajp://127.0.0.1:%d/"%s' % (targets[name], " ping=2" if ping else "")
         else:
             target = 'http://127.0.0.1:%d/"' % targets[name]
         lines += ["<VirtualHost 127.0.0.1:%d>" % port, '    ProxyPass "/" "%s' % target,
