@@ -1,12 +1,14 @@
 #include "protocols/ajp.h"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 
+#include "base/write_all.h"
 #include "protocols/ajp_codec.h"
 
 namespace shoal::protocols {
@@ -14,6 +16,8 @@ namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kFlushAt = 64 * 1024;
+// Writes this large go out as packets straight from the app's bytes.
+constexpr size_t kDirectWrite = 16 * 1024;
 
 // Response header codes 0xA001..0xA00B.
 constexpr std::string_view kResponseHeaders[] = {
@@ -250,8 +254,42 @@ Status AjpConnection::SendHeaders(std::string_view status, std::span<const Heade
 }
 
 Status AjpConnection::Write(std::string_view data) {
+  if (data.size() >= kDirectWrite) return WriteChunksDirect(data);
   ajp::AppendBodyChunks(out_, data, ajp::MaxSendData(config_.packet_size));
   return out_.size() >= kFlushAt ? WriteBuffered() : Status::Ok();
+}
+
+Status AjpConnection::WriteChunksDirect(std::string_view data) {
+  // What is buffered (the headers, earlier small writes) first, then
+  // SEND_BODY_CHUNK packets whose data is the app's own bytes, up to
+  // kMaxPackets per writev(2): no copy, and no buffer growing to the size
+  // of the response.
+  constexpr size_t kMaxPackets = 64;
+  static const char kNul = '\0';
+  char prefixes[kMaxPackets][ajp::kBodyChunkPrefix];
+  iovec parts[1 + 3 * kMaxPackets];
+  size_t max_data = ajp::MaxSendData(config_.packet_size);
+  while (!data.empty() || !out_.empty()) {
+    size_t count = 0;
+    if (!out_.empty()) parts[count++] = {out_.data(), out_.size()};
+    size_t batch = 0;
+    for (size_t packet = 0; packet < kMaxPackets && batch < data.size(); ++packet) {
+      size_t length = std::min(max_data, data.size() - batch);
+      ajp::EncodeBodyChunkPrefix(prefixes[packet], length);
+      parts[count++] = {prefixes[packet], ajp::kBodyChunkPrefix};
+      parts[count++] = {const_cast<char*>(data.data() + batch), length};
+      parts[count++] = {const_cast<char*>(&kNul), 1};
+      batch += length;
+    }
+    int error = shoal::WriteAll(fd_.get(), parts, count);
+    out_.clear();
+    if (error != 0) {
+      errno = error;
+      return IoError("write");
+    }
+    data.remove_prefix(batch);
+  }
+  return Status::Ok();
 }
 
 Status AjpConnection::Flush() {

@@ -63,6 +63,9 @@ class AjpConnection final : public Connection {
   Status WriteAll(std::string_view data);
   // Writes out_ and empties it.
   Status WriteBuffered();
+  // Sends what is buffered, then `data` as SEND_BODY_CHUNK packets written
+  // straight from it.
+  Status WriteChunksDirect(std::string_view data);
   // Answers `status` with a short body and ends the connection.
   void Refuse(const char* status);
   void Close();

@@ -69,15 +69,25 @@ size_t PacketBuilder::Finish() {
   return payload;
 }
 
+void EncodeBodyChunkPrefix(char (&out)[kBodyChunkPrefix], size_t length) {
+  size_t payload = length + 4;  // type, data length, data, NUL
+  out[0] = 'A';
+  out[1] = 'B';
+  out[2] = static_cast<char>(payload >> 8);
+  out[3] = static_cast<char>(payload & 0xff);
+  out[4] = static_cast<char>(kSendBodyChunk);
+  out[5] = static_cast<char>(length >> 8);
+  out[6] = static_cast<char>(length & 0xff);
+}
+
 void AppendBodyChunks(std::string& out, std::string_view data, size_t max_data) {
   while (!data.empty()) {
     std::string_view piece = data.substr(0, std::min(data.size(), max_data));
-    PacketBuilder(out)
-        .Byte(kSendBodyChunk)
-        .Uint16(static_cast<uint16_t>(piece.size()))
-        .Bytes(piece)
-        .Byte(0)  // Apache answers 503 without this NUL
-        .Finish();
+    char prefix[kBodyChunkPrefix];
+    EncodeBodyChunkPrefix(prefix, piece.size());
+    out.append(prefix, sizeof(prefix));
+    out.append(piece);
+    out.push_back('\0');  // Apache answers 503 without this NUL
     data.remove_prefix(piece.size());
   }
 }

@@ -66,6 +66,12 @@ class PacketBuilder {
   size_t start_;
 };
 
+// The bytes of a SEND_BODY_CHUNK packet before its `length` bytes of data:
+// 'AB', the packet length, the type, the data length. The packet ends with
+// one NUL after the data.
+constexpr size_t kBodyChunkPrefix = 7;
+void EncodeBodyChunkPrefix(char (&out)[kBodyChunkPrefix], size_t length);
+
 // Appends SEND_BODY_CHUNK packets carrying `data` (each at most
 // `max_data` bytes, so the packet fits the negotiated size).
 void AppendBodyChunks(std::string& out, std::string_view data, size_t max_data);

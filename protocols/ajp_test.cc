@@ -202,6 +202,34 @@ TEST_F(AjpConnectionTest, CpingFollowedByARequestIsServedAtOnce) {
   EXPECT_EQ(Response()[0], std::string(1, ajp::kCpong));
 }
 
+TEST_F(AjpConnectionTest, ALargeWriteIsSentAsWholePacketsOfTheAppsBytes) {
+  Send(Forward(0).Wire());
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  std::string big(200 * 1024 + 5, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  std::vector<std::string> packets;
+  std::thread apache([&] { packets = Response(); });
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  ASSERT_TRUE(connection_->Write("small first ").ok());
+  ASSERT_TRUE(connection_->Write(big).ok());
+  ASSERT_TRUE(connection_->Finish().ok());
+  apache.join();
+  ASSERT_GE(packets.size(), 3u);
+  EXPECT_EQ(static_cast<uint8_t>(packets.front()[0]), ajp::kSendHeaders);
+  EXPECT_EQ(static_cast<uint8_t>(packets.back()[0]), ajp::kEndResponse);
+  std::string body;
+  for (size_t i = 1; i + 1 < packets.size(); ++i) {
+    const std::string& packet = packets[i];
+    ASSERT_EQ(static_cast<uint8_t>(packet[0]), ajp::kSendBodyChunk);
+    size_t length = static_cast<uint8_t>(packet[1]) << 8 | static_cast<uint8_t>(packet[2]);
+    ASSERT_EQ(packet.size(), 3 + length + 1) << "packet " << i;
+    EXPECT_EQ(packet.back(), '\0') << "packet " << i << " lacks its trailing NUL";
+    EXPECT_LE(packet.size() + 4, 8192u) << "packet " << i << " is over the packet size";
+    body += packet.substr(3, length);
+  }
+  EXPECT_EQ(body, "small first " + big);
+}
+
 TEST_F(AjpConnectionTest, CpingThenCloseIsANormalEnd) {
   Send(Packet().Byte(ajp::kCping).Wire());
   shutdown(peer_.get(), SHUT_WR);  // Apache gives the connection up after its CPONG
