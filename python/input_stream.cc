@@ -10,6 +10,9 @@ namespace shoal::python {
 namespace {
 
 constexpr size_t kChunk = 64 * 1024;
+// read(n) with nothing buffered and n up to this reads straight into the
+// bytes object it returns (no zero-filled buffer, no second copy).
+constexpr size_t kMaxDirectRead = 1 << 20;
 
 struct InputStreamObject {
   PyObject_HEAD
@@ -84,11 +87,38 @@ bool ParseSize(PyObject* const* args, Py_ssize_t nargs, const char* method, Py_s
   return true;
 }
 
+// read(size) when nothing is buffered: the body bytes go from the exchange
+// into the bytes object itself.
+PyObject* ReadDirect(InputStreamObject* self, size_t size) {
+  if (self->remaining >= 0) size = std::min<size_t>(size, static_cast<size_t>(self->remaining));
+  if (size == 0) {
+    if (self->remaining == 0) self->at_end = true;
+    return PyBytes_FromStringAndSize(nullptr, 0);
+  }
+  PyObject* bytes = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(size));
+  if (bytes == nullptr) return nullptr;
+  Result<size_t> got = self->exchange->ReadBody(PyBytes_AS_STRING(bytes), size);
+  if (!got.ok()) {
+    Py_DECREF(bytes);
+    PyErr_Format(PyExc_OSError, "request body read failed: %s", got.status().message().c_str());
+    return nullptr;
+  }
+  if (self->remaining >= 0) self->remaining -= static_cast<int64_t>(got.value());
+  if (got.value() < size) {
+    self->at_end = true;  // the exchange fills all it can before returning
+    if (_PyBytes_Resize(&bytes, static_cast<Py_ssize_t>(got.value())) != 0) return nullptr;
+  }
+  return bytes;
+}
+
 PyObject* Read(PyObject* object, PyObject* const* args, Py_ssize_t nargs) {
   InputStreamObject* self = Self(object);
   Py_ssize_t size = 0;
   if (!ParseSize(args, nargs, "read", &size) || !CheckAttached(self)) return nullptr;
   size_t limit = size < 0 ? SIZE_MAX : static_cast<size_t>(size);
+  if (Buffered(self) == 0 && !self->at_end && limit <= kMaxDirectRead) {
+    return ReadDirect(self, limit);
+  }
   while (Buffered(self) < limit && !self->at_end) {
     if (!Fill(self)) return nullptr;
   }
