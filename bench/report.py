@@ -44,6 +44,14 @@ TARGETS = [
      "p99_ms", "shoal-" + p.lower(), "uwsgi-" + p.lower(), "<=", 1.0)
     for p in ("FastCGI", "SCGI") for k in KINDS
 ] + [
+    # The same at a paced load (bench/paced.lua): every contender under the
+    # same steady rate, below its capacity, so the tail is the server's and
+    # not the queue's of a saturated machine.
+    ("%s %s p99 latency at a paced load: shoal <= uWSGI" % (p, KINDS[k]),
+     "%s-%s" % (p.lower(), k), "paced:p99_ms", "shoal-" + p.lower(), "uwsgi-" + p.lower(),
+     "<=", 1.0)
+    for p in ("FastCGI", "SCGI") for k in ("hello", "json")
+] + [
     ("Apache hello req/s: shoal AJP >= 3 x gunicorn HTTP", "ajp-hello", "rps",
      "shoal-ajp", "gunicorn-http", ">=", 3.0),
     ("Apache hello req/s: shoal AJP without ping= >= 3 x gunicorn HTTP", "ajp-hello", "rps",
@@ -57,9 +65,13 @@ def title(case):
 
 
 def ratios(case, metric, a, b):
-    """shoal/peer per round (None for a round where the peer did 0)."""
+    """shoal/peer per round (None for a round where the peer did 0). A
+    metric "paced:NAME" is NAME in the paced rounds."""
+    rounds = case["rounds"]
+    if metric.startswith("paced:"):
+        rounds, metric = case.get("paced") or [], metric[len("paced:"):]
     out = []
-    for round_ in case["rounds"]:
+    for round_ in rounds:
         x, y = round_["results"][a][metric], round_["results"][b][metric]
         out.append(x / y if y else None)
     return out
@@ -109,6 +121,19 @@ def case_section(name, case, front):
             fmt(median(r["front_us_per_request"] for r in results), 0),
             "**%d**" % sum(map(errors, results)) if sum(map(errors, results)) else "0",
             sum(r.get("log_lines", 0) for r in results)))
+    if case.get("paced"):
+        lines += ["", "At a paced load (each of wrk's connections waits %d ms before each "
+                  "request; medians of %d rounds):" % (case["paced_ms"], len(case["paced"])), "",
+                  "| contender | req/s | p50 ms | p99 ms | server CPU µs/req | errors |",
+                  "|---|---|---|---|---|---|"]
+        for c in contenders:
+            results = [r["results"][c] for r in case["paced"]]
+            lines.append("| %s | %.0f | %s | %s | %s | %s |" % (
+                NAMES[c], median(r["rps"] for r in results),
+                fmt(median(r["p50_ms"] for r in results), 3),
+                fmt(median(r["p99_ms"] for r in results), 3),
+                fmt(median(r["backend_us_per_request"] for r in results), 0),
+                "**%d**" % sum(map(errors, results)) if sum(map(errors, results)) else "0"))
     return lines + [""]
 
 
@@ -117,12 +142,14 @@ def targets(data):
     met = {}
     for what, name, metric, a, b, op, bound in TARGETS:
         case = data["cases"].get(name)
-        if not case or b not in case["contenders"]:
+        paced = metric.startswith("paced:")
+        if not case or b not in case["contenders"] or (paced and not case.get("paced")):
             rows.append("| %s | not measured | - |" % what)
             continue
         value = median(ratios(case, metric, a, b))
         ok = value is not None and (value >= bound if op == ">=" else value <= bound)
-        had_errors = any(errors(r["results"][c]) for r in case["rounds"] for c in (a, b))
+        had_errors = any(errors(r["results"][c]) for r in case["paced" if paced else "rounds"]
+                         for c in (a, b))
         met[name, metric, b] = ok
         rows.append("| %s | %s | %s%s |" % (what, fmt(value), "yes" if ok else "**no**",
                                              " (errors under load)" if had_errors else ""))

@@ -3,17 +3,20 @@
 uWSGI and the C libfcgi responder behind one nginx (FastCGI and SCGI, unix
 sockets) and shoal (AJP) and gunicorn (HTTP) behind one Apache, checks that
 each answers each case right, then runs interleaved rounds of wrk (the
-contenders of a case one after the other, their order rotated each round)
+contenders of a case one after the other, their order rotated each round),
+at full speed and then, for hello and JSON, paced (bench/paced.lua: each
+connection waits a few ms before each request, so latency is compared at
+the same load)
 and writes every raw result, with the CPU time of each server's process
 tree per run, to one JSON file (bench/report.py turns it into markdown).
 
   /usr/bin/python3 bench/throughput.py --shoal build-bench/shoal \\
       --c-responder build-bench/c_responder --json bench/results/latest.json \\
       [--rounds 5] [--seconds 4] [--big-rounds 3] [--big-seconds 3] \\
-      [--only fastcgi-hello,scgi-hello]
+      [--paced-seconds 2] [--only fastcgi-hello,scgi-hello]
 
 Defaults come from BENCH_ROUNDS, BENCH_SECONDS, BENCH_BIG_ROUNDS,
-BENCH_BIG_SECONDS, BENCH_ONLY when set; BENCH_KEEP=1 keeps the temporary
+BENCH_BIG_SECONDS, BENCH_PACED_SECONDS, BENCH_ONLY when set; BENCH_KEEP=1 keeps the temporary
 directory (configs, logs). bench/run builds what it needs and calls it.
 Exit status: 0 done; 3 done, but with errors under load or a wrong answer
 after the load (all recorded in the JSON, "problems"); 1 nothing measured.
@@ -51,6 +54,10 @@ for _protocol, _peers in (("fastcgi", ["uwsgi-fastcgi", "c-fastcgi"]),
         CASES["%s-%s" % (_protocol, _kind)] = {
             "path": _path,
             "script": "upload.lua" if _kind == "upload" else None,
+            # The paced runs: each connection waits this many ms between
+            # requests (bench/paced.lua), for latency at the same load
+            # (nginx's cases: the latency targets are shoal's against uWSGI).
+            "paced_ms": {"hello": 2, "json": 5}.get(_kind) if _protocol != "ajp" else None,
             "group": "hello" if _kind == "hello" else "big",
             "contenders": ["shoal-" + _protocol]
             + [p for p in _peers if _kind == "hello" or not servers.CONTENDERS[p][2]],
@@ -148,15 +155,19 @@ def log_size(path):
         return 0
 
 
-def measure(contender, fronts, case, seconds):
-    """One wrk run; adds the CPU seconds of the backend's process tree and
-    of its front end's, and both per completed request in microseconds."""
+def measure(contender, fronts, case, seconds, paced_ms=None):
+    """One wrk run (paced by bench/paced.lua when `paced_ms` is set); adds
+    the CPU seconds of the backend's process tree and of its front end's,
+    and both per completed request in microseconds."""
     roots = [contender["pid"], fronts[contender["front"]]]
     log_offset = log_size(contender["log"])
     started = datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
     before = procs.tree_cpu(roots)
     script = os.path.join(ROOT, "bench", case["script"]) if case["script"] else None
-    result = wrk.run(contender["url"] + case["path"], seconds, script)
+    if paced_ms:
+        script = os.path.join(ROOT, "bench", "paced.lua")
+    result = wrk.run(contender["url"] + case["path"], seconds, script,
+                     script_args=[paced_ms] if paced_ms else ())
     after = procs.tree_cpu(roots)
     result["started"] = started  # local time, to match log lines to runs
     # Lines the backend logged, mostly "client went away" when wrk stops
@@ -172,12 +183,16 @@ def measure(contender, fronts, case, seconds):
     return result
 
 
-def run_rounds(cases, contenders, fronts, plan, procs_, problems):
+def run_rounds(cases, contenders, fronts, plan, procs_, problems, paced=False):
+    """Interleaved rounds of every case; with `paced`, of the cases that have
+    a paced_ms, at that pace (plan["paced"])."""
     results = {name: [] for name in cases}
     total = max(rounds for rounds, _ in plan.values())
     for round_ in range(1, total + 1):
         for name, case in cases.items():
-            rounds, seconds = plan[case["group"]]
+            if paced and not case["paced_ms"]:
+                continue
+            rounds, seconds = plan["paced" if paced else case["group"]]
             if round_ > rounds:
                 continue
             shift = (round_ - 1) % len(case["contenders"])
@@ -185,13 +200,14 @@ def run_rounds(cases, contenders, fronts, plan, procs_, problems):
             row = {}
             for contender in order:
                 procs_.check_alive()
-                result = measure(contenders[contender], fronts, case, seconds)
+                result = measure(contenders[contender], fronts, case, seconds,
+                                 case["paced_ms"] if paced else None)
                 row[contender] = result
                 failed = sum(result["errors"].values()) + result["non2xx"]
                 note = ("  ERRORS: socket %s, non-2xx %d" % (result["errors"], result["non2xx"])
                         if failed else "")
-                print("round %d %-15s %-14s %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  %6.0f us/req%s"
-                      % (round_, name, contender, result["rps"], result["p50_ms"],
+                print("%s %d %-15s %-14s %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  %6.0f us/req%s"
+                      % ("paced" if paced else "round", round_, name, contender, result["rps"], result["p50_ms"],
                          result["p99_ms"], result["backend_us_per_request"] or 0, note),
                       flush=True)
                 if failed:
@@ -217,6 +233,9 @@ def parse_args():
     parser.add_argument("--big-seconds", type=float,
                         default=float(env("BENCH_BIG_SECONDS", 3)),
                         help="seconds per wrk run, json, big and upload cases")
+    parser.add_argument("--paced-seconds", type=float,
+                        default=float(env("BENCH_PACED_SECONDS", 2)),
+                        help="seconds per paced wrk run (as many rounds as --big-rounds)")
     parser.add_argument("--only", default=env("BENCH_ONLY", ""),
                         help="comma-separated cases, e.g. fastcgi-hello,ajp-upload")
     parser.add_argument("--workers", type=int, default=2)
@@ -235,7 +254,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally
     os.chdir(ROOT)
     cases = {n: c for n, c in CASES.items() if not args.only or n in args.only.split(",")}
-    plan = {"hello": (args.rounds, args.seconds), "big": (args.big_rounds, args.big_seconds)}
+    plan = {"hello": (args.rounds, args.seconds), "big": (args.big_rounds, args.big_seconds),
+            "paced": (args.big_rounds, args.paced_seconds)}
     names = sorted({c for case in cases.values() for c in case["contenders"]},
                    key=list(servers.CONTENDERS).index)
     run = tempfile.mkdtemp(prefix="shoal-throughput-")
@@ -259,6 +279,7 @@ def main():
             contenders[name]["log"] = logs[name]
         offsets = {name: log_size(path) for name, path in logs.items()}
         results = run_rounds(cases, contenders, front_pids, plan, procs_, problems)
+        paced = run_rounds(cases, contenders, front_pids, plan, procs_, problems, paced=True)
         procs_.check_alive()
         problems += ["after the load, " + p for p in check_all(cases, contenders)]
         log_output = {name: log_since(path, offsets[name]) for name, path in logs.items()}
@@ -272,13 +293,14 @@ def main():
         data = {
             "meta": meta,
             "settings": {"rounds": args.rounds, "seconds": args.seconds,
+                         "paced_seconds": args.paced_seconds,
                          "big_rounds": args.big_rounds, "big_seconds": args.big_seconds,
                          "workers": args.workers, "wrk": "-t 2 -c 8 --latency",
                          "ajp_packet_size": args.ajp_packet_size,
                          "ajp_ping": not args.no_ajp_ping},
             "contenders": {n: {"front": c["front"], "argv": c["argv"]}
                            for n, c in contenders.items()},
-            "cases": {n: dict(c, rounds=results[n]) for n, c in cases.items()},
+            "cases": {n: dict(c, rounds=results[n], paced=paced[n]) for n, c in cases.items()},
             "problems": problems,
             "logs": {n: t[-4000:] for n, t in log_output.items() if t.strip()},
         }

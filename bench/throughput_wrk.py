@@ -47,13 +47,15 @@ def parse(output):
     return result
 
 
-def run(url, seconds, script=None, threads=2, connections=8):
+def run(url, seconds, script=None, threads=2, connections=8, script_args=()):
     """One wrk run against `url`; the parsed result plus wrk's own text."""
     argv = ["wrk", "-t", str(threads), "-c", str(connections), "-d", "%gs" % seconds,
             "--latency"]
     if script:
         argv += ["-s", script]
     argv.append(url)
+    if script_args:
+        argv += ["--"] + [str(a) for a in script_args]
     done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           timeout=seconds + 30)
     output = done.stdout.decode("utf-8", "replace")
