@@ -177,6 +177,29 @@ TEST_F(RawFastCgiTest, WorkerDoesNotWaitForTheWebServersEof) {
   EXPECT_LT(Clock::now() - sent, seconds(1));
 }
 
+TEST_F(RawFastCgiTest, APipelinedSecondRequestIsServedToo) {
+  Start({"--workers", "1"});
+  Fd fd = Connect();
+  // Both requests in one write: the worker reads the second with the first,
+  // and the socket will not show it as readable again.
+  Send(fd.get(), fastcgi::GetRequest("/", /*keep_conn=*/true) +
+                     fastcgi::GetRequest("/pid", /*keep_conn=*/true));
+  std::string wire;
+  int ends = 0;
+  auto deadline = Clock::now() + seconds(5);
+  while (ends < 2 && Clock::now() < deadline) {
+    wire += fastcgi::ReadResponse(fd.get(), seconds(1));
+    ends = 0;
+    for (const auto& [type, content] : fastcgi::Records(wire)) ends += type == 3;
+  }
+  EXPECT_EQ(ends, 2) << "END_REQUESTs for both requests";
+  EXPECT_TRUE(Has(wire, "Hello from probe"));
+  std::vector<pid_t> workers = shoal_->WorkerPids();
+  ASSERT_EQ(workers.size(), 1u);
+  EXPECT_TRUE(Has(wire, "\r\n\r\n" + std::to_string(workers[0])))
+      << "the second request (/pid) was not answered";
+}
+
 TEST_F(RawFastCgiTest, IdleKeptConnectionsAreClosedAfterTheIdleTimeout) {
   Start({"--workers", "1", "--idle-timeout", "1"});
   // The first ends up parked with the master (the worker takes the second),
