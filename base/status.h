@@ -32,6 +32,10 @@ class [[nodiscard]] Status {
 // "<context> failed: <strerror(err)>", the one shape of every syscall error.
 Status PosixError(const std::string& context, int err);
 
+// A failed read or write on a connection: "<context> timed out" when `err`
+// is EAGAIN (the socket's SO_RCVTIMEO ran out), else as PosixError.
+Status SocketError(const std::string& context, int err);
+
 template <typename T>
 class [[nodiscard]] Result {
  public:

@@ -50,12 +50,7 @@ bool SecretMatches(const std::optional<std::string>& given, const std::string& e
   return difference == 0;
 }
 
-Status IoError(const char* what) {
-  if (errno == EAGAIN || errno == EWOULDBLOCK) {
-    return Status::Error(std::string("ajp ") + what + " timed out");
-  }
-  return PosixError(std::string("ajp ") + what, errno);
-}
+Status IoError(const char* what) { return SocketError(std::string("ajp ") + what, errno); }
 
 }  // namespace
 

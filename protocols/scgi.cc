@@ -18,12 +18,7 @@ constexpr size_t kReadChunk = 16 * 1024;
 // connection under the web server; past this it closes anyway.
 constexpr uint64_t kMaxDrain = 4 << 20;
 
-Status IoError(const char* what) {
-  if (errno == EAGAIN || errno == EWOULDBLOCK) {
-    return Status::Error(std::string("scgi ") + what + " timed out");
-  }
-  return PosixError(std::string("scgi ") + what, errno);
-}
+Status IoError(const char* what) { return SocketError(std::string("scgi ") + what, errno); }
 
 }  // namespace
 
