@@ -36,6 +36,11 @@ bool CheckAttached(const InputStreamObject* self) {
   return false;
 }
 
+// The OSError an app sees when the body cannot be read.
+void SetReadError(const Status& status) {
+  PyErr_Format(PyExc_OSError, "request body read failed: %s", status.message().c_str());
+}
+
 // Reads up to one more chunk from the exchange into the buffer. Returns false
 // with a Python error set on failure.
 bool Fill(InputStreamObject* self) {
@@ -56,7 +61,7 @@ bool Fill(InputStreamObject* self) {
   Result<size_t> got = self->exchange->ReadBody(self->buffer.data() + old_size, want);
   if (!got.ok()) {
     self->buffer.resize(old_size);
-    PyErr_Format(PyExc_OSError, "request body read failed: %s", got.status().message().c_str());
+    SetReadError(got.status());
     return false;
   }
   self->buffer.resize(old_size + got.value());
@@ -100,7 +105,7 @@ PyObject* ReadDirect(InputStreamObject* self, size_t size) {
   Result<size_t> got = self->exchange->ReadBody(PyBytes_AS_STRING(bytes), size);
   if (!got.ok()) {
     Py_DECREF(bytes);
-    PyErr_Format(PyExc_OSError, "request body read failed: %s", got.status().message().c_str());
+    SetReadError(got.status());
     return nullptr;
   }
   if (self->remaining >= 0) self->remaining -= static_cast<int64_t>(got.value());
