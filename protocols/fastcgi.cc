@@ -21,6 +21,8 @@ constexpr size_t kMaxDrain = 4 << 20;
 // gathered in the output buffer, which is written once it holds this much.
 constexpr size_t kDirectWrite = 16 * 1024;
 
+Status IoError(const char* what) { return SocketError(std::string("fastcgi ") + what, errno); }
+
 }  // namespace
 
 FastCgiConnection::FastCgiConnection(UniqueFd fd, FastCgiLimits limits, bool reused,
@@ -30,11 +32,9 @@ FastCgiConnection::FastCgiConnection(UniqueFd fd, FastCgiLimits limits, bool reu
       max_params_size_(max_params_size),
       requests_read_(reused ? 1 : 0) {}
 
-Status FastCgiConnection::IoError(const char* what) const {
-  if (errno == EAGAIN || errno == EWOULDBLOCK) {
-    return Status::Error(std::string("fastcgi ") + what + " timed out");
-  }
-  return PosixError(std::string("fastcgi ") + what, errno);
+void FastCgiConnection::ClearOutput() {
+  output_.clear();
+  open_record_ = std::string::npos;
 }
 
 void FastCgiConnection::Close() {
@@ -92,8 +92,7 @@ Result<Incoming> FastCgiConnection::ReadRequest() {
   request_id_ = 0;
   params_.clear();
   params_block_.clear();
-  output_.clear();
-  open_record_ = std::string::npos;
+  ClearOutput();
   bool answered = false;
   for (;;) {
     if (input_.size() < FCGI_HEADER_LEN) {
@@ -181,7 +180,7 @@ Result<Incoming> FastCgiConnection::ReadRequest() {
       answered = true;
       continue;
     }
-    if (ours || !HandleOtherRecord(header, content)) {
+    if (!HandleOtherRecord(header, content)) {  // (false for our own, out of place)
       Close();
       return Status::Error("FastCGI record of type " + std::to_string(header.type) +
                            " out of place in a request's head");
@@ -319,16 +318,12 @@ Status FastCgiConnection::WriteOut(std::string_view data) {
       parts[count++] = {const_cast<char*>(data.data() + batch), length};
       batch += length;
     }
-    if (count > 0) {
-      if (int error = WriteAll(fd_.get(), parts, count); error != 0) {
-        errno = error;
-        output_.clear();
-        open_record_ = std::string::npos;
-        return IoError("write");
-      }
+    int error = count > 0 ? WriteAll(fd_.get(), parts, count) : 0;
+    ClearOutput();
+    if (error != 0) {
+      errno = error;
+      return IoError("write");
     }
-    output_.clear();
-    open_record_ = std::string::npos;
     data.remove_prefix(batch);
     count = 0;
   } while (!data.empty());
@@ -355,7 +350,6 @@ Status FastCgiConnection::Finish() {
   // response leaves in one write(2).
   AppendRecordHeader(output_, FCGI_STDOUT, request_id_, 0);
   AppendEndRequest(output_, request_id_, FCGI_REQUEST_COMPLETE);
-  open_record_ = std::string::npos;
   Status written = WriteOut(std::string_view());
   keep_open_ = keep_conn_ && written.ok() && (drained || stdin_ended_);
   request_id_ = 0;
@@ -395,8 +389,7 @@ void FastCgiConnection::Abort() {
   if (abort_received_) {
     // The web server asked for it: end the request properly, so a kept
     // connection stays usable.
-    output_.clear();
-    open_record_ = std::string::npos;
+    ClearOutput();
     (void)Finish();
     return;
   }
@@ -407,12 +400,11 @@ void FastCgiConnection::Abort() {
   // which nginx rejects as an upstream error and cuts the client off.
   // Whatever is still buffered is dropped.
   if (request_id_ != 0 && fd_.valid()) {
-    std::string marker;
-    AppendRecordHeader(marker, FCGI_ABORT_REQUEST, request_id_, 0);
-    ::send(fd_.get(), marker.data(), marker.size(), MSG_NOSIGNAL);
+    char marker[FCGI_HEADER_LEN];
+    EncodeRecordHeader(marker, FCGI_ABORT_REQUEST, request_id_, 0);
+    ::send(fd_.get(), marker, sizeof(marker), MSG_NOSIGNAL);
   }
-  output_.clear();
-  open_record_ = std::string::npos;
+  ClearOutput();
   request_id_ = 0;
   Close();
 }

@@ -82,7 +82,8 @@ class FastCgiConnection final : public Connection {
   // Writes what `output_` holds, then `data` as STDOUT records straight
   // from it.
   Status WriteOut(std::string_view data);
-  Status IoError(const char* what) const;
+  // Drops what the output buffer holds.
+  void ClearOutput();
   void Close();
 
   UniqueFd fd_;

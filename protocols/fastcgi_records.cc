@@ -1,7 +1,5 @@
 #include "protocols/fastcgi_records.h"
 
-#include <algorithm>
-
 namespace shoal::protocols {
 namespace {
 
@@ -51,15 +49,6 @@ void AppendRecordHeader(std::string& out, uint8_t type, uint16_t request_id,
   char header[FCGI_HEADER_LEN];
   EncodeRecordHeader(header, type, request_id, content_length);
   out.append(header, sizeof(header));
-}
-
-void AppendRecords(std::string& out, uint8_t type, uint16_t request_id, std::string_view content) {
-  while (!content.empty()) {
-    size_t length = std::min(content.size(), kMaxRecordContent);
-    AppendRecordHeader(out, type, request_id, length);
-    out.append(content.substr(0, length));
-    content.remove_prefix(length);
-  }
 }
 
 void AppendEndRequest(std::string& out, uint16_t request_id, uint8_t protocol_status,

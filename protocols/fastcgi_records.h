@@ -48,10 +48,6 @@ void EncodeRecordHeader(char (&out)[FCGI_HEADER_LEN], uint8_t type, uint16_t req
 void AppendRecordHeader(std::string& out, uint8_t type, uint16_t request_id,
                         size_t content_length);
 
-// Appends `content` as records of `type`, as many as its size needs; none
-// when it is empty (a stream's end is an explicit empty record).
-void AppendRecords(std::string& out, uint8_t type, uint16_t request_id, std::string_view content);
-
 // Appends FCGI_END_REQUEST for `request_id` with `protocol_status`
 // (FCGI_REQUEST_COMPLETE, FCGI_CANT_MPX_CONN, FCGI_UNKNOWN_ROLE...).
 void AppendEndRequest(std::string& out, uint16_t request_id, uint8_t protocol_status,

@@ -21,19 +21,6 @@ TEST(FastCgiRecordsTest, HeaderRoundTrips) {
   EXPECT_EQ(header.record_size(), 308u);
 }
 
-TEST(FastCgiRecordsTest, LongContentIsSplitIntoRecordsAndEmptyContentIsNone) {
-  std::string out;
-  AppendRecords(out, FCGI_STDOUT, 1, std::string(kMaxRecordContent + 10, 'x'));
-  RecordHeader first = ParseRecordHeader(out);
-  EXPECT_EQ(first.content_length, kMaxRecordContent);
-  RecordHeader second = ParseRecordHeader(std::string_view(out).substr(first.record_size()));
-  EXPECT_EQ(second.content_length, 10);
-  EXPECT_EQ(out.size(), first.record_size() + second.record_size());
-  std::string none;
-  AppendRecords(none, FCGI_STDOUT, 1, "");
-  EXPECT_TRUE(none.empty());
-}
-
 TEST(FastCgiRecordsTest, EndRequestCarriesAppAndProtocolStatus) {
   std::string out;
   AppendEndRequest(out, 7, FCGI_CANT_MPX_CONN, 0x01020304);

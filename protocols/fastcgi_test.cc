@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -331,6 +332,26 @@ TEST_F(FastCgiTest, APipelinedRequestIsLeftBufferedAndServedNext) {
   ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
   ASSERT_TRUE(connection_->Finish().ok());
   EXPECT_FALSE(connection_->has_buffered_input());
+}
+
+TEST_F(FastCgiTest, AHeaderBlockPastOneRecordIsSplitIntoWholeRecords) {
+  Send(Request(/*keep_conn=*/false, ""));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  std::string big(70000, 'v');
+  Header headers[] = {{"X-Big", big}};
+  std::string wire;
+  std::thread web_server([&] { wire = Received(); });
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", headers).ok());
+  ASSERT_TRUE(connection_->Write("body").ok());
+  ASSERT_TRUE(connection_->Finish().ok());
+  web_server.join();
+  auto records = Records(wire);
+  ASSERT_EQ(records.size(), 4u) << "two STDOUT records, the end of STDOUT, END_REQUEST";
+  EXPECT_EQ(records[0].second.size(), kMaxRecordContent);
+  EXPECT_EQ(records[0].second + records[1].second,
+            "Status: 200 OK\r\nX-Big: " + big + "\r\n\r\nbody");
+  EXPECT_EQ(records[2], std::make_pair(6, std::string()));
+  EXPECT_EQ(records[3].first, 3);
 }
 
 TEST_F(FastCgiTest, SmallResponseLeavesInOneWriteWithItsEndRequest) {
