@@ -171,12 +171,17 @@ bool Response::SendHeaders() {
   return sent.ok() || Failed(sent);
 }
 
+bool Response::body_allowed() const {
+  return !head_request_ && status_code_ >= 200 && status_code_ != 204 && status_code_ != 304;
+}
+
 bool Response::Send(std::string_view chunk) {
   if (!started_) {
     PyErr_SetString(PyExc_RuntimeError, "the app sent body data before calling start_response()");
     return false;
   }
   if (chunk.empty()) return true;
+  if (!body_allowed()) return headers_sent_ || SendHeaders();
   if (content_length_ && body_sent_ + chunk.size() > *content_length_) {
     if (!overflow_logged_) {
       spdlog::warn("response longer than its Content-Length {}; cut there", *content_length_);
@@ -210,6 +215,7 @@ bool Response::SendFile(int fd, uint64_t offset, uint64_t size) {
     PyErr_SetString(PyExc_RuntimeError, "the app sent body data before calling start_response()");
     return false;
   }
+  if (!body_allowed()) return headers_sent_ || SendHeaders();
   uint64_t length = size > offset ? size - offset : 0;
   if (content_length_) length = std::min(length, *content_length_ - std::min(body_sent_, *content_length_));
   if (!headers_sent_ && !SendHeaders()) return false;
@@ -225,7 +231,7 @@ bool Response::Complete(const std::string& request_line) {
     return false;
   }
   if (!headers_sent_ && !SendHeaders()) return false;
-  if (content_length_ && body_sent_ < *content_length_) {
+  if (content_length_ && body_sent_ < *content_length_ && body_allowed()) {
     spdlog::error("{}: response shorter than its Content-Length ({} of {} bytes); aborted",
                   request_line, body_sent_, *content_length_);
     Abort();

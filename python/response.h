@@ -4,7 +4,11 @@
 // status of 3 digits and a reason, a list of (str, str) headers, latin-1,
 // no CR/LF/NUL, no hop-by-hop headers), sends the headers with the first
 // non-empty body chunk, and never sends more than a declared Content-Length.
-// Lives on the worker's stack for one request; used with the GIL held.
+// A response that must have no body (to HEAD, or a 1xx, 204 or 304 status)
+// sends its headers unchanged, Content-Length included (the front end needs
+// that length), and none of the body the app yields, which is read and
+// dropped; its Content-Length is not held against it. Lives on the worker's
+// stack for one request; used with the GIL held.
 #pragma once
 
 #include <Python.h>
@@ -21,7 +25,9 @@ namespace shoal::python {
 
 class Response {
  public:
-  explicit Response(protocols::Exchange& exchange) : exchange_(exchange) {}
+  // `head_request`: the request's method is HEAD, so no body is sent.
+  Response(protocols::Exchange& exchange, bool head_request)
+      : exchange_(exchange), head_request_(head_request) {}
   Response(const Response&) = delete;
   Response& operator=(const Response&) = delete;
 
@@ -39,8 +45,13 @@ class Response {
   int status_code() const { return status_code_; }
   uint64_t body_bytes() const { return body_sent_; }
 
+  // Whether this response may have a body: not for HEAD, nor for a 1xx,
+  // 204 or 304 status (RFC 9110 6.4.1). REQUIRES: started().
+  bool body_allowed() const;
+
   // Sends one body chunk (headers first, if this is the first non-empty
-  // one). Empty chunks send nothing. Returns false with a Python exception
+  // one). Empty chunks send nothing; nor does any chunk when the body is not
+  // allowed (the headers still go out with the first). Returns false with a Python exception
   // set: RuntimeError if start_response was never called, OSError if the
   // front end is gone (then client_gone() is true).
   bool Send(std::string_view chunk);
@@ -79,6 +90,7 @@ class Response {
   bool Failed(const Status& status);
 
   protocols::Exchange& exchange_;
+  const bool head_request_;
   bool started_ = false;
   bool headers_sent_ = false;
   bool client_gone_ = false;

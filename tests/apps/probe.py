@@ -49,6 +49,12 @@ with apps that break the rules (mount it with --mount /raw=probe:raw_app).
                          creates the file P (for client aborts)
   /raw/file?path=P       as /file, unwrapped, so shoal sees its own
                          file_wrapper and takes the file fast path
+  /raw/bodyless?status=S&length=L&body=B&marker=P
+                         start_response(S), with Content-Length L unless L
+                         is empty, and ETag "v1"; body B is none (an empty
+                         list, as Flask answers HEAD), list (L bytes of b"b"
+                         in a list) or yield (the same from a generator whose
+                         close() creates the file P)
 """
 import gc
 import logging
@@ -248,6 +254,42 @@ class _Closing:
             marker.write("closed")
 
 
+class _Generated:
+    """An iterable over `blocks` whose close() creates the file `marker`."""
+
+    def __init__(self, blocks, marker):
+        self._blocks = iter(blocks)
+        self._marker = marker
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._blocks)
+
+    def close(self):
+        if self._marker:
+            open(self._marker, "w").close()
+
+
+def _bodyless(environ, start_response):
+    query = _query(environ)
+    status = query.get("status", ["200"])[0]
+    length = query.get("length", [""])[0]
+    body = query.get("body", ["none"])[0]
+    headers = [("Content-Type", "text/plain"), ("ETag", '"v1"')]
+    if length:
+        headers.append(("Content-Length", length))
+    start_response(status + " Reason", headers)
+    size = int(length or 10)
+    if body == "list":
+        return [b"b" * size]
+    if body == "yield":
+        return _Generated([b"b" * (size // 2), b"b" * (size - size // 2)],
+                          query.get("marker", [""])[0])
+    return []
+
+
 def raw_app(environ, start_response):
     path = _path(environ)
     if path == "/bad-status":
@@ -310,6 +352,8 @@ def raw_app(environ, start_response):
             yield b""
             raise LookupError("failed before any body byte")
         return empty_then_fail()
+    if path == "/bodyless":
+        return _bodyless(environ, start_response)
     if path == "/closing":
         marker = _query(environ)["marker"][0]
         start_response("200 OK", [("Content-Type", "text/plain")])
