@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
+#include <filesystem>
 #include <sstream>
 
 #include <boost/program_options.hpp>
@@ -33,6 +35,16 @@ po::options_description MakeDescription() {
         "flup's fcgi, scgi and ajp are accepted")
     ("max-header-size", po::value<size_t>()->value_name("BYTES")->default_value(64 * 1024),
         "largest request header block accepted (an SCGI netstring, FastCGI params)")
+    ("max-body-size", po::value<std::string>()->value_name("BYTES")->default_value("0"),
+        "refuse a request body larger than this with 413 (suffix k, m or g as in nginx; "
+        "0: no limit)")
+    ("spool-dir", po::value<std::string>()->value_name("DIR"),
+        "where a request body that arrives without a length is spooled past 1 MiB, as an "
+        "unlinked temporary file (default: $TMPDIR, else /tmp)")
+    ("no-spool-chunked", po::bool_switch(),
+        "pass a body without a length (chunked) to the app as it streams in, without "
+        "CONTENT_LENGTH, instead of reading it whole first (for apps that honour "
+        "wsgi.input_terminated)")
     ("ajp-packet-size", po::value<size_t>()->value_name("BYTES")->default_value(8192),
         "AJP packet size, 8192 to 65536; must match Apache's ProxyIOBufferSize")
     ("ajp-secret", po::value<std::string>()->value_name("SECRET"),
@@ -137,6 +149,28 @@ Status FillMounts(const po::variables_map& vm, Options& o) {
   return Status::Ok();
 }
 
+// "1048576", "512k", "10m", "1g" (nginx's size suffixes, any case).
+Result<uint64_t> ParseSize(const std::string& option, const std::string& text) {
+  uint64_t number = 0;
+  const char* last = text.data() + text.size();
+  auto [end, err] = std::from_chars(text.data(), last, number);
+  unsigned shift = 0;
+  if (end != last && end + 1 == last) {
+    switch (*end | 0x20) {
+      case 'k': shift = 10; break;
+      case 'm': shift = 20; break;
+      case 'g': shift = 30; break;
+      default: shift = 64;
+    }
+    ++end;
+  }
+  if (text.empty() || err != std::errc() || end != last || shift == 64 ||
+      number > (UINT64_MAX >> shift)) {
+    return Invalid(option, text, "expected a size in bytes, such as 1048576, 512k, 10m or 1g");
+  }
+  return number << shift;
+}
+
 Status FillOptions(const po::variables_map& vm, Options& o) {
   Status mounts = FillMounts(vm, o);
   if (!mounts.ok()) return mounts;
@@ -218,6 +252,19 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   o.max_requests = vm["max-requests"].as<uint64_t>();
   o.max_requests_jitter = vm["max-requests-jitter"].as<uint64_t>();
   o.reload_on_rss_mb = vm["reload-on-rss"].as<uint64_t>();
+  Result<uint64_t> max_body_size = ParseSize("max-body-size", vm["max-body-size"].as<std::string>());
+  if (!max_body_size.ok()) return max_body_size.status();
+  o.max_body_size = max_body_size.value();
+  if (vm.count("spool-dir")) {
+    o.spool_dir = vm["spool-dir"].as<std::string>();
+    if (o.spool_dir.empty()) return Invalid("spool-dir", "", "must not be empty");
+  } else {
+    const char* tmpdir = std::getenv("TMPDIR");
+    o.spool_dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  }
+  // Before --chdir moves the working directory under a relative path.
+  o.spool_dir = std::filesystem::absolute(o.spool_dir).lexically_normal().string();
+  o.spool_chunked = !vm["no-spool-chunked"].as<bool>();
   o.ajp_packet_size = vm["ajp-packet-size"].as<size_t>();
   if (o.ajp_packet_size < 8192 || o.ajp_packet_size > 65536) {
     return Invalid("ajp-packet-size", std::to_string(o.ajp_packet_size), "expected 8192 to 65536");

@@ -35,6 +35,10 @@ struct Options {
   // from each connection's first bytes.
   std::optional<protocols::Protocol> protocol = protocols::Protocol::kFastCgi;
   size_t max_header_size = 64 * 1024;  // bound on a request's header block
+  uint64_t max_body_size = 0;          // larger request bodies get 413; 0: no limit
+  // Where a body without a length is spooled (absolute; $TMPDIR or /tmp).
+  std::string spool_dir = "/tmp";
+  bool spool_chunked = true;           // read a body without a length whole, then call the app
   size_t ajp_packet_size = 8192;       // Apache's ProxyIOBufferSize
   std::string ajp_secret;              // Apache's secret=; empty: none
   bool ajp_allow_insecure = false;     // AJP on a public address without a secret

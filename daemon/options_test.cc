@@ -1,5 +1,8 @@
 #include "daemon/options.h"
 
+#include <cstdlib>
+#include <filesystem>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -45,6 +48,39 @@ TEST(OptionsTest, Defaults) {
   EXPECT_EQ(o.mounts[0].prefix, "");
   EXPECT_FALSE(o.debug);
   EXPECT_TRUE(o.gc_freeze);
+  EXPECT_EQ(o.max_body_size, 0u);
+  EXPECT_TRUE(o.spool_chunked);
+}
+
+TEST(OptionsTest, BodySizesTakeNginxSuffixes) {
+  for (auto [text, bytes] : std::vector<std::pair<const char*, uint64_t>>{
+           {"1048576", 1048576}, {"512k", 512 << 10}, {"10M", 10 << 20}, {"2g", 2ull << 30}}) {
+    auto cl = Parse({"--app", "a:b", "--bind", ":1", "--max-body-size", text});
+    ASSERT_TRUE(cl.ok()) << text << ": " << cl.status().message();
+    EXPECT_EQ(cl.value().options.max_body_size, bytes) << text;
+  }
+  for (const char* bad : {"", "10x", "k", "-1", "1.5m", "99999999999999999999",
+                          "17179869184g"}) {
+    auto cl = Parse({"--app", "a:b", "--bind", ":1", "--max-body-size", bad});
+    ASSERT_FALSE(cl.ok()) << bad;
+    EXPECT_EQ(cl.status().message(), std::string("invalid value '") + bad +
+                                         "' for --max-body-size: expected a size in bytes, "
+                                         "such as 1048576, 512k, 10m or 1g");
+  }
+}
+
+TEST(OptionsTest, SpoolDirDefaultsToTmpdirAndIsMadeAbsolute) {
+  setenv("TMPDIR", "/var/tmp", 1);
+  auto from_env = Parse({"--app", "a:b", "--bind", ":1"});
+  unsetenv("TMPDIR");
+  auto fallback = Parse({"--app", "a:b", "--bind", ":1"});
+  auto relative = Parse({"--app", "a:b", "--bind", ":1", "--spool-dir", "spool/", "--no-spool-chunked"});
+  ASSERT_TRUE(from_env.ok() && fallback.ok() && relative.ok());
+  EXPECT_EQ(from_env.value().options.spool_dir, "/var/tmp");
+  EXPECT_EQ(fallback.value().options.spool_dir, "/tmp");
+  EXPECT_EQ(relative.value().options.spool_dir,
+            (std::filesystem::current_path() / "spool/").string());
+  EXPECT_FALSE(relative.value().options.spool_chunked);
 }
 
 TEST(OptionsTest, HelpAndVersionNeedNothingElse) {

@@ -1,8 +1,10 @@
 #include "daemon/run.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <random>
 
@@ -63,6 +65,15 @@ std::string ProgramPath() {
   return program;
 }
 
+// A directory this process may create files in, or why not.
+Status CheckSpoolDir(const std::string& dir) {
+  struct stat info {};
+  if (stat(dir.c_str(), &info) != 0) return PosixError("stat(" + dir + ")", errno);
+  if (!S_ISDIR(info.st_mode)) return Status::Error("'" + dir + "' is not a directory");
+  if (access(dir.c_str(), W_OK | X_OK) != 0) return PosixError("access(" + dir + ", W_OK)", errno);
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunShoal(const Options& options, const std::vector<std::string>& argv) {
@@ -88,6 +99,11 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     spdlog::error("refusing AJP on {} without --ajp-secret: other hosts could reach it (bind "
                   "127.0.0.1, set a secret, or pass --ajp-allow-insecure)",
                   listener.value().name());
+    return kExitFailure;
+  }
+  // Found out now, not at the first upload spooled there.
+  if (Status spool_dir = CheckSpoolDir(options.spool_dir); !spool_dir.ok()) {
+    spdlog::error("--spool-dir: {}", spool_dir.message());
     return kExitFailure;
   }
   std::optional<supervisor::Listener> stats;

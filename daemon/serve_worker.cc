@@ -50,7 +50,11 @@ int ServeAsWorker(const Options& options, int index, int listen_fd,
   for (size_t i = 0; i < apps.size(); ++i) {
     mounted.push_back({options.mounts[i].prefix, python::PyRef::Borrow(apps[i].get())});
   }
-  python::WsgiGateway gateway(std::move(mounted), {options.debug});
+  python::WsgiGateway gateway(std::move(mounted),
+                              {.debug = options.debug,
+                               .spool = {.dir = options.spool_dir,
+                                         .max_size = options.max_body_size},
+                               .spool_chunked = options.spool_chunked});
   const int max_workers = options.adaptive ? options.max_children : options.workers;
   return supervisor::ServeForever(
       {index, listen_fd, channels.lifeline_fd, channels.park_fd, channels.ready_fd,

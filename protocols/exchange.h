@@ -27,19 +27,28 @@ struct Header {
   std::string_view value;
 };
 
-class Exchange {
+// Where a request body is read from: the connection (an Exchange), or a
+// body spooled before the app ran (SpooledBody).
+class BodyReader {
  public:
-  virtual ~Exchange() = default;
-
-  // The CGI params as the front end sent them, in order, duplicates kept.
-  // The views live until the exchange ends.
-  virtual std::span<const Param> params() const = 0;
+  virtual ~BodyReader() = default;
 
   // Reads up to `size` bytes of the request body into `buffer`. Returns the
   // count, 0 once the body has ended, or an error (the peer went away, or
   // broke the protocol). Blocks until `size` bytes are there: fewer only
   // when the body ends first (wsgi.input relies on it).
   virtual Result<size_t> ReadBody(char* buffer, size_t size) = 0;
+};
+
+class Exchange : public BodyReader {
+ public:
+
+  // The CGI params as the front end sent them, in order, duplicates kept.
+  // The views live until the exchange ends.
+  virtual std::span<const Param> params() const = 0;
+
+  // The request body, as BodyReader::ReadBody says.
+  Result<size_t> ReadBody(char* buffer, size_t size) override = 0;
 
   // Starts the response: `status` is like "200 OK". REQUIRES: called once,
   // before any Write.

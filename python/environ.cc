@@ -188,6 +188,10 @@ bool EnvironBuilder::AddParam(PyObject* environ, size_t position, std::string_vi
   return joined && PyDict_SetItem(environ, key.get(), joined.get()) == 0;
 }
 
+bool EnvironBuilder::SetContentLength(PyObject* environ, uint64_t length) {
+  return Set(environ, "CONTENT_LENGTH", std::to_string(length));
+}
+
 EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> params,
                                             PyObject* errors) {
   Built built;

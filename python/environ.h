@@ -63,6 +63,10 @@ class EnvironBuilder {
   // Sets wsgi.input. False with a Python exception set on failure.
   bool SetInput(PyObject* environ, PyObject* input);
 
+  // Sets CONTENT_LENGTH (for a body spooled to learn its length). False
+  // with a Python exception set on failure.
+  bool SetContentLength(PyObject* environ, uint64_t length);
+
  private:
   // Transparent lookup, so a string_view finds a cached key without a copy.
   struct StringHash {

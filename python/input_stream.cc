@@ -16,10 +16,10 @@ constexpr size_t kMaxDirectRead = 1 << 20;
 
 struct InputStreamObject {
   PyObject_HEAD
-  protocols::Exchange* exchange;  // null once detached
-  int64_t remaining;              // body bytes not yet read from the exchange; < 0: unknown
-  bool at_end;                    // the exchange has no more body
-  std::string buffer;             // read from the exchange, not yet by the app
+  protocols::BodyReader* body;    // null once detached
+  int64_t remaining;              // body bytes not yet read from the body; < 0: unknown
+  bool at_end;                    // the body has no more body
+  std::string buffer;             // read from the body, not yet by the app
   size_t position;                // start of the unread part of buffer
 };
 
@@ -31,7 +31,7 @@ size_t Buffered(const InputStreamObject* self) { return self->buffer.size() - se
 
 // Returns false with ValueError set if the request is over.
 bool CheckAttached(const InputStreamObject* self) {
-  if (self->exchange != nullptr) return true;
+  if (self->body != nullptr) return true;
   PyErr_SetString(PyExc_ValueError, "wsgi.input used after its request ended");
   return false;
 }
@@ -41,7 +41,7 @@ void SetReadError(const Status& status) {
   PyErr_Format(PyExc_OSError, "request body read failed: %s", status.message().c_str());
 }
 
-// Reads up to one more chunk from the exchange into the buffer. Returns false
+// Reads up to one more chunk from the body into the buffer. Returns false
 // with a Python error set on failure.
 bool Fill(InputStreamObject* self) {
   if (!CheckAttached(self)) return false;
@@ -58,7 +58,7 @@ bool Fill(InputStreamObject* self) {
   }
   size_t old_size = self->buffer.size();
   self->buffer.resize(old_size + want);
-  Result<size_t> got = self->exchange->ReadBody(self->buffer.data() + old_size, want);
+  Result<size_t> got = self->body->ReadBody(self->buffer.data() + old_size, want);
   if (!got.ok()) {
     self->buffer.resize(old_size);
     SetReadError(got.status());
@@ -66,7 +66,7 @@ bool Fill(InputStreamObject* self) {
   }
   self->buffer.resize(old_size + got.value());
   if (self->remaining >= 0) self->remaining -= static_cast<int64_t>(got.value());
-  if (got.value() < want) self->at_end = true;  // the exchange fills all it can before returning
+  if (got.value() < want) self->at_end = true;  // the body reader fills all it can before returning
   return true;
 }
 
@@ -92,7 +92,7 @@ bool ParseSize(PyObject* const* args, Py_ssize_t nargs, const char* method, Py_s
   return true;
 }
 
-// read(size) when nothing is buffered: the body bytes go from the exchange
+// read(size) when nothing is buffered: the body bytes go from the body reader
 // into the bytes object itself.
 PyObject* ReadDirect(InputStreamObject* self, size_t size) {
   if (self->remaining >= 0) size = std::min<size_t>(size, static_cast<size_t>(self->remaining));
@@ -102,7 +102,7 @@ PyObject* ReadDirect(InputStreamObject* self, size_t size) {
   }
   PyObject* bytes = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(size));
   if (bytes == nullptr) return nullptr;
-  Result<size_t> got = self->exchange->ReadBody(PyBytes_AS_STRING(bytes), size);
+  Result<size_t> got = self->body->ReadBody(PyBytes_AS_STRING(bytes), size);
   if (!got.ok()) {
     Py_DECREF(bytes);
     SetReadError(got.status());
@@ -110,7 +110,7 @@ PyObject* ReadDirect(InputStreamObject* self, size_t size) {
   }
   if (self->remaining >= 0) self->remaining -= static_cast<int64_t>(got.value());
   if (got.value() < size) {
-    self->at_end = true;  // the exchange fills all it can before returning
+    self->at_end = true;  // the body reader fills all it can before returning
     if (_PyBytes_Resize(&bytes, static_cast<Py_ssize_t>(got.value())) != 0) return nullptr;
   }
   return bytes;
@@ -204,13 +204,13 @@ PyTypeObject* Type() {
 
 }  // namespace
 
-PyRef NewInputStream(protocols::Exchange* exchange, int64_t content_length) {
+PyRef NewInputStream(protocols::BodyReader* body, int64_t content_length) {
   PyTypeObject* type = Type();
   if (type == nullptr) return PyRef();
   PyRef object = PyRef::Steal(type->tp_alloc(type, 0));
   if (!object) return object;
   InputStreamObject* self = Self(object.get());
-  self->exchange = exchange;
+  self->body = body;
   self->remaining = content_length;
   self->at_end = content_length == 0;
   self->position = 0;
@@ -221,7 +221,7 @@ PyRef NewInputStream(protocols::Exchange* exchange, int64_t content_length) {
 void DetachInputStream(PyObject* stream) {
   if (stream != nullptr && Py_TYPE(stream) == input_stream_type) {
     InputStreamObject* self = Self(stream);
-    self->exchange = nullptr;
+    self->body = nullptr;
     self->buffer.clear();
     self->buffer.shrink_to_fit();
     self->position = 0;

@@ -15,12 +15,12 @@
 
 namespace shoal::python {
 
-// A new wsgi.input over `exchange`; `content_length` < 0 means unknown.
-// REQUIRES: the GIL; `exchange` outlives the stream or DetachInputStream is
-// called first.
-PyRef NewInputStream(protocols::Exchange* exchange, int64_t content_length);
+// A new wsgi.input over `body` (the exchange, or its spooled body);
+// `content_length` < 0 means unknown. REQUIRES: the GIL; `body` outlives the
+// stream or DetachInputStream is called first.
+PyRef NewInputStream(protocols::BodyReader* body, int64_t content_length);
 
-// Cuts the stream off its exchange. REQUIRES: the GIL.
+// Cuts the stream off its body. REQUIRES: the GIL.
 void DetachInputStream(PyObject* stream);
 
 }  // namespace shoal::python

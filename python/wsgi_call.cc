@@ -102,7 +102,8 @@ protocols::Outcome WsgiGateway::Handle(protocols::Exchange& exchange) {
 
 protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
                                     const std::string& request_line) {
-  Response response(exchange);
+  Response response(exchange,
+                    protocols::FindParam(exchange.params(), "REQUEST_METHOD") == "HEAD");
   EnvironBuilder::Built built = environ_builder_.Build(exchange.params(), errors_.get());
   if (!built.environ) {
     if (built.refusal_status == 0) {
@@ -119,7 +120,14 @@ protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
     return protocols::Outcome::kServed;
   }
 
-  PyRef input = NewInputStream(&exchange, built.content_length);
+  protocols::SpooledBody spooled;
+  if (std::optional<protocols::Outcome> answered =
+          PrepareBody(exchange, built, spooled, response, request_line)) {
+    return *answered;
+  }
+  protocols::BodyReader* body = spooled.size() > 0 ? static_cast<protocols::BodyReader*>(&spooled)
+                                                   : &exchange;
+  PyRef input = NewInputStream(body, built.content_length);
   PyRef start_response = NewStartResponse(&response);
   bool ok = input && start_response &&
             environ_builder_.SetInput(built.environ.get(), input.get());
@@ -156,6 +164,50 @@ protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
     response.Abort();
   }
   return protocols::Outcome::kAppFailed;
+}
+
+std::optional<protocols::Outcome> WsgiGateway::PrepareBody(protocols::Exchange& exchange,
+                                                         EnvironBuilder::Built& built,
+                                                         protocols::SpooledBody& spooled,
+                                                         Response& response,
+                                                         const std::string& request_line) {
+  const uint64_t max_size = config_.spool.max_size;
+  if (built.content_length >= 0) {
+    if (max_size == 0 || static_cast<uint64_t>(built.content_length) <= max_size) {
+      return std::nullopt;
+    }
+    spdlog::warn("{}: 413, CONTENT_LENGTH {} is over --max-body-size ({} bytes)", request_line,
+                 built.content_length, max_size);
+    response.SendError("413 Request Entity Too Large", "Request Entity Too Large\n");
+    return protocols::Outcome::kServed;
+  }
+  if (!config_.spool_chunked) return std::nullopt;
+  switch (spooled.Fill(exchange, config_.spool)) {
+    case protocols::SpooledBody::Failure::kNone:
+      break;
+    case protocols::SpooledBody::Failure::kTooLarge:
+      spdlog::warn("{}: 413, {}", request_line, spooled.error());
+      response.SendError("413 Request Entity Too Large", "Request Entity Too Large\n");
+      return protocols::Outcome::kServed;
+    case protocols::SpooledBody::Failure::kReadFailed:
+      spdlog::info("{}: client went away while its body was read ({})", request_line,
+                   spooled.error());
+      response.Abort();
+      return protocols::Outcome::kClientGone;
+    case protocols::SpooledBody::Failure::kSpoolFailed:
+      spdlog::error("{}: 500, cannot spool the request body: {}", request_line, spooled.error());
+      response.SendError("500 Internal Server Error", kInternalError);
+      return protocols::Outcome::kAppFailed;
+  }
+  // An empty body leaves the environ as the front end sent it.
+  if (spooled.size() == 0) return std::nullopt;
+  if (!environ_builder_.SetContentLength(built.environ.get(), spooled.size())) {
+    spdlog::error("{}: cannot build the environ\n{}", request_line, FormatAndClearException());
+    response.SendError("500 Internal Server Error", kInternalError);
+    return protocols::Outcome::kAppFailed;
+  }
+  built.content_length = static_cast<int64_t>(spooled.size());
+  return std::nullopt;
 }
 
 }  // namespace shoal::python

@@ -7,20 +7,25 @@
 // --debug) and the traceback in the log with the request line; after
 // headers it aborts the response so the front end never sees a fake
 // success. A client that goes away ends the request with one info line. The
-// worker lives on in every case.
+// worker lives on in every case. A body larger than --max-body-size gets
+// 413; a body without a length is spooled first (see SpooledBody).
 //
 // One per worker, made after fork. The worker thread holds the GIL except
 // between BeginIdle and EndIdle, where other Python threads may run.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "protocols/exchange.h"
+#include "protocols/spooled_body.h"
 #include "python/environ.h"
 #include "python/py_ref.h"
 
 namespace shoal::python {
+
+class Response;
 
 // An app and its mount point ("" or "/prefix", no trailing '/').
 struct MountedApp {
@@ -30,6 +35,10 @@ struct MountedApp {
 
 struct GatewayConfig {
   bool debug = false;  // tracebacks in 500 responses
+  // --max-body-size (spool.max_size), --spool-dir; a body without a length
+  // is read whole before the app runs unless !spool_chunked.
+  protocols::SpoolConfig spool = {};
+  bool spool_chunked = true;
 };
 
 class WsgiGateway final : public protocols::RequestHandler {
@@ -45,6 +54,15 @@ class WsgiGateway final : public protocols::RequestHandler {
  private:
   // Runs the app and sends its response; returns with no Python error set.
   protocols::Outcome Run(protocols::Exchange& exchange, const std::string& request_line);
+  // Holds the body to --max-body-size and, unless --no-spool-chunked, reads a
+  // body that came without a length into `spooled` and gives the environ
+  // its CONTENT_LENGTH. Returns how the request ended if it was answered
+  // here (413, or a failed spool); nullopt to go on to the app.
+  std::optional<protocols::Outcome> PrepareBody(protocols::Exchange& exchange,
+                                                EnvironBuilder::Built& built,
+                                                protocols::SpooledBody& spooled,
+                                                Response& response,
+                                                const std::string& request_line);
 
   std::vector<MountedApp> apps_;
   GatewayConfig config_;
