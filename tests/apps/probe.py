@@ -18,8 +18,14 @@ iterable, close(), wsgi.input) fails the request that exposed it.
                      str values as they are, others as repr()
   /count, /unbuffered/count, /large/count (the config's upload locations)
                      200, "bytes<TAB>N" (body bytes wsgi.input gave, read in
-                     64 KiB blocks; without CONTENT_LENGTH, to the end) and
+                     64 KiB blocks; without CONTENT_LENGTH, to the end),
                      "rss_growth_kib<TAB>K" (the worker's peak RSS growth)
+                     and "content_length<TAB>CONTENT_LENGTH" as it came
+  /length (and under the upload locations)
+                     200, "content_length<TAB>CONTENT_LENGTH", then
+                     "bytes<TAB>N" and "sha256<TAB>HEX" of the body read as
+                     Django reads it: exactly CONTENT_LENGTH bytes (none
+                     when it is absent or empty)
   /stream?mib=N      200, N MiB of b"x" in 64 KiB chunks from a generator
   /file?path=P       200, the file P through wsgi.file_wrapper (offset=K skips
                      K bytes first; length=L sets Content-Length L)
@@ -57,6 +63,7 @@ with apps that break the rules (mount it with --mount /raw=probe:raw_app).
                          close() creates the file P)
 """
 import gc
+import hashlib
 import logging
 import os
 import sys
@@ -123,7 +130,26 @@ def _count(environ, start_response):
             break
         total += len(chunk)
     growth = _status_kib("VmHWM") - before
-    body = "bytes\t%d\nrss_growth_kib\t%d\n" % (total, growth)
+    body = "bytes\t%d\nrss_growth_kib\t%d\ncontent_length\t%s\n" % (
+        total, growth, environ.get("CONTENT_LENGTH", "<absent>"))
+    return _respond(start_response, "200 OK", body.encode())
+
+
+def _length(environ, start_response):
+    declared = environ.get("CONTENT_LENGTH", "<absent>")
+    left = int(environ.get("CONTENT_LENGTH") or 0)
+    stream = environ["wsgi.input"]
+    digest = hashlib.sha256()
+    total = 0
+    while left > 0:
+        chunk = stream.read(min(left, 65536))
+        if not chunk:
+            break
+        digest.update(chunk)
+        total += len(chunk)
+        left -= len(chunk)
+    body = "content_length\t%s\nbytes\t%d\nsha256\t%s\n" % (
+        declared, total, digest.hexdigest())
     return _respond(start_response, "200 OK", body.encode())
 
 
@@ -201,6 +227,7 @@ _ROUTES = {
     "/echo": _echo,
     "/slow": _slow,
     "/count": _count,
+    "/length": _length,
     "/stream": _stream,
     "/file": _file,
     "/print": _print,

@@ -1,7 +1,12 @@
 """Notes: a list page with reverse()-built links, a POST that redirects
-(POST/redirect/GET), and a detail page that 404s for unknown ids."""
+(POST/redirect/GET), a detail page that 404s for unknown ids, and an upload
+that reports what Django read of the request body."""
+import hashlib
+
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .models import Note
@@ -25,3 +30,15 @@ def add_note(request):
 def note_detail(request, note_id):
     note = get_object_or_404(Note, id=note_id)
     return render(request, "notes/detail.html", {"note": note})
+
+
+@csrf_exempt
+@require_POST
+def upload(request):
+    """What Django made of the body: the CONTENT_LENGTH it was given, and the
+    size and SHA-256 of request.body (which Django reads by that length)."""
+    body = request.body
+    text = "content_length\t%s\nbytes\t%d\nsha256\t%s\n" % (
+        request.META.get("CONTENT_LENGTH", "<absent>"), len(body),
+        hashlib.sha256(body).hexdigest())
+    return HttpResponse(text, content_type="text/plain")
