@@ -18,6 +18,8 @@ struct InputStreamObject {
   PyObject_HEAD
   protocols::BodyReader* body;    // null once detached
   int64_t remaining;              // body bytes not yet read from the body; < 0: unknown
+  uint64_t unread_allowed;        // body bytes --max-body-size still allows
+  bool over_limit;                // the body passed --max-body-size
   bool at_end;                    // the body has no more body
   std::string buffer;             // read from the body, not yet by the app
   size_t position;                // start of the unread part of buffer
@@ -39,6 +41,18 @@ bool CheckAttached(const InputStreamObject* self) {
 // The OSError an app sees when the body cannot be read.
 void SetReadError(const Status& status) {
   PyErr_Format(PyExc_OSError, "request body read failed: %s", status.message().c_str());
+}
+
+// Counts `got` bytes read against --max-body-size. Returns false with
+// OSError set once the body has passed it.
+bool CountRead(InputStreamObject* self, size_t got) {
+  if (got <= self->unread_allowed) {
+    self->unread_allowed -= got;
+    return true;
+  }
+  self->over_limit = true;
+  PyErr_SetString(PyExc_OSError, "request body over --max-body-size");
+  return false;
 }
 
 // Reads up to one more chunk from the body into the buffer. Returns false
@@ -65,6 +79,10 @@ bool Fill(InputStreamObject* self) {
     return false;
   }
   self->buffer.resize(old_size + got.value());
+  if (!CountRead(self, got.value())) {
+    self->buffer.resize(old_size);
+    return false;
+  }
   if (self->remaining >= 0) self->remaining -= static_cast<int64_t>(got.value());
   if (got.value() < want) self->at_end = true;  // the body reader fills all it can before returning
   return true;
@@ -106,6 +124,10 @@ PyObject* ReadDirect(InputStreamObject* self, size_t size) {
   if (!got.ok()) {
     Py_DECREF(bytes);
     SetReadError(got.status());
+    return nullptr;
+  }
+  if (!CountRead(self, got.value())) {
+    Py_DECREF(bytes);
     return nullptr;
   }
   if (self->remaining >= 0) self->remaining -= static_cast<int64_t>(got.value());
@@ -204,7 +226,7 @@ PyTypeObject* Type() {
 
 }  // namespace
 
-PyRef NewInputStream(protocols::BodyReader* body, int64_t content_length) {
+PyRef NewInputStream(protocols::BodyReader* body, int64_t content_length, uint64_t max_size) {
   PyTypeObject* type = Type();
   if (type == nullptr) return PyRef();
   PyRef object = PyRef::Steal(type->tp_alloc(type, 0));
@@ -212,10 +234,16 @@ PyRef NewInputStream(protocols::BodyReader* body, int64_t content_length) {
   InputStreamObject* self = Self(object.get());
   self->body = body;
   self->remaining = content_length;
+  self->unread_allowed = max_size > 0 ? max_size : UINT64_MAX;
+  self->over_limit = false;
   self->at_end = content_length == 0;
   self->position = 0;
   std::construct_at(&self->buffer);
   return object;
+}
+
+bool InputStreamOverLimit(PyObject* stream) {
+  return stream != nullptr && Py_TYPE(stream) == input_stream_type && Self(stream)->over_limit;
 }
 
 void DetachInputStream(PyObject* stream) {

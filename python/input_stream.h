@@ -16,9 +16,14 @@
 namespace shoal::python {
 
 // A new wsgi.input over `body` (the exchange, or its spooled body);
-// `content_length` < 0 means unknown. REQUIRES: the GIL; `body` outlives the
-// stream or DetachInputStream is called first.
-PyRef NewInputStream(protocols::BodyReader* body, int64_t content_length);
+// `content_length` < 0 means unknown. Reading more than `max_size` bytes
+// (0: no limit; --max-body-size, for a body streamed without a length)
+// raises OSError. REQUIRES: the GIL; `body` outlives the stream or
+// DetachInputStream is called first.
+PyRef NewInputStream(protocols::BodyReader* body, int64_t content_length, uint64_t max_size = 0);
+
+// Whether a read from `stream` failed because the body passed `max_size`.
+bool InputStreamOverLimit(PyObject* stream);
 
 // Cuts the stream off its body. REQUIRES: the GIL.
 void DetachInputStream(PyObject* stream);

@@ -89,6 +89,32 @@ TEST(RequestBodyTest, DeclaredLengthOverTheMaximumGets413WithoutReadingTheBody) 
   EXPECT_EQ(fits.sent, "CONTENT_LENGTH=4096 read=4096");
 }
 
+TEST(RequestBodyTest, StreamedBodyOverTheMaximumGets413WhenTheAppLetsTheErrorThrough) {
+  AppModule m(kReadsToTheEnd);
+  FakeExchange ex = Send(m, {}, std::string(200000, 'x'),
+                         {.spool = {.max_size = 100000}, .spool_chunked = false});
+  EXPECT_EQ(ex.status, "413 Request Entity Too Large");
+  FakeExchange fits = Send(m, {}, std::string(100000, 'x'),
+                           {.spool = {.max_size = 100000}, .spool_chunked = false});
+  EXPECT_TRUE(fits.sent.starts_with(" read=100000 ")) << fits.sent;
+}
+
+TEST(RequestBodyTest, StreamedBodyOverTheMaximumRaisesOSErrorInTheApp) {
+  AppModule m(R"(
+def app(environ, start_response):
+    try:
+        environ['wsgi.input'].read()
+        answer = b'read it all'
+    except OSError as error:
+        answer = str(error).encode()
+    start_response('200 OK', [])
+    return [answer]
+)");
+  FakeExchange ex = Send(m, {}, std::string(200000, 'x'),
+                         {.spool = {.max_size = 100000}, .spool_chunked = false});
+  EXPECT_EQ(ex.sent, "request body over --max-body-size");
+}
+
 TEST(RequestBodyTest, SpoolThatCannotBeWrittenGives500) {
   AppModule m(kReadsByLength);
   FakeExchange ex = Send(m, {}, std::string(3 << 20, 'x'), {.spool = {.dir = "/nonexistent"}});

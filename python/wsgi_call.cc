@@ -127,7 +127,7 @@ protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
   }
   protocols::BodyReader* body = spooled.size() > 0 ? static_cast<protocols::BodyReader*>(&spooled)
                                                    : &exchange;
-  PyRef input = NewInputStream(body, built.content_length);
+  PyRef input = NewInputStream(body, built.content_length, config_.spool.max_size);
   PyRef start_response = NewStartResponse(&response);
   bool ok = input && start_response &&
             environ_builder_.SetInput(built.environ.get(), input.get());
@@ -153,6 +153,14 @@ protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
     spdlog::info("{}: client went away ({})", request_line, failure);
     response.Abort();
     return protocols::Outcome::kClientGone;
+  }
+  if (!response.headers_sent() && InputStreamOverLimit(input.get())) {
+    // A body streamed without a length (--no-spool-chunked) ran past the
+    // limit, and the app let wsgi.input's error through.
+    spdlog::warn("{}: 413, request body over --max-body-size ({} bytes)", request_line,
+                 config_.spool.max_size);
+    response.SendError("413 Request Entity Too Large", "Request Entity Too Large\n");
+    return protocols::Outcome::kServed;
   }
   if (!response.headers_sent()) {
     spdlog::error("{}: 500, exception in the app\n{}", request_line, failure);
