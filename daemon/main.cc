@@ -1,12 +1,13 @@
 // shoal's entry point: parse the command line, then run the daemon.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
 
-#include "daemon/exit_codes.h"
-#include "daemon/logging.h"
+#include "service/exit_codes.h"
+#include "service/logging.h"
 #include "daemon/options.h"
 #include "daemon/run.h"
 #include "daemon/status_command.h"
@@ -14,24 +15,27 @@
 namespace {
 
 int Main(int argc, char** argv) {
+  // The one place SIGPIPE is ignored, inherited by every worker and kept
+  // across re-exec: a write to a peer that left is an error, not a death.
+  std::signal(SIGPIPE, SIG_IGN);
   using shoal::daemon::CommandLine;
   if (argc > 1 && std::strcmp(argv[1], "status") == 0) {
     return shoal::daemon::RunStatusCommand(argc - 1, argv + 1);
   }
-  shoal::daemon::InitLogging("master");
+  shoal::service::InitLogging("master");
   auto command_line = shoal::daemon::ParseCommandLine(argc, argv);
   if (!command_line.ok()) {
     std::fprintf(stderr, "shoal: %s (see 'shoal --help')\n",
                  command_line.status().message().c_str());
-    return shoal::kExitUsage;
+    return shoal::service::kExitUsage;
   }
   switch (command_line.value().action) {
     case CommandLine::Action::kHelp:
       std::fputs(command_line.value().help.c_str(), stdout);
-      return shoal::kExitOk;
+      return shoal::service::kExitOk;
     case CommandLine::Action::kVersion:
       std::printf("shoal %s\n", SHOAL_VERSION);
-      return shoal::kExitOk;
+      return shoal::service::kExitOk;
     case CommandLine::Action::kServe:
       break;
   }
@@ -50,5 +54,5 @@ int main(int argc, char** argv) {
   } catch (...) {
     std::fprintf(stderr, "shoal: internal error\n");
   }
-  return shoal::kExitFailure;
+  return shoal::service::kExitFailure;
 }

@@ -14,8 +14,10 @@ namespace {
 
 po::options_description MakeDescription() {
   po::options_description desc(
-      "Usage: shoal --app MODULE:CALLABLE --bind unix:PATH|HOST:PORT [options]\n\n"
-      "Serves a Python WSGI application over FastCGI with preforked workers.\n\n"
+      "Usage: shoal --app MODULE:CALLABLE --bind unix:PATH|HOST:PORT [options]\n"
+      "       shoal status --stats ADDRESS [--json | --metrics]\n\n"
+      "Serves a Python WSGI application over FastCGI, SCGI or AJP13 with preforked "
+      "workers.\n\n"
       "Options");
   // clang-format off
   desc.add_options()

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "daemon/bind_address.h"
+#include "base/bind_address.h"
 #include "protocols/protocol.h"
 
 namespace shoal::daemon {

@@ -10,30 +10,76 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/exit_codes.h"
-#include "protocols/fastcgi.h"
 #include "python/app.h"
 #include "python/interpreter.h"
 #include "python/wsgi_call.h"
+#include "service/exit_codes.h"
+#include "supervisor/lazy_worker.h"
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
 #include "supervisor/reexec.h"
-#include "daemon/lazy_worker.h"
-#include "daemon/serve_worker.h"
-#include "supervisor/worker.h"
+#include "supervisor/worker_boot.h"
 
 namespace shoal::daemon {
 namespace {
 
 constexpr int kListenBacklog = 1024;
 
-// Moves what the app built at import out of the collector's reach, so the
-// workers' garbage collections do not touch (and un-share) those pages.
-void FreezeHeap() {
-  python::PyRef gc = python::PyRef::Steal(PyImport_ImportModule("gc"));
-  python::PyRef done =
-      gc ? python::PyRef::Steal(PyObject_CallMethod(gc.get(), "freeze", nullptr)) : python::PyRef();
-  if (!done) spdlog::warn("gc.freeze() failed: {}", python::DescribeAndClearException());
+// Starts Python and imports every mounted app. On failure returns the one
+// line naming the app and the exception. REQUIRES: Python not started yet.
+Result<std::vector<python::MountedApp>> StartPythonAndLoadApps(const Options& options) {
+  Status started = python::InitializeInterpreter({.chdir = options.chdir,
+                                                  .pythonpath = options.pythonpath});
+  if (!started.ok()) return started;
+  std::vector<python::AppSpec> specs;
+  for (const Mount& mount : options.mounts) {
+    specs.push_back({.prefix = mount.prefix, .module = mount.module, .callable = mount.callable});
+  }
+  return python::LoadApps(specs);
+}
+
+// A worker's WSGI gateway over `apps` (shared with the master's copies).
+// REQUIRES: the GIL, in the worker.
+std::unique_ptr<protocols::RequestHandler> MakeGateway(const Options& options,
+                                                       const std::vector<python::MountedApp>& apps) {
+  python::RegisterTracebackSignal();
+  std::vector<python::MountedApp> mounted;
+  for (const python::MountedApp& app : apps) {
+    mounted.push_back({app.prefix, python::PyRef::Borrow(app.app.get())});
+  }
+  return std::make_unique<python::WsgiGateway>(
+      std::move(mounted),
+      python::GatewayConfig{.debug = options.debug,
+                            .spool = {.dir = options.spool_dir, .max_size = options.max_body_size},
+                            .spool_chunked = options.spool_chunked});
+}
+
+supervisor::WorkerSettings WorkerSettingsOf(const Options& options) {
+  const int max_workers = options.adaptive ? options.max_children : options.workers;
+  return {.protocol = options.protocol,
+          .max_header_size = options.max_header_size,
+          .ajp = {options.ajp_packet_size, options.ajp_secret},
+          .fastcgi = {static_cast<int>(options.max_idle_connections) + max_workers, max_workers},
+          .idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms),
+          .max_requests = options.max_requests,
+          .max_requests_jitter = options.max_requests_jitter,
+          .reload_on_rss_mb = options.reload_on_rss_mb};
+}
+
+supervisor::MasterConfig MasterConfigOf(const Options& options, int listen_fd,
+                                        std::string program, std::vector<std::string> argv) {
+  return {.pool = {.workers = static_cast<size_t>(options.workers),
+                   .adaptive = options.adaptive,
+                   .min_spare = options.min_spare,
+                   .max_spare = options.max_spare,
+                   .max_children = options.max_children,
+                   .request_timeout = std::chrono::milliseconds(options.timeout_ms)},
+          .graceful_timeout = std::chrono::duration<double>(options.graceful_timeout),
+          .idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms),
+          .max_idle_connections = options.max_idle_connections,
+          .listen_fd = listen_fd,
+          .program = std::move(program),
+          .argv = std::move(argv)};
 }
 
 // Raises the soft limit on open files to the hard one: the master holds
@@ -77,8 +123,14 @@ Status CheckSpoolDir(const std::string& dir) {
 }  // namespace
 
 int RunShoal(const Options& options, const std::vector<std::string>& argv) {
-  if (IsLazyWorker()) return RunLazyWorker(options);
-  std::signal(SIGPIPE, SIG_IGN);
+  const supervisor::WorkerSettings worker_settings = WorkerSettingsOf(options);
+  if (supervisor::IsLazyWorker()) {
+    return supervisor::RunLazyWorker(worker_settings, [&]() -> supervisor::HandlerFactory::result_type {
+      Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);
+      if (!apps.ok()) return apps.status();
+      return MakeGateway(options, apps.value());
+    });
+  }
   RaiseFileLimit(options.max_idle_connections + 64);
 
   // After HUP or USR2 this image takes over its predecessor's sockets.
@@ -88,7 +140,7 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
                 : supervisor::Listener::Bind(options.bind, options.socket_mode, kListenBacklog);
   if (!listener.ok()) {
     spdlog::error("{}", listener.status().message());
-    return kExitFailure;
+    return service::kExitFailure;
   }
   // Ghostcat (CVE-2020-1938): an AJP port others can reach lets them send
   // whatever request attributes they like. Like Tomcat since, refuse it
@@ -99,12 +151,12 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     spdlog::error("refusing AJP on {} without --ajp-secret: other hosts could reach it (bind "
                   "127.0.0.1, set a secret, or pass --ajp-allow-insecure)",
                   listener.value().name());
-    return kExitFailure;
+    return service::kExitFailure;
   }
   // Found out now, not at the first upload spooled there.
   if (Status spool_dir = CheckSpoolDir(options.spool_dir); !spool_dir.ok()) {
     spdlog::error("--spool-dir: {}", spool_dir.message());
-    return kExitFailure;
+    return service::kExitFailure;
   }
   std::optional<supervisor::Listener> stats;
   if (options.stats) {
@@ -114,11 +166,10 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
             : supervisor::Listener::Bind(*options.stats, options.socket_mode, 16);
     if (!bound.ok()) {
       spdlog::error("--stats: {}", bound.status().message());
-      return kExitFailure;
+      return service::kExitFailure;
     }
     stats.emplace(std::move(bound).value());
   }
-  std::signal(SIGPIPE, SIG_IGN);  // a write to a gone peer is an error, not a death
 
   std::string served;
   for (const Mount& mount : options.mounts) {
@@ -127,15 +178,15 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   }
   // Preload (the default): import once here, so workers share the pages.
   // --lazy-apps: each worker is a fresh exec of shoal and imports for itself.
-  std::vector<python::PyRef> apps;
+  std::vector<python::MountedApp> apps;
   if (!options.lazy_apps) {
-    Result<std::vector<python::PyRef>> loaded = StartPythonAndLoadApps(options);
+    Result<std::vector<python::MountedApp>> loaded = StartPythonAndLoadApps(options);
     if (!loaded.ok()) {
       spdlog::error("{}", loaded.status().message());
-      return kExitFailure;
+      return service::kExitFailure;
     }
     apps = std::move(loaded).value();
-    if (options.gc_freeze) FreezeHeap();
+    if (options.gc_freeze) python::FreezeHeap();
   }
 
   std::string pool = options.adaptive
@@ -151,14 +202,16 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   const std::string program = ProgramPath();
   if (options.lazy_apps) {
     hooks.start_worker = [&](int index, const supervisor::WorkerChannels& channels) {
-      return StartLazyWorker(program, argv, index, listen_fd, channels);
+      return supervisor::StartLazyWorker(program, argv, index, listen_fd, channels);
     };
   } else {
     hooks.before_fork = python::BeforeFork;
     hooks.after_fork_parent = python::AfterForkInParent;
     hooks.run_worker = [&](int index, const supervisor::WorkerChannels& channels) {
       python::AfterForkInChild();
-      return ServeAsWorker(options, index, listen_fd, channels, apps);
+      return supervisor::ServeAsWorker(worker_settings, index, listen_fd, channels, [&] {
+        return supervisor::HandlerFactory::result_type(MakeGateway(options, apps));
+      });
     };
   }
   supervisor::Handover handover;
@@ -166,13 +219,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     handover.old_lifeline.Reset(inherited->old_lifeline_fd);
     handover.parked = std::move(inherited->parked);
   }
-  supervisor::Master master({options.workers, options.adaptive, options.min_spare,
-                             options.max_spare, options.max_children, options.graceful_timeout,
-                             std::chrono::milliseconds(options.idle_timeout_ms),
-                             options.max_idle_connections,
-                             std::chrono::milliseconds(options.timeout_ms), listen_fd,
-                             program, argv},
-                            std::move(hooks), std::move(stats), std::move(handover));
+  supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv), std::move(hooks),
+                            std::move(stats), std::move(handover));
   return master.Run();
 }
 

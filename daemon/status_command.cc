@@ -14,8 +14,8 @@
 #include <boost/program_options.hpp>
 
 #include "base/unique_fd.h"
-#include "daemon/bind_address.h"
-#include "daemon/exit_codes.h"
+#include "base/bind_address.h"
+#include "service/exit_codes.h"
 
 namespace shoal::daemon {
 namespace po = boost::program_options;
@@ -56,26 +56,26 @@ int RunStatusCommand(int argc, const char* const argv[]) {
     po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
   } catch (const po::error& e) {
     std::fprintf(stderr, "shoal status: %s (see 'shoal status --help')\n", e.what());
-    return kExitUsage;
+    return service::kExitUsage;
   }
   if (vm.count("help")) {
     std::printf("%s", (std::ostringstream() << desc).str().c_str());
-    return kExitOk;
+    return service::kExitOk;
   }
   if (!vm.count("stats")) {
     std::fprintf(stderr, "shoal status: the option '--stats' is required but missing\n");
-    return kExitUsage;
+    return service::kExitUsage;
   }
   Result<BindAddress> address = ParseBindAddress(vm["stats"].as<std::string>());
   if (!address.ok()) {
     std::fprintf(stderr, "shoal status: %s\n", address.status().message().c_str());
-    return kExitUsage;
+    return service::kExitUsage;
   }
   UniqueFd fd = Connect(address.value());
   if (!fd.valid()) {
     std::fprintf(stderr, "shoal status: cannot connect to %s: %s\n",
                  address.value().ToString().c_str(), std::strerror(errno));
-    return kExitFailure;
+    return service::kExitFailure;
   }
   const char* path = vm.count("json") ? "/" : vm.count("metrics") ? "/metrics" : "/table";
   std::string request = std::string("GET ") + path + " HTTP/1.0\r\n\r\n";
@@ -85,7 +85,7 @@ int RunStatusCommand(int argc, const char* const argv[]) {
       static_cast<ssize_t>(request.size())) {
     std::fprintf(stderr, "shoal status: cannot send to %s: %s\n",
                  address.value().ToString().c_str(), std::strerror(errno));
-    return kExitFailure;
+    return service::kExitFailure;
   }
   std::string response;
   char buffer[16384];
@@ -96,10 +96,10 @@ int RunStatusCommand(int argc, const char* const argv[]) {
   if (!response.starts_with("HTTP/1.0 200") || body == std::string::npos) {
     std::fprintf(stderr, "shoal status: %s did not answer as shoal's stats do\n",
                  address.value().ToString().c_str());
-    return kExitFailure;
+    return service::kExitFailure;
   }
   std::fwrite(response.data() + body + 4, 1, response.size() - body - 4, stdout);
-  return kExitOk;
+  return service::kExitOk;
 }
 
 }  // namespace shoal::daemon

@@ -90,19 +90,4 @@ std::string_view FindParam(std::span<const Param> params, std::string_view name)
 // scoreboard.
 std::string RequestLine(std::span<const Param> params);
 
-// How a request ended, for the scoreboard.
-enum class Outcome { kServed, kAppFailed, kClientGone };
-
-// What a worker runs for each request; implemented by python/.
-class RequestHandler {
- public:
-  virtual ~RequestHandler() = default;
-  // Serves one request to the end: always calls Finish or Abort.
-  virtual Outcome Handle(Exchange& exchange) = 0;
-  // The worker is about to block waiting for work, and has stopped waiting.
-  // (The Python side releases and retakes the GIL here.)
-  virtual void BeginIdle() {}
-  virtual void EndIdle() {}
-};
-
 }  // namespace shoal::protocols

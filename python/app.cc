@@ -30,4 +30,14 @@ Result<PyRef> LoadApp(const std::string& module, const std::string& callable) {
   return object;
 }
 
+Result<std::vector<MountedApp>> LoadApps(const std::vector<AppSpec>& specs) {
+  std::vector<MountedApp> apps;
+  for (const AppSpec& spec : specs) {
+    Result<PyRef> app = LoadApp(spec.module, spec.callable);
+    if (!app.ok()) return app.status();
+    apps.push_back({spec.prefix, std::move(app).value()});
+  }
+  return apps;
+}
+
 }  // namespace shoal::python

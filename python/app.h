@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "python/py_ref.h"
@@ -14,5 +15,22 @@ namespace shoal::python {
 // 'pkg:app': RuntimeError: broken (raised at /srv/pkg.py:3)".
 // REQUIRES: the GIL.
 Result<PyRef> LoadApp(const std::string& module, const std::string& callable);
+
+// An app to serve: where it is mounted, and what to import.
+struct AppSpec {
+  std::string prefix;    // "" (the root) or "/prefix" without a trailing '/'
+  std::string module;
+  std::string callable;
+};
+
+// An app and its mount point, loaded.
+struct MountedApp {
+  std::string prefix;
+  PyRef app;
+};
+
+// Imports every app of `specs`, in order. On failure returns LoadApp's line
+// for the first that fails. REQUIRES: the GIL.
+Result<std::vector<MountedApp>> LoadApps(const std::vector<AppSpec>& specs);
 
 }  // namespace shoal::python

@@ -70,7 +70,7 @@ PyObject* Close(PyObject* self, PyObject*) {
 }
 
 PyMethodDef kMethods[] = {
-    {"close", Close, METH_NOARGS, "Close the wrapped file."},
+    {"close", GuardedMethod<Close>(), METH_NOARGS, "Close the wrapped file."},
     {nullptr, nullptr, 0, nullptr},
 };
 
@@ -96,10 +96,10 @@ long long CallForInteger(PyObject* object, const char* method) {
 PyObject* FileWrapperType() {
   if (file_wrapper_type == nullptr) {
     PyType_Slot slots[] = {
-        {Py_tp_new, FunctionSlot(New)},
-        {Py_tp_dealloc, FunctionSlot(Dealloc)},
-        {Py_tp_iter, FunctionSlot(Iter)},
-        {Py_tp_iternext, FunctionSlot(Next)},
+        {Py_tp_new, GuardedSlot<New>()},
+        {Py_tp_dealloc, GuardedSlot<Dealloc>()},
+        {Py_tp_iter, GuardedSlot<Iter>()},
+        {Py_tp_iternext, GuardedSlot<Next>()},
         {Py_tp_methods, kMethods},
         {Py_tp_members, kMembers},
         {Py_tp_doc, const_cast<char*>("wsgi.file_wrapper(filelike, blksize=65536)")},

@@ -200,11 +200,11 @@ void Dealloc(PyObject* self) {
 }
 
 PyMethodDef kMethods[] = {
-    {"read", MethodCast(Read), METH_FASTCALL,
+    {"read", GuardedMethod<Read>(), METH_FASTCALL,
      "read([size]) -> bytes"},
-    {"readline", MethodCast(ReadLine),
+    {"readline", GuardedMethod<ReadLine>(),
      METH_FASTCALL, "readline([size]) -> bytes"},
-    {"readlines", MethodCast(ReadLines),
+    {"readlines", GuardedMethod<ReadLines>(),
      METH_FASTCALL, "readlines([hint]) -> list of bytes"},
     {nullptr, nullptr, 0, nullptr},
 };
@@ -212,10 +212,10 @@ PyMethodDef kMethods[] = {
 PyTypeObject* Type() {
   if (input_stream_type == nullptr) {
     PyType_Slot slots[] = {
-        {Py_tp_dealloc, FunctionSlot(Dealloc)},
+        {Py_tp_dealloc, GuardedSlot<Dealloc>()},
         {Py_tp_methods, kMethods},
-        {Py_tp_iter, FunctionSlot(Iter)},
-        {Py_tp_iternext, FunctionSlot(Next)},
+        {Py_tp_iter, GuardedSlot<Iter>()},
+        {Py_tp_iternext, GuardedSlot<Next>()},
         {Py_tp_doc, const_cast<char*>("wsgi.input: the request body.")},
         {0, nullptr},
     };

@@ -2,8 +2,12 @@
 
 #include <unistd.h>
 
+#include <csignal>
+
 #include <cerrno>
 #include <filesystem>
+
+#include <spdlog/spdlog.h>
 
 #include "python/log_stream.h"
 #include "python/py_ref.h"
@@ -153,6 +157,23 @@ std::string FormatAndClearException() {
   std::string text = Utf8(joined.get());
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text;
+}
+
+void FreezeHeap() {
+  PyRef gc = PyRef::Steal(PyImport_ImportModule("gc"));
+  PyRef done = gc ? PyRef::Steal(PyObject_CallMethod(gc.get(), "freeze", nullptr)) : PyRef();
+  if (!done) spdlog::warn("gc.freeze() failed: {}", DescribeAndClearException());
+}
+
+void RegisterTracebackSignal() {
+  PyRef faulthandler = PyRef::Steal(PyImport_ImportModule("faulthandler"));
+  PyRef registered =
+      faulthandler ? PyRef::Steal(PyObject_CallMethod(faulthandler.get(), "register", "i", SIGUSR2))
+                   : PyRef();
+  if (!registered) {
+    spdlog::warn("cannot register faulthandler for --timeout tracebacks: {}",
+                 DescribeAndClearException());
+  }
 }
 
 }  // namespace shoal::python

@@ -31,6 +31,17 @@ void BeforeFork();
 void AfterForkInParent();
 void AfterForkInChild();
 
+// After the preload import, in the master: gc.freeze() moves what the app
+// built out of the collector's reach, so the workers' collections do not
+// touch (and un-share) those pages. A failure is logged. REQUIRES: the GIL.
+void FreezeHeap();
+
+// In a worker: SIGUSR2 makes faulthandler write every thread's Python
+// traceback to the log (the master sends it to a request past --timeout,
+// and at the end of --graceful-timeout). A failure is logged. REQUIRES: the
+// GIL.
+void RegisterTracebackSignal();
+
 // Describes the exception currently set (and clears it) as one line:
 // "RuntimeError: boom (raised at /srv/app.py:3)". REQUIRES: the GIL.
 std::string DescribeAndClearException();

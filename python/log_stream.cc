@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/logging.h"
+#include "service/logging.h"
 #include "python/interpreter.h"
 #include "python/type_helpers.h"
 
@@ -13,7 +13,7 @@ namespace shoal::python {
 namespace {
 
 // Room left in a log record for the message after its prefix.
-constexpr size_t kMaxPiece = daemon::kMaxLogLine - 128;
+constexpr size_t kMaxPiece = service::kMaxLogLine - 128;
 
 struct LogStreamObject {
   PyObject_HEAD
@@ -98,10 +98,10 @@ void Dealloc(PyObject* self) {
 }
 
 PyMethodDef kMethods[] = {
-    {"write", Write, METH_O, "Write text; whole lines go to the log."},
-    {"writelines", WriteLines, METH_O, "Write each string of an iterable."},
-    {"flush", FlushMethod, METH_NOARGS, "Log any partial line now."},
-    {"fileno", FileNo, METH_NOARGS, "The fd behind the log."},
+    {"write", GuardedMethod<Write>(), METH_O, "Write text; whole lines go to the log."},
+    {"writelines", GuardedMethod<WriteLines>(), METH_O, "Write each string of an iterable."},
+    {"flush", GuardedMethod<FlushMethod>(), METH_NOARGS, "Log any partial line now."},
+    {"fileno", GuardedMethod<FileNo>(), METH_NOARGS, "The fd behind the log."},
     {"isatty", ReturnFalse, METH_NOARGS, nullptr},
     {"readable", ReturnFalse, METH_NOARGS, nullptr},
     {"seekable", ReturnFalse, METH_NOARGS, nullptr},
@@ -120,7 +120,7 @@ PyGetSetDef kGetSet[] = {
 PyTypeObject* Type() {
   if (log_stream_type == nullptr) {
     PyType_Slot slots[] = {
-        {Py_tp_dealloc, FunctionSlot(Dealloc)},
+        {Py_tp_dealloc, GuardedSlot<Dealloc>()},
         {Py_tp_methods, kMethods},
         {Py_tp_getset, kGetSet},
         {Py_tp_doc, const_cast<char*>("A text stream into shoal's log.")},

@@ -2,12 +2,12 @@
 // (the test thread keeps the GIL) and logs into a buffer the tests can read.
 #include <gtest/gtest.h>
 
-#include "daemon/logging.h"
+#include "service/logging.h"
 #include "python/interpreter.h"
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  shoal::daemon::InitLogging("test");
+  shoal::service::InitLogging("test");
   shoal::Status started = shoal::python::InitializeInterpreter({});
   if (!started.ok()) {
     std::fprintf(stderr, "python: %s\n", started.message().c_str());

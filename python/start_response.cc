@@ -53,7 +53,7 @@ PyObject* Write(PyObject* self, PyObject* data) {
 
 void Dealloc(PyObject* self) { FreeInstance(self); }
 
-PyMethodDef kWriteMethod = {"write", Write, METH_O,
+PyMethodDef kWriteMethod = {"write", GuardedMethod<Write>(), METH_O,
                             "write(data: bytes): send body data now (PEP 3333)."};
 PyMethodDef kMethods[] = {
     kWriteMethod,
@@ -63,8 +63,8 @@ PyMethodDef kMethods[] = {
 PyTypeObject* Type() {
   if (start_response_type == nullptr) {
     PyType_Slot slots[] = {
-        {Py_tp_dealloc, FunctionSlot(Dealloc)},
-        {Py_tp_call, FunctionSlot(Call)},
+        {Py_tp_dealloc, GuardedSlot<Dealloc>()},
+        {Py_tp_call, GuardedSlot<Call>()},
         {Py_tp_methods, kMethods},
         {Py_tp_doc, const_cast<char*>("start_response(status, headers, exc_info=None)")},
         {0, nullptr},

@@ -3,19 +3,51 @@
 
 #include <Python.h>
 
+#include <exception>
+#include <new>
+#include <type_traits>
+
 namespace shoal::python {
 
-// A C function as a PyType_Slot pointer.
-template <typename Function>
-void* FunctionSlot(Function* function) {
-  return reinterpret_cast<void*>(function);
+// Guarded<F>::Call: the C++ function F as Python calls it (a type slot or
+// a method), with no C++ exception crossing into CPython's frames:
+// std::bad_alloc becomes MemoryError, any other exception RuntimeError, and
+// the call returns its failure value (nullptr, or -1). A void function (a
+// dealloc, which must not fail) drops the exception.
+template <auto F>
+struct Guarded;
+
+template <typename R, typename... Args, R (*F)(Args...)>
+struct Guarded<F> {
+  static R Call(Args... args) noexcept {
+    try {
+      return F(args...);
+    } catch (const std::bad_alloc&) {
+      if constexpr (!std::is_void_v<R>) PyErr_NoMemory();
+    } catch (const std::exception& e) {
+      if constexpr (!std::is_void_v<R>) PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (...) {
+      if constexpr (!std::is_void_v<R>) PyErr_SetString(PyExc_RuntimeError, "C++ exception");
+    }
+    if constexpr (std::is_pointer_v<R>) {
+      return nullptr;
+    } else if constexpr (!std::is_void_v<R>) {
+      return static_cast<R>(-1);
+    }
+  }
+};
+
+// F, guarded, as a PyType_Slot pointer.
+template <auto F>
+void* GuardedSlot() {
+  return reinterpret_cast<void*>(&Guarded<F>::Call);
 }
 
-// A method taking other than (self, arg) as a PyMethodDef entry
-// (METH_FASTCALL, METH_VARARGS | METH_KEYWORDS).
-template <typename Function>
-PyCFunction MethodCast(Function* function) {
-  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function));
+// F, guarded, as a PyMethodDef entry (METH_FASTCALL, METH_VARARGS |
+// METH_KEYWORDS and the like).
+template <auto F>
+PyCFunction GuardedMethod() {
+  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&Guarded<F>::Call));
 }
 
 // Creates a heap type; unless `instantiable`, Python code cannot create

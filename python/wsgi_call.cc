@@ -84,12 +84,9 @@ WsgiGateway::WsgiGateway(std::vector<MountedApp> apps, GatewayConfig config)
       environ_builder_(Prefixes(apps_)),
       errors_(NewLogStream(spdlog::level::err, 2, "wsgi.errors")) {}
 
-void WsgiGateway::BeginIdle() { idle_state_ = PyEval_SaveThread(); }
+void WsgiGateway::BeginIdle() { idle_.emplace(); }
 
-void WsgiGateway::EndIdle() {
-  PyEval_RestoreThread(idle_state_);
-  idle_state_ = nullptr;
-}
+void WsgiGateway::EndIdle() { idle_.reset(); }
 
 protocols::Outcome WsgiGateway::Handle(protocols::Exchange& exchange) {
   std::string request_line = protocols::RequestLine(exchange.params());

@@ -19,19 +19,17 @@
 #include <vector>
 
 #include "protocols/exchange.h"
+#include "protocols/request_handler.h"
 #include "protocols/spooled_body.h"
+#include "python/app.h"
 #include "python/environ.h"
+#include "python/gil.h"
 #include "python/py_ref.h"
 
 namespace shoal::python {
 
 class Response;
 
-// An app and its mount point ("" or "/prefix", no trailing '/').
-struct MountedApp {
-  std::string prefix;
-  PyRef app;
-};
 
 struct GatewayConfig {
   bool debug = false;  // tracebacks in 500 responses
@@ -68,7 +66,7 @@ class WsgiGateway final : public protocols::RequestHandler {
   GatewayConfig config_;
   EnvironBuilder environ_builder_;
   PyRef errors_;  // wsgi.errors, shared by the worker's requests
-  PyThreadState* idle_state_ = nullptr;
+  std::optional<GilReleased> idle_;  // between BeginIdle and EndIdle
 };
 
 

@@ -45,13 +45,13 @@ Status RemoveStaleSocket(const std::string& path) {
 
 }  // namespace
 
-Result<Listener> Listener::Bind(const daemon::BindAddress& address, unsigned socket_mode,
+Result<Listener> Listener::Bind(const BindAddress& address, unsigned socket_mode,
                                 int backlog) {
   Listener listener;
   listener.name_ = address.ToString();
   const std::string& name = listener.name_;
 
-  if (address.kind == daemon::BindAddress::Kind::kUnix) {
+  if (address.kind == BindAddress::Kind::kUnix) {
     Status cleared = RemoveStaleSocket(address.path);
     if (!cleared.ok()) return cleared;
     listener.fd_.Reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
@@ -132,11 +132,11 @@ Listener& Listener::operator=(Listener&& other) noexcept {
   return *this;
 }
 
-Listener Listener::Adopt(int fd, const daemon::BindAddress& address) {
+Listener Listener::Adopt(int fd, const BindAddress& address) {
   Listener listener;
   listener.fd_.Reset(fd);
   listener.name_ = address.ToString();
-  if (address.kind == daemon::BindAddress::Kind::kUnix) listener.OwnSocketFile(address.path);
+  if (address.kind == BindAddress::Kind::kUnix) listener.OwnSocketFile(address.path);
   return listener;
 }
 

@@ -16,7 +16,7 @@
 
 #include "base/status.h"
 #include "base/unique_fd.h"
-#include "daemon/bind_address.h"
+#include "base/bind_address.h"
 
 namespace shoal::supervisor {
 
@@ -24,12 +24,12 @@ class Listener {
  public:
   // Binds and listens. On failure returns an error naming the address and
   // the cause ("bind(127.0.0.1:8000) failed: Address already in use").
-  static Result<Listener> Bind(const daemon::BindAddress& address, unsigned socket_mode,
+  static Result<Listener> Bind(const BindAddress& address, unsigned socket_mode,
                                int backlog);
 
   // Takes over `fd`, a socket a previous image of this process bound to
   // `address` (see reexec.h).
-  static Listener Adopt(int fd, const daemon::BindAddress& address);
+  static Listener Adopt(int fd, const BindAddress& address);
 
   Listener(Listener&& other) noexcept { *this = std::move(other); }
   Listener& operator=(Listener&& other) noexcept;

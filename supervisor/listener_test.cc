@@ -17,8 +17,8 @@ std::filesystem::path TempSocketPath() {
          ("shoal-listener-test-" + std::to_string(getpid()) + ".sock");
 }
 
-daemon::BindAddress Unix(const std::filesystem::path& path) {
-  return daemon::ParseBindAddress("unix:" + path.string()).value();
+BindAddress Unix(const std::filesystem::path& path) {
+  return ParseBindAddress("unix:" + path.string()).value();
 }
 
 TEST(ListenerTest, UnixSocketGetsTheModeAndIsRemovedOnDestruction) {
@@ -58,7 +58,7 @@ TEST(ListenerTest, TcpPortInUseNamesTheAddress) {
   ASSERT_EQ(getsockname(holder.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
   std::string bind = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
 
-  Result<Listener> second = Listener::Bind(daemon::ParseBindAddress(bind).value(), 0, 16);
+  Result<Listener> second = Listener::Bind(ParseBindAddress(bind).value(), 0, 16);
 
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().message(), "bind(" + bind + ") failed: Address already in use");
@@ -66,7 +66,7 @@ TEST(ListenerTest, TcpPortInUseNamesTheAddress) {
 
 TEST(ListenerTest, UnresolvableHostIsAnError) {
   Result<Listener> listener =
-      Listener::Bind(daemon::ParseBindAddress("no-such-host.invalid:8000").value(), 0, 16);
+      Listener::Bind(ParseBindAddress("no-such-host.invalid:8000").value(), 0, 16);
   ASSERT_FALSE(listener.ok());
   EXPECT_NE(listener.status().message().find("no-such-host.invalid"), std::string::npos);
 }

@@ -2,30 +2,27 @@
 //
 // Runs in the master process, after the app is imported and the socket is
 // bound; runs no app code. Signals are blocked and read from a signalfd, so
-// no handler ever runs; each wake-up handles the signals received, reaps the
-// workers that exited, and respawns them. A worker that dies soon after it
-// started is replaced after a delay that doubles each time (so a broken app
-// cannot fork-bomb the machine); if no worker has ever stayed up, the master
-// gives up after kMaxStartFailures and exits 1.
+// no handler ever runs. Each wake-up of its one epoll loop handles, in this
+// order: the signals received (HandleX per signal), the persistent
+// connections (ConnectionBroker), the stats socket, then reaps the workers
+// that exited (ReapWorkers) and carries out what the PoolPolicy decides
+// (ManageWorkers: spawn, retire, --timeout). What it knows of each worker is
+// in one WorkerTable, beside the scoreboard the workers write.
 //
-// TERM or INT: workers get TERM, finish in-flight requests, serve what is
-// already queued and exit; after --graceful-timeout the rest are killed.
-// A second TERM or INT kills them at once. Either way the master exits 0.
+// TERM: workers get TERM, finish in-flight requests, serve what is already
+// queued and exit. After --graceful-timeout, each worker still running has
+// its Python traceback logged (SIGUSR2, faulthandler) and is killed a
+// second later. A second TERM, or INT or QUIT, kills them at once. Either
+// way the master exits 0. HUP and USR2 re-execute the master in place
+// (reexec.h).
 //
 // Workers learn of the master's death from the lifeline pipe (EOF when the
 // master's write end closes, even on SIGKILL) and PR_SET_PDEATHSIG.
-//
-// Persistent connections: workers park idle ones with the master over the
-// park channel; the master keeps them in a ParkingLot and, when a request
-// arrives on one, hands it to whichever worker is idle over the ready
-// channel (a SOCK_SEQPACKET socket all workers wait on). The master reads no
-// request itself; it only answers AJP CPINGs.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -33,33 +30,24 @@
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "supervisor/connection_broker.h"
 #include "supervisor/handoff.h"
-#include "supervisor/parking_lot.h"
-#include "supervisor/reexec.h"
 #include "supervisor/listener.h"
-#include "supervisor/scoreboard.h"
+#include "supervisor/pool_policy.h"
 #include "supervisor/stats_server.h"
+#include "supervisor/worker_table.h"
 
 namespace shoal::supervisor {
 
 struct MasterConfig {
-  int workers = 2;  // a fixed pool's size, or an adaptive pool's first workers
-  // An adaptive pool keeps between min_spare and max_spare workers idle,
-  // and never more than max_children in all.
-  bool adaptive = false;
-  int min_spare = 1;
-  int max_spare = 5;
-  int max_children = 50;
-  double graceful_timeout = 30;  // seconds
+  PoolSettings pool = {};
+  std::chrono::duration<double> graceful_timeout{30};
   std::chrono::milliseconds idle_timeout{300'000};  // for parked connections
-  size_t max_idle = 1000;                           // parked connections at most
-  // A request running longer gets its worker's Python traceback logged and
-  // the worker killed; zero: no limit.
-  std::chrono::milliseconds request_timeout{0};
+  size_t max_idle_connections = 1000;               // parked connections at most
   int listen_fd = -1;  // the serving socket, for the stats' listen queue
   // What HUP and USR2 re-execute: this binary's path and the arguments.
-  std::string program;
-  std::vector<std::string> argv;
+  std::string program = {};
+  std::vector<std::string> argv = {};
 };
 
 // What a previous image of this master hands over (see reexec.h).
@@ -101,77 +89,50 @@ class Master {
 
  private:
   using Clock = std::chrono::steady_clock;
-  // The most workers (TTIN grows the pool up to this).
-  static constexpr size_t kMaxWorkers = 1024;
-
-  struct Slot {
-    pid_t pid = 0;                // 0: no worker in this slot
-    Clock::time_point started;    // when the current worker was forked
-    Clock::time_point respawn_at; // when an empty slot may be filled
-    // When the master asked a stuck worker for its traceback (--timeout).
-    std::optional<Clock::time_point> timed_out_at;
-    bool retiring = false;  // told to leave as a spare the pool does not need
-    bool ever_started = false;  // a worker has been started in this slot before
-  };
 
   bool SetUp();
-  bool Watch(int fd, uint32_t events);
+  void TakeOverFromPreviousImage();
   void HandleSignals();
-  void ReceiveParked();
-  void DispatchReady();
-  void SpawnWorker(int index);
-  // Forks a worker that runs hooks_.run_worker; returns its pid, or -1.
-  pid_t ForkWorker(int index);
-  WorkerChannels Channels();
-  [[noreturn]] void BecomeWorker(int index);
+  void HandleTerm();
+  void HandleInt(int signal);
+  void HandleHup(int signal);
+  void HandleTtin();
+  void HandleTtou();
   void ReapWorkers();
   void ManageWorkers();
-  void ManageAdaptivePool();
-  int IdleWorkers() const;
-  StatsSnapshot Snapshot() const;
-  void KillStuckWorkers();
-  void HandleStopSignal(int signal);
-  void HandleTtin();
-  void HandleReexec(int signal);
-  void HandleTtou();
-  void KillWorkers(int signal);
-  int LiveWorkers() const;
-  // How long the loop may sleep: until the nearest respawn, the stop
-  // deadline, or `next_expiry` of an idle connection.
+  void EscalateStop();
+  void SpawnWorker(size_t index);
+  // Forks a worker that runs hooks_.run_worker; returns its pid, or -1.
+  pid_t ForkWorker(size_t index);
+  [[noreturn]] void BecomeWorker(size_t index);
+  WorkerChannels Channels();
+  // How long the loop may sleep: until the nearest respawn, stop step, or
+  // `next_expiry` of an idle connection.
   int PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const;
 
   MasterConfig config_;
   WorkerHooks hooks_;
+  PoolPolicy policy_;
+  StartBackoff backoff_;
   UniqueFd signal_fd_;
   UniqueFd lifeline_read_;
   UniqueFd lifeline_write_;
   UniqueFd epoll_;
-  UniqueFd park_receive_;   // the master's end of the park channel
-  UniqueFd park_send_;      // the workers' end
-  UniqueFd ready_receive_;  // the workers' end of the ready channel
-  UniqueFd ready_send_;     // the master's end
-  std::unique_ptr<ParkingLot> lot_;
-  std::deque<HandedConnection> ready_;  // requests waiting for a worker
-  bool ready_blocked_ = false;          // the ready channel is full
-  pid_t master_pid_ = 0;
-  std::vector<Slot> slots_;
-  size_t target_workers_ = 0;  // slots [0, target) are kept filled
-  std::optional<Scoreboard> scoreboard_;
-  std::optional<Listener> stats_listener_;  // until Run makes the server
+  std::unique_ptr<ConnectionBroker> broker_;
+  std::optional<WorkerTable> table_;
+  std::optional<Listener> stats_listener_;  // until SetUp makes the server
   std::unique_ptr<StatsServer> stats_;
   Handover handover_;
+  pid_t master_pid_ = 0;
   bool stopping_ = false;
   bool gave_up_ = false;
   // A SIGCHLD came: reap. (Also once a second, in case one was missed.)
   bool child_exited_ = true;
   Clock::time_point next_reap_{};
-  Clock::time_point stop_deadline_;
-  int fast_failures_ = 0;      // consecutive workers that died soon after start
-  bool ever_established_ = false;  // some worker has stayed up past the start window
-  // Adaptive pool: workers started per second doubles while spares are short.
-  int spawn_rate_ = 1;
-  Clock::time_point next_spawn_at_;
-  Clock::time_point next_retire_at_;
+  // Stopping: tracebacks are asked for at stop_deadline_, workers killed at
+  // kill_at_.
+  Clock::time_point stop_deadline_ = Clock::time_point::max();
+  Clock::time_point kill_at_ = Clock::time_point::max();
 };
 
 }  // namespace shoal::supervisor

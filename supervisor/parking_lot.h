@@ -48,6 +48,13 @@ class ParkingLot {
   // Closes everything parked.
   void Clear();
 
+  // In a forked worker: closes this process's copies of the parked fds and
+  // leaves the epoll the lot shares with the master alone.
+  void ForgetInChild() {
+    by_fd_.clear();
+    order_.clear();
+  }
+
   // Takes every parked connection out of the lot (for a re-exec).
   std::vector<HandedConnection> TakeAll();
 

@@ -1,5 +1,9 @@
 #include "supervisor/stats.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <fmt/format.h>
 
 namespace shoal::supervisor {
@@ -105,6 +109,46 @@ std::string StatsTable(const StatsSnapshot& stats) {
                        static_cast<double>(w.rss_kb) / 1024, w.average_ms, request);
   }
   return out;
+}
+
+StatsSnapshot TakeSnapshot(const WorkerTable& table, pid_t master_pid, size_t idle_connections,
+                           int listen_fd) {
+  static constexpr const char* kStatus[] = {"empty", "starting", "idle", "busy", "stopping"};
+  StatsSnapshot stats;
+  stats.version = SHOAL_VERSION;
+  stats.master_pid = master_pid;
+  stats.idle_connections = idle_connections;
+  tcp_info info{};
+  socklen_t length = sizeof(info);
+  if (getsockopt(listen_fd, IPPROTO_TCP, TCP_INFO, &info, &length) == 0) {
+    stats.listen_queue = info.tcpi_unacked;  // for a listening socket: its accept queue
+  }
+  const int64_t now_ms = Scoreboard::NowMs();
+  for (size_t i = 0; i < table.size(); ++i) {
+    const WorkerTable::Slot& slot = table.slot(i);
+    if (slot.pid <= 0) continue;
+    const ScoreboardSlot& score = table.score(i);
+    WorkerStats w;
+    w.slot = i;
+    w.pid = slot.pid;
+    WorkerState state = slot.retiring ? WorkerState::kStopping : score.state.load();
+    w.status = kStatus[static_cast<size_t>(state)];
+    w.requests = score.requests.load();
+    w.exceptions = score.exceptions.load();
+    w.timeouts = score.timeouts.load();
+    w.respawns = score.respawns.load();
+    w.rss_kb = score.rss_kb.load();
+    w.average_ms = w.requests == 0 ? 0
+                                   : static_cast<double>(score.busy_ms.load()) /
+                                         static_cast<double>(w.requests);
+    int64_t started = score.request_started_ms.load();
+    if (started > 0) {
+      w.request = score.request_line;
+      w.running_ms = now_ms - started;
+    }
+    stats.workers.push_back(std::move(w));
+  }
+  return stats;
 }
 
 }  // namespace shoal::supervisor

@@ -1,8 +1,8 @@
 // Stats: the scoreboard rendered for people and for monitoring.
 //
-// A snapshot of the pool (taken by the master from the scoreboard) as JSON,
-// as Prometheus text exposition, or as a table for `shoal status`. Pure
-// functions.
+// A snapshot of the pool (taken by the master from its worker table) as
+// JSON, as Prometheus text exposition, or as a table for `shoal status`.
+// The renderings are pure functions.
 #pragma once
 
 #include <sys/types.h>
@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "supervisor/worker_table.h"
 
 namespace shoal::supervisor {
 
@@ -35,6 +37,12 @@ struct StatsSnapshot {
   std::optional<uint32_t> listen_queue;  // connections waiting to be accepted (TCP only)
   std::vector<WorkerStats> workers;   // live workers, by slot
 };
+
+// The pool as the master sees it now: every live worker in `table`, the
+// idle connections it holds, and the accept queue of the TCP socket
+// `listen_fd` (none for a unix socket).
+StatsSnapshot TakeSnapshot(const WorkerTable& table, pid_t master_pid, size_t idle_connections,
+                           int listen_fd);
 
 std::string StatsJson(const StatsSnapshot& stats);
 std::string StatsPrometheus(const StatsSnapshot& stats);

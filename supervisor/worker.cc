@@ -18,7 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/unique_fd.h"
-#include "daemon/exit_codes.h"
+#include "service/exit_codes.h"
 #include "protocols/fastcgi.h"
 #include "protocols/scgi.h"
 #include "supervisor/handoff.h"
@@ -99,7 +99,7 @@ Status Worker::SetUp() {
   action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+
   std::signal(SIGINT, SIG_IGN);  // a terminal's Ctrl-C is the master's to handle
   std::signal(SIGHUP, SIG_IGN);
   sigset_t term;
@@ -128,7 +128,7 @@ int Worker::Run() {
   Status ready = SetUp();
   if (!ready.ok()) {
     spdlog::error("worker set-up failed: {}", ready.message());
-    return kExitWorkerBootError;
+    return service::kExitWorkerBootError;
   }
   constexpr int kMaxEvents = 8;
   epoll_event events[kMaxEvents];
@@ -148,7 +148,7 @@ int Worker::Run() {
     if (count < 0) {
       if (saved_errno == EINTR) continue;
       spdlog::error("{}", PosixError("epoll_pwait", saved_errno).message());
-      return kExitFailure;
+      return service::kExitFailure;
     }
     if (count == 0) {
       // The held connection was idle for the whole idle timeout.
@@ -175,14 +175,14 @@ int Worker::Run() {
   }
   if (master_gone) {
     spdlog::info("the master is gone or was re-executed; worker exiting");
-    return kExitOk;
+    return service::kExitOk;
   }
-  if (!stop_requested) return kExitWorkerRecycled;  // --max-requests or --reload-on-rss
+  if (!stop_requested) return service::kExitWorkerRecycled;  // --max-requests or --reload-on-rss
   // Graceful stop: what the listen queue and the ready channel already hold
   // was sent before the stop; serve it rather than reset it.
   held_.reset();
   while (TakeReadyAndServe() || AcceptAndServe()) held_.reset();
-  return kExitOk;
+  return service::kExitOk;
 }
 
 bool Worker::AcceptAndServe() {
@@ -304,13 +304,13 @@ void Worker::AfterRequest() {
   // Resident memory costs an open and a read of /proc: after every request
   // only when --reload-on-rss needs it, else once a second for the stats.
   auto now = std::chrono::steady_clock::now();
-  if (config_.max_rss_kb == 0 && (!config_.scoreboard || now < next_rss_check_)) return;
+  if (config_.reload_on_rss_mb == 0 && (!config_.scoreboard || now < next_rss_check_)) return;
   next_rss_check_ = now + std::chrono::seconds(1);
   uint64_t rss = ResidentKb();
   if (config_.scoreboard) config_.scoreboard->slot(Slot()).rss_kb.store(rss);
-  if (config_.max_rss_kb > 0 && rss > config_.max_rss_kb && !recycle_) {
+  if (config_.reload_on_rss_mb > 0 && rss > config_.reload_on_rss_mb * 1024 && !recycle_) {
     spdlog::info("resident memory {} MiB is over --reload-on-rss {} MiB; leaving to be replaced",
-                 rss / 1024, config_.max_rss_kb / 1024);
+                 rss / 1024, config_.reload_on_rss_mb);
     recycle_ = true;
   }
 }

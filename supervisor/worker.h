@@ -25,6 +25,7 @@
 
 #include "protocols/ajp.h"
 #include "protocols/exchange.h"
+#include "protocols/request_handler.h"
 #include "protocols/fastcgi_management.h"
 #include "protocols/protocol.h"
 #include "supervisor/scoreboard.h"
@@ -49,7 +50,7 @@ struct WorkerConfig {
   uint64_t max_requests = 0;
   // Leave (to be replaced) when resident memory passes this after a
   // request; zero: never.
-  uint64_t max_rss_kb = 0;
+  uint64_t reload_on_rss_mb = 0;
 };
 
 // Serves until stopped. Returns the worker's exit code.

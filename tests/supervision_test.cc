@@ -344,6 +344,38 @@ TEST_F(ServingTest, TermServesConnectionsAlreadyQueued) {
   EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(15)), std::optional<int>(0));
 }
 
+TEST_F(ServingTest, PastTheGracefulTimeoutAWorkersTracebackIsLoggedThenItIsKilled) {
+  ServedApp& served = Serve({.workers = 1, .extra_args = {"--graceful-timeout", "1"}});
+  ShoalProcess& shoal = served.shoal();
+  std::future<int> stuck = std::async(std::launch::async, [&served] {
+    try {
+      return served.Get("/slow?seconds=20", std::chrono::seconds(30)).status;
+    } catch (const std::exception&) {
+      return 0;
+    }
+  });
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(5), [&] {
+    return shoal.Log().find("GET /slow?seconds=20") != std::string::npos ||
+           served.shoal().WorkerPids().size() == 1;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // in the app
+  const auto signalled = std::chrono::steady_clock::now();
+
+  shoal.Signal(SIGTERM);
+
+  EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(10)), std::optional<int>(0));
+  // The grace, then a second for the traceback.
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(4));
+  EXPECT_NE(stuck.get(), 200);
+  const std::string log = shoal.Log();
+  EXPECT_NE(log.find("graceful timeout of 1 s reached; 1 worker(s) still running: their Python "
+                     "tracebacks follow, then they are killed"),
+            std::string::npos)
+      << log;
+  // faulthandler's dump names the function the worker was in.
+  EXPECT_NE(log.find("in _slow"), std::string::npos) << log;
+}
+
 // After the preload import the master calls gc.freeze(), so the workers'
 // collections leave the imported objects' pages shared; --no-gc-freeze
 // (for comparing memory) leaves them to the collector.

@@ -1,7 +1,7 @@
 // Exit codes with a meaning, for shoal's master and its workers.
 #pragma once
 
-namespace shoal {
+namespace shoal::service {
 
 inline constexpr int kExitOk = 0;
 // A runtime failure before serving: the app does not import, the address is
@@ -14,4 +14,4 @@ inline constexpr int kExitWorkerBootError = 3;
 // A worker that served its --max-requests and left to be replaced.
 inline constexpr int kExitWorkerRecycled = 4;
 
-}  // namespace shoal
+}  // namespace shoal::service

@@ -1,4 +1,4 @@
-#include "daemon/logging.h"
+#include "service/logging.h"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
-namespace shoal::daemon {
+namespace shoal::service {
 namespace {
 
 // Writes each line of a record to fd 2 in a single write(2).
@@ -59,4 +59,4 @@ void InitLogging(const std::string& role) {
   spdlog::set_default_logger(std::move(logger));
 }
 
-}  // namespace shoal::daemon
+}  // namespace shoal::service

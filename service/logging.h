@@ -12,7 +12,7 @@
 
 #include <string>
 
-namespace shoal::daemon {
+namespace shoal::service {
 
 // Longest record written, newline included; longer ones are cut.
 inline constexpr size_t kMaxLogLine = 4096;
@@ -20,4 +20,4 @@ inline constexpr size_t kMaxLogLine = 4096;
 // REQUIRES: no other thread is logging (start-up, or right after fork).
 void InitLogging(const std::string& role);
 
-}  // namespace shoal::daemon
+}  // namespace shoal::service

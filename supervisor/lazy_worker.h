@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "base/status.h"
-#include "daemon/options.h"
 #include "supervisor/master.h"
+#include "supervisor/worker_boot.h"
 
-namespace shoal::daemon {
+namespace shoal::supervisor {
 
 // True in a process started by StartLazyWorker.
 bool IsLazyWorker();
@@ -26,10 +26,11 @@ bool IsLazyWorker();
 // worker), or an error naming why it could not start.
 Result<pid_t> StartLazyWorker(const std::string& program, const std::vector<std::string>& argv,
                               int index, int listen_fd,
-                              const supervisor::WorkerChannels& channels);
+                              const WorkerChannels& channels);
 
-// Runs this process as the worker its environment names. Returns its exit
-// code (kExitWorkerBootError if the app does not import).
-int RunLazyWorker(const Options& options);
+// Runs this process as the worker its environment names, with the handler
+// `make_handler` makes (it starts Python and imports the app). Returns its
+// exit code (kExitWorkerBootError if the handler cannot be made).
+int RunLazyWorker(const WorkerSettings& settings, const HandlerFactory& make_handler);
 
-}  // namespace shoal::daemon
+}  // namespace shoal::supervisor

@@ -1,10 +1,10 @@
-#include "daemon/bind_address.h"
+#include "base/bind_address.h"
 
 #include <sys/un.h>
 
 #include <charconv>
 
-namespace shoal::daemon {
+namespace shoal {
 namespace {
 
 Status BadAddress(std::string_view text, std::string_view why) {
@@ -63,4 +63,4 @@ Result<BindAddress> ParseBindAddress(std::string_view text) {
   return address;
 }
 
-}  // namespace shoal::daemon
+}  // namespace shoal

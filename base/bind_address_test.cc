@@ -1,8 +1,8 @@
-#include "daemon/bind_address.h"
+#include "base/bind_address.h"
 
 #include <gtest/gtest.h>
 
-namespace shoal::daemon {
+namespace shoal {
 namespace {
 
 TEST(BindAddressTest, ParsesUnixPath) {
@@ -53,4 +53,4 @@ TEST(BindAddressTest, RejectsOverlongUnixPath) {
 }
 
 }  // namespace
-}  // namespace shoal::daemon
+}  // namespace shoal

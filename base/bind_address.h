@@ -11,7 +11,7 @@
 
 #include "base/status.h"
 
-namespace shoal::daemon {
+namespace shoal {
 
 struct BindAddress {
   enum class Kind { kUnix, kTcp };
@@ -27,4 +27,4 @@ struct BindAddress {
 // Returns the parsed address, or an error naming what is wrong with `text`.
 Result<BindAddress> ParseBindAddress(std::string_view text);
 
-}  // namespace shoal::daemon
+}  // namespace shoal

@@ -1,4 +1,4 @@
-#include "daemon/lazy_worker.h"
+#include "supervisor/lazy_worker.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,12 +13,11 @@
 #include <boost/process.hpp>
 #include <spdlog/spdlog.h>
 
-#include "daemon/exit_codes.h"
-#include "daemon/logging.h"
-#include "daemon/serve_worker.h"
-#include "protocols/fastcgi.h"
+#include "service/exit_codes.h"
+#include "service/logging.h"
+#include "supervisor/scoreboard.h"
 
-namespace shoal::daemon {
+namespace shoal::supervisor {
 namespace bp = boost::process;
 namespace {
 
@@ -43,7 +42,7 @@ bool IsLazyWorker() { return std::getenv(kEnvironment) != nullptr; }
 
 Result<pid_t> StartLazyWorker(const std::string& program, const std::vector<std::string>& argv,
                               int index, int listen_fd,
-                              const supervisor::WorkerChannels& channels) {
+                              const WorkerChannels& channels) {
   const int fds[] = {listen_fd, channels.lifeline_fd, channels.park_fd, channels.ready_fd,
                      channels.scoreboard->fd()};
   std::string spec = "index=" + std::to_string(index) + ",listen=" + std::to_string(listen_fd) +
@@ -70,37 +69,30 @@ Result<pid_t> StartLazyWorker(const std::string& program, const std::vector<std:
   return started;
 }
 
-int RunLazyWorker(const Options& options) {
+int RunLazyWorker(const WorkerSettings& settings, const HandlerFactory& make_handler) {
   std::map<std::string, long> spec = ParseSpec(std::getenv(kEnvironment));
   unsetenv(kEnvironment);
   const int index = static_cast<int>(spec["index"]);
-  InitLogging("worker " + std::to_string(index));
+  service::InitLogging("worker " + std::to_string(index));
   // The master spawned us with its signals blocked; a worker starts clean.
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid() != static_cast<pid_t>(spec["master"])) return kExitOk;  // the master is gone
+  if (getppid() != static_cast<pid_t>(spec["master"])) return service::kExitOk;  // the master is gone
   for (const char* name : {"listen", "lifeline", "park", "ready", "scoreboard"}) {
     SetCloseOnExec(static_cast<int>(spec[name]), true);
   }
 
-  Result<supervisor::Scoreboard> scoreboard = supervisor::Scoreboard::Attach(
+  Result<Scoreboard> scoreboard = Scoreboard::Attach(
       static_cast<int>(spec["scoreboard"]), static_cast<size_t>(spec["slots"]));
   if (!scoreboard.ok()) {
     spdlog::error("{}", scoreboard.status().message());
-    return kExitWorkerBootError;
+    return service::kExitWorkerBootError;
   }
-  std::signal(SIGPIPE, SIG_IGN);
-  Result<std::vector<python::PyRef>> apps = StartPythonAndLoadApps(options);
-  if (!apps.ok()) {
-    spdlog::error("{}", apps.status().message());
-    return kExitWorkerBootError;
-  }
-  supervisor::WorkerChannels channels{static_cast<int>(spec["lifeline"]),
-                                      static_cast<int>(spec["park"]),
-                                      static_cast<int>(spec["ready"]), &scoreboard.value()};
-  return ServeAsWorker(options, index, static_cast<int>(spec["listen"]), channels, apps.value());
+  WorkerChannels channels{static_cast<int>(spec["lifeline"]), static_cast<int>(spec["park"]),
+                          static_cast<int>(spec["ready"]), &scoreboard.value()};
+  return ServeAsWorker(settings, index, static_cast<int>(spec["listen"]), channels, make_handler);
 }
 
-}  // namespace shoal::daemon
+}  // namespace shoal::supervisor

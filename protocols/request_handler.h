@@ -1,0 +1,29 @@
+// RequestHandler: the seam between the supervisor and Python.
+//
+// A worker's serve loop (supervisor/) calls Handle for each request and
+// brackets its waits for work with BeginIdle and EndIdle; the WSGI gateway
+// (python/) implements it. Both rooms see this header, and neither sees the
+// other. Made in the worker, after fork, by the factory the executable
+// hands the supervisor; used on the worker's one thread.
+#pragma once
+
+#include "protocols/exchange.h"
+
+namespace shoal::protocols {
+
+// How a request ended, for the scoreboard.
+enum class Outcome { kServed, kAppFailed, kClientGone };
+
+// What a worker runs for each request; implemented by python/.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Serves one request to the end: always calls Finish or Abort.
+  virtual Outcome Handle(Exchange& exchange) = 0;
+  // The worker is about to block waiting for work, and has stopped waiting.
+  // (The Python side releases and retakes the GIL here.)
+  virtual void BeginIdle() {}
+  virtual void EndIdle() {}
+};
+
+}  // namespace shoal::protocols

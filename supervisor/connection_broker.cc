@@ -1,0 +1,102 @@
+#include "supervisor/connection_broker.h"
+
+#include <sys/epoll.h>
+
+#include <cerrno>
+#include <tuple>
+
+#include <spdlog/spdlog.h>
+
+namespace shoal::supervisor {
+namespace {
+
+Status Watch(int epoll_fd, int fd, uint32_t events) {
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = fd;
+  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0) return PosixError("epoll_ctl", errno);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ConnectionBroker>> ConnectionBroker::Create(
+    int epoll_fd, std::chrono::milliseconds idle_timeout, size_t max_idle) {
+  auto park = MakeHandoffChannel();
+  if (!park.ok()) return park.status();
+  auto ready = MakeHandoffChannel();
+  if (!ready.ok()) return ready.status();
+  std::unique_ptr<ConnectionBroker> broker(new ConnectionBroker(epoll_fd, idle_timeout, max_idle));
+  std::tie(broker->park_receive_, broker->park_send_) = std::move(park).value();
+  std::tie(broker->ready_receive_, broker->ready_send_) = std::move(ready).value();
+  Status watched = Watch(epoll_fd, broker->park_receive_.get(), EPOLLIN);
+  if (!watched.ok()) return watched;
+  return broker;
+}
+
+bool ConnectionBroker::OnEvent(int fd) {
+  if (fd == park_receive_.get()) {
+    ReceiveParked();
+  } else if (fd == ready_send_.get()) {
+    ready_blocked_ = false;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  } else if (lot_.Holds(fd)) {
+    if (std::optional<HandedConnection> request = lot_.OnReadable(fd)) {
+      ready_.push_back(std::move(*request));
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void ConnectionBroker::ReceiveParked() {
+  for (;;) {
+    Result<std::optional<HandedConnection>> parked = ReceiveConnection(park_receive_.get());
+    if (!parked.ok()) {
+      spdlog::error("{}", parked.status().message());
+      return;
+    }
+    if (!parked.value()) return;
+    // While stopping, nothing new is parked: the workers are on their way out.
+    if (parking_) lot_.Park(std::move(*parked.value()));
+  }
+}
+
+void ConnectionBroker::Dispatch() {
+  while (!ready_.empty() && !ready_blocked_) {
+    HandedConnection& next = ready_.front();
+    Result<bool> sent =
+        SendConnection(ready_send_.get(), next.protocol, next.fd.get(), /*dont_wait=*/true);
+    if (sent.ok() && !sent.value()) {
+      // Every worker is busy and the channel is full: wait until it drains.
+      Status watched = Watch(epoll_fd_, ready_send_.get(), EPOLLOUT);
+      if (!watched.ok()) spdlog::error("{}", watched.message());
+      ready_blocked_ = watched.ok();
+      return;
+    }
+    if (!sent.ok()) spdlog::error("{}; closing a connection", sent.status().message());
+    ready_.pop_front();  // a worker has its own copy now
+  }
+}
+
+std::vector<HandedConnection> ConnectionBroker::TakeAll() {
+  std::vector<HandedConnection> all = lot_.TakeAll();
+  for (HandedConnection& ready : ready_) all.push_back(std::move(ready));
+  ready_.clear();
+  return all;
+}
+
+void ConnectionBroker::Clear() {
+  lot_.Clear();
+  ready_.clear();
+}
+
+void ConnectionBroker::DropInWorker() {
+  park_receive_.Reset();
+  ready_send_.Reset();
+  lot_.ForgetInChild();
+  ready_.clear();
+}
+
+}  // namespace shoal::supervisor

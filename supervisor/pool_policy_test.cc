@@ -1,0 +1,156 @@
+#include "supervisor/pool_policy.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "service/exit_codes.h"
+
+namespace shoal::supervisor {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = PoolPolicy::Clock;
+using SlotView = PoolPolicy::SlotView;
+
+const Clock::time_point kStart = Clock::time_point() + 1000s;
+
+SlotView Worker(WorkerState state, pid_t pid = 100) { return {.pid = pid, .state = state}; }
+SlotView Empty(Clock::time_point respawn_at = Clock::time_point()) {
+  return {.pid = 0, .respawn_at = respawn_at};
+}
+
+TEST(PoolPolicyTest, FixedPoolFillsItsEmptySlotsOnceTheirDelayIsOver) {
+  PoolPolicy policy({.workers = 3});
+  std::vector<SlotView> slots = {Worker(WorkerState::kIdle), Empty(kStart + 2s), Empty()};
+  EXPECT_EQ(policy.Decide(slots, kStart, 0).spawn, (std::vector<size_t>{2}));
+  EXPECT_EQ(policy.Decide(slots, kStart + 2s, 0).spawn, (std::vector<size_t>{1, 2}));
+}
+
+TEST(PoolPolicyTest, TtinAndTtouMoveAFixedPoolsTarget) {
+  PoolPolicy policy({.workers = 1});
+  std::optional<size_t> retire;
+  EXPECT_EQ(policy.Shrink(retire), "signal TTOU: one worker left; not removing it");
+  EXPECT_FALSE(retire);
+  EXPECT_EQ(policy.Grow(1024), "signal TTIN: 2 workers");
+  EXPECT_EQ(policy.capacity(), 2u);
+  std::vector<SlotView> slots = {Worker(WorkerState::kBusy), Empty()};
+  EXPECT_EQ(policy.Decide(slots, kStart, 0).spawn, (std::vector<size_t>{1}));
+  EXPECT_EQ(policy.Shrink(retire), "signal TTOU: 1 workers");
+  EXPECT_EQ(retire, 1u);
+  EXPECT_TRUE(policy.Decide(slots, kStart, 0).spawn.empty());
+  PoolPolicy full({.workers = 4});
+  EXPECT_EQ(full.Grow(4), "signal TTIN: already 4 workers, the most there can be");
+}
+
+TEST(PoolPolicyTest, AdaptivePoolStartsOneTwoFourASecondWhileSparesAreShort) {
+  PoolPolicy policy({.workers = 1, .adaptive = true, .min_spare = 8, .max_spare = 10,
+                     .max_children = 50});
+  EXPECT_EQ(policy.capacity(), 50u);
+  std::vector<SlotView> slots(50);
+  slots[0] = Worker(WorkerState::kBusy);
+  EXPECT_EQ(policy.Decide(slots, kStart, 0).spawn.size(), 1u);
+  // Within the same second nothing more starts.
+  EXPECT_TRUE(policy.Decide(slots, kStart + 500ms, 0).spawn.empty());
+  EXPECT_EQ(policy.Decide(slots, kStart + 1s, 0).spawn.size(), 2u);
+  EXPECT_EQ(policy.Decide(slots, kStart + 2s, 0).spawn, (std::vector<size_t>{1, 2, 3, 4}));
+  // Starting workers count as idle: with 8 spare, none more.
+  for (size_t i = 1; i <= 8; ++i) slots[i] = Worker(WorkerState::kStarting);
+  EXPECT_TRUE(policy.Decide(slots, kStart + 3s, 0).spawn.empty());
+}
+
+TEST(PoolPolicyTest, AdaptivePoolNeverPassesMaxChildren) {
+  PoolPolicy policy({.workers = 1, .adaptive = true, .min_spare = 5, .max_spare = 6,
+                     .max_children = 3});
+  std::vector<SlotView> slots(3);
+  slots[0] = Worker(WorkerState::kBusy);
+  slots[1] = Worker(WorkerState::kBusy);
+  EXPECT_EQ(policy.Decide(slots, kStart, 0).spawn, (std::vector<size_t>{2}));
+  slots[2] = Worker(WorkerState::kBusy);
+  EXPECT_TRUE(policy.Decide(slots, kStart + 5s, 0).spawn.empty());
+}
+
+TEST(PoolPolicyTest, AdaptivePoolRetiresTheNewestIdleSpareOneASecond) {
+  PoolPolicy policy({.workers = 1, .adaptive = true, .min_spare = 1, .max_spare = 2,
+                     .max_children = 10});
+  std::vector<SlotView> slots = {Worker(WorkerState::kIdle), Worker(WorkerState::kIdle),
+                                 Worker(WorkerState::kBusy), Worker(WorkerState::kBusy),
+                                 Empty()};
+  EXPECT_TRUE(policy.Decide(slots, kStart, 0).retire.empty()) << "2 idle is not too many";
+  slots[4] = Worker(WorkerState::kIdle);
+  EXPECT_EQ(policy.Decide(slots, kStart, 0).retire, (std::vector<size_t>{4}));
+  slots[4].retiring = true;
+  slots.push_back(Worker(WorkerState::kIdle));
+  EXPECT_TRUE(policy.Decide(slots, kStart + 500ms, 0).retire.empty()) << "one a second";
+  EXPECT_EQ(policy.Decide(slots, kStart + 1s, 0).retire, (std::vector<size_t>{5}));
+}
+
+TEST(PoolPolicyTest, RequestPastTheTimeoutGetsATracebackThenAKill) {
+  PoolPolicy policy({.workers = 2, .request_timeout = 5000ms});
+  std::vector<SlotView> slots = {Worker(WorkerState::kBusy), Worker(WorkerState::kBusy)};
+  slots[0].request_started_ms = 1000;
+  slots[1].request_started_ms = 4000;
+  PoolPolicy::Actions at_6s = policy.Decide(slots, kStart, 6000);
+  EXPECT_EQ(at_6s.dump_traceback, (std::vector<size_t>{0}));
+  EXPECT_TRUE(at_6s.kill.empty());
+  slots[0].timed_out_at = kStart;
+  EXPECT_TRUE(policy.Decide(slots, kStart + 500ms, 6500).kill.empty());
+  EXPECT_EQ(policy.Decide(slots, kStart + 1s, 7000).kill, (std::vector<size_t>{0}));
+  slots[0].timed_out_at = Clock::time_point::max();  // killed already
+  EXPECT_TRUE(policy.Decide(slots, kStart + 2s, 8000).kill.empty());
+  PoolPolicy no_limit({.workers = 2});
+  EXPECT_TRUE(no_limit.Decide(slots, kStart, 1'000'000).dump_traceback.empty());
+}
+
+int Exited(int code) { return code << 8; }
+int Killed(int signo) { return signo; }
+
+TEST(StartBackoffTest, WorkersDyingAtStartAreRespawnedEverLaterThenGivenUpOn) {
+  StartBackoff backoff;
+  std::vector<double> delays;
+  for (int i = 1; i < StartBackoff::kMaxStartFailures; ++i) {
+    StartBackoff::Verdict verdict = backoff.Judge({.status = Exited(3), .lived = 10ms});
+    ASSERT_EQ(verdict.kind, StartBackoff::Kind::kFailedStart);
+    delays.push_back(std::chrono::duration<double>(verdict.respawn_after).count());
+  }
+  EXPECT_EQ(delays, (std::vector<double>{0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4}));
+  EXPECT_EQ(backoff.Judge({.status = Exited(3), .lived = 10ms}).kind, StartBackoff::Kind::kGiveUp);
+}
+
+TEST(StartBackoffTest, APoolThatEverStayedUpIsNeverGivenUp) {
+  StartBackoff backoff;
+  EXPECT_EQ(backoff.Judge({.status = Killed(SIGSEGV), .lived = 5s}).kind,
+            StartBackoff::Kind::kDied);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(backoff.Judge({.status = Exited(3), .lived = 10ms}).kind,
+              StartBackoff::Kind::kFailedStart);
+  }
+  // The delay is bounded.
+  EXPECT_EQ(backoff.Judge({.status = Exited(3), .lived = 10ms}).respawn_after,
+            std::chrono::seconds(10));
+}
+
+TEST(StartBackoffTest, EachExitIsNamedForWhatItWas) {
+  StartBackoff backoff;
+  using Kind = StartBackoff::Kind;
+  EXPECT_EQ(backoff.Judge({.status = Exited(0), .lived = 1ms, .retired = true}).kind, Kind::kRetired);
+  EXPECT_EQ(backoff.Judge({.status = Exited(0), .lived = 1ms, .wanted = false}).kind, Kind::kLeft);
+  EXPECT_EQ(backoff.Judge({.status = Exited(service::kExitWorkerRecycled), .lived = 1ms}).kind,
+            Kind::kRecycled);
+  EXPECT_EQ(backoff.Judge({.status = Killed(SIGKILL), .lived = 1ms, .timed_out = true}).kind,
+            Kind::kTimedOut);
+  EXPECT_EQ(backoff.Judge({.status = Killed(SIGKILL), .lived = 2s}).kind, Kind::kKilled);
+  EXPECT_EQ(backoff.Judge({.status = Exited(1), .lived = 2s}).respawn_after, Clock::duration());
+}
+
+TEST(DescribeExitTest, NamesTheCodeOrTheSignal) {
+  EXPECT_EQ(DescribeExit(Exited(3)), "exited with code 3");
+  EXPECT_EQ(DescribeExit(Killed(SIGKILL)), "killed by signal 9 (Killed)");
+  EXPECT_EQ(DescribeExit(Killed(SIGSEGV) | 0x80), "killed by signal 11 (Segmentation fault) (core dumped)");
+}
+
+}  // namespace
+}  // namespace shoal::supervisor
