@@ -164,6 +164,18 @@ TEST_P(GatewayTest, EnvironFollowsCgiAndPep3333) {
   EXPECT_NE(Absent(env, "wsgi.file_wrapper"), "<absent>");
 }
 
+TEST_P(GatewayTest, AuthorizationReachesTheAppForItsOwnAuth) {
+  ServedApp& served = ServeProbe();
+
+  // Apache's FastCGI and SCGI modules pass it only with CGIPassAuth On
+  // (conf/apache-fastcgi.conf, apache-scgi.conf); the others always do.
+  HttpResponse response = served.Request("GET", Path("/environ"),
+                                         {{"Authorization", "Basic dXNlcjpzM2NyZXQ="}});
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(Absent(Lines(response.body), "HTTP_AUTHORIZATION"), "Basic dXNlcjpzM2NyZXQ=");
+}
+
 TEST_P(GatewayTest, ScriptNameMountsAtASegmentBoundary) {
   if (Is() == FrontEnd::kLighttpdScgi) {
     GTEST_SKIP() << "lighttpd mounts the app itself (SCRIPT_NAME=/app and a PATH_INFO), "
