@@ -8,8 +8,9 @@ Starts the reference server, wsgiref's make_server on a free 127.0.0.1 port
 in a thread, for the same app object shoal serves (mounted under --prefix
 when the front end mounts it there), then runs each check's requests against
 the reference and then against shoal's front end at --shoal, and compares
-every exchange: the status line, the app's headers in order, and the body
-bytes as they came over the wire (before any Content-Encoding is undone).
+every exchange: the status line, the app's headers (by name, case aside;
+a repeated header's values in order), and the body bytes as they came over
+the wire (before any Content-Encoding is undone).
 Prints one line per check and a final verdict; exits 0 if every check
 matched, 1 if any did not, 2 if the comparison could not run.
 
@@ -109,7 +110,10 @@ FRONT_ENDS = {
         added_headers={"accept-ranges": "lighttpd announces ranges on every response"},
         skips={"whole-range": "lighttpd cuts Range requests out of the app's 200 itself, so "
                               "httpbin's 200 for a range that is the whole body becomes its 206"}),
-    "apache-ajp": FrontEndRules(),
+    "apache-ajp": FrontEndRules(
+        skips={"percent-in-path": "mod_proxy_ajp re-escapes the decoded path and answers 400 "
+                                  "itself when a '%' in it is not followed by two hex digits "
+                                  "(/x/%25zz), even with shoal stopped"}),
     "apache-fastcgi": FrontEndRules(
         merges_repeated_headers=APACHE_CGI_MERGES,
         drops_content_type_of_204=APACHE_CGI_204),

@@ -205,6 +205,16 @@ def escaped_paths(client):
     them (httpbin echoes the URL it rebuilt from PATH_INFO)."""
     body = echoed(client.request("GET", "/anything/caf%C3%A9/a%20b/%7Euser?q=%E2%9C%93&r=a+b"))
     expect(body["url"].endswith("/anything/caf\u00e9/a%20b/~user?q=\u2713&r=a+b"), body["url"])
+    client.request("GET", "/anything/semi;colon/plus+sign/at@?x=%25&y=%2B")
+    client.request("GET", "/anything/%E2%82%AC/%F0%9F%90%9F?fish=%F0%9F%90%9F")
+    client.request("GET", "/anything/dot/./and/../dotdot")
+
+
+@check("percent-in-path")
+def percent_in_path(client):
+    """An escaped '%' in the path (%25): PATH_INFO has the '%' itself."""
+    body = echoed(client.request("GET", "/anything/100%25/%25zz"))
+    expect(body["url"].endswith("/anything/100%25/%25zz"), body["url"])
 
 
 @check("head", group="head-304")
