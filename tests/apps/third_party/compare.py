@@ -78,6 +78,9 @@ class FrontEndRules:
     # The front end passes no request header whose value is empty; the
     # reference's environ drops them too.
     drops_empty_request_headers: str = ""
+    # Request headers the front end acts on itself and does not pass on:
+    # environ key -> reason. The reference's environ drops them too.
+    consumed_request_headers: dict = field(default_factory=dict)
     # The front end joins a header the app sent more than once into one
     # value, with ", " (RFC 9110 5.3: the same field); Set-Cookie excepted.
     merges_repeated_headers: str = ""
@@ -105,6 +108,8 @@ FRONT_ENDS = {
         zero_content_length=SCGI_CONTENT_LENGTH,
         drops_empty_request_headers="lighttpd leaves out a request header with an empty "
                                     "value (X-Empty:), so the app never sees it",
+        consumed_request_headers={"HTTP_EXPECT": "lighttpd answers Expect: 100-continue "
+                                                 "itself and does not pass the header on"},
         own_reason_phrase="lighttpd writes its own reason phrase for the status code "
                           "(\"Found\" where Werkzeug wrote \"FOUND\")",
         added_headers={"accept-ranges": "lighttpd announces ranges on every response"},
@@ -144,7 +149,8 @@ class Exchange:
         return values[0] if values else None
 
     def title(self):
-        return f"{self.method} {self.path}"
+        path = self.path if len(self.path) <= 100 else self.path[:100] + "..."
+        return f"{self.method} {path}"
 
 
 def decoded(body, encoding):
@@ -301,6 +307,11 @@ def app_headers(ex):
     return sorted(grouped.items())
 
 
+def shown(headers):
+    """Headers as compared, long values cut short."""
+    return repr([(n, [v if len(v) <= 100 else v[:100] + "..." for v in vs]) for n, vs in headers])
+
+
 def first_difference(a, b):
     n = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     lo = max(0, n - 40)
@@ -330,8 +341,8 @@ def compare_exchange(ref, own, allowances):
         ref_headers = [(n, [rules.get(n, str)(v) for v in vs]) for n, vs in ref_headers]
         own_headers = [(n, [rules.get(n, str)(v) for v in vs]) for n, vs in own_headers]
     if ref_headers != own_headers:
-        problems.append("headers differ:\n        reference: " + repr(ref_headers) +
-                        "\n        shoal:     " + repr(own_headers))
+        problems.append("headers differ:\n        reference: " + shown(ref_headers) +
+                        "\n        shoal:     " + shown(own_headers))
     if ref.body != own.body:
         problems += body_differences(ref, own, allowances)
     return problems
@@ -436,6 +447,8 @@ class QuietRequestHandler(simple_server.WSGIRequestHandler):
             environ.pop("CONTENT_TYPE", None)
         if front_end.zero_content_length and self.headers.get("Content-Length") is None:
             environ["CONTENT_LENGTH"] = "0"
+        for key in front_end.consumed_request_headers:
+            environ.pop(key, None)
         if front_end.drops_empty_request_headers:
             for key in [k for k, v in environ.items() if k.startswith("HTTP_") and v == ""]:
                 del environ[key]

@@ -199,6 +199,23 @@ def response_headers_and_pages(client):
     expect(r.status_code == 200, r.status_code)
 
 
+@check("header-edges")
+def header_edges(client):
+    """A response header with Latin-1 text (Werkzeug encodes it so), a 2000
+    byte response header (within nginx's 4 KiB fastcgi_buffer_size for the
+    whole head: past it nginx answers 502 itself), a 4000 byte request
+    Cookie, an empty POST, and a POST that waits for 100 Continue."""
+    r = client.request("GET", "/response-headers?X-Latin=caf%C3%A9&X-Long=" + "L" * 2000)
+    expect(r.status_code == 200 and len(r.headers.get("X-Long", "")) == 2000, r.status_code)
+    r = client.request("GET", "/cookies", headers={"Cookie": "big=" + "c" * 4000 + "; small=1"})
+    expect(r.json()["cookies"].get("small") == "1", r.text[:200])
+    body = echoed(client.request("POST", "/post", data=b""))
+    expect(body["data"] == "", body["data"])
+    body = echoed(client.request("POST", "/post", data=b"after continue",
+                                 headers={"Expect": "100-continue", "Content-Type": "text/plain"}))
+    expect(body["data"] == "after continue", body["data"])
+
+
 @check("escaped-paths")
 def escaped_paths(client):
     """Percent-escaped UTF-8 and spaces in the path and query as the app sees
