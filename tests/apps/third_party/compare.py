@@ -33,6 +33,7 @@ import sys
 import threading
 import time
 import traceback
+import urllib.parse
 import zlib
 from dataclasses import dataclass, field
 from wsgiref import simple_server
@@ -200,6 +201,7 @@ class Client:
 
     def __init__(self, base, is_reference):
         self.base = base.rstrip("/")
+        self.base_path = urllib.parse.urlsplit(self.base).path  # the mount prefix, or ""
         self.is_reference = is_reference
         self.exchanges = []
         self.session = requests.Session()
@@ -232,6 +234,11 @@ def _radicale_clock_body(body):
                   re.sub(rb"(getlastmodified[^>]*>)" + HTTP_DATE, rb"\1<clock>", body))
 
 
+def _radicale_sync_token_body(body):
+    return re.sub(rb"http://radicale\.org/ns/sync/[0-9a-f]{64}",
+                  rb"http://radicale.org/ns/sync/<random>", body)
+
+
 def _sorted_methods(value):
     return ", ".join(sorted(m.strip() for m in value.split(",")))
 
@@ -256,6 +263,9 @@ ALLOWANCES = {
         "Radicale's Last-Modified and DAV:getlastmodified are its files' mtimes, "
         "so they move with the clock", body=_radicale_clock_body,
         headers={"last-modified": lambda value: "<clock>"}),
+    "radicale-sync-token": Allowance(
+        "Radicale seeds each item's sync history with os.urandom, so a sync-token "
+        "differs between any two storages", body=_radicale_sync_token_body),
     "allow-order": Allowance(
         "Werkzeug lists a 405's or OPTIONS' Allow methods from a set, whose order "
         "follows the process's string hash seed", headers={"allow": _sorted_methods}),
