@@ -56,6 +56,14 @@ def methods(client):
     expect(r.status_code == 405, f"POST /get: {r.status_code}")
 
 
+@check("get-with-body")
+def get_with_body(client):
+    """A GET that carries a body: the app reads it."""
+    body = echoed(client.request("GET", "/anything/with-body", data=b"a GET with a body",
+                                 headers={"Content-Type": "text/plain"}))
+    expect(body["data"] == "a GET with a body", body["data"])
+
+
 @check("form-and-json")
 def form_and_json(client):
     """An urlencoded form (repeated names, UTF-8, escapes) and a JSON body."""
@@ -106,6 +114,10 @@ def streams(client):
     expect(len(r.content) == 102400, len(r.content))
     r = client.request("GET", "/drip?numbytes=5&duration=0&code=200")
     expect(r.content == b"*****", r.content)
+    # One byte every 50 ms, with a Content-Length: each is flushed as the
+    # generator yields it, and the whole arrives.
+    r = client.request("GET", "/drip?numbytes=4&duration=0.2&code=201")
+    expect(r.status_code == 201 and r.content == b"****", (r.status_code, r.content))
 
 
 @check("ranges")
