@@ -248,11 +248,16 @@ def percent_in_path(client):
 
 @check("head", group="head-304")
 def head(client):
-    """HEAD: the headers GET would have (Content-Length included), no body."""
+    """HEAD: the headers GET would have (Content-Length included), no body;
+    of a streamed answer (no length), of a 404 and a 418."""
     for path in ("/get", "/bytes/100?seed=1", "/html", "/anything/x"):
         r = client.request("HEAD", path)
         expect(r.status_code == 200 and r.headers.get("Content-Length"), f"HEAD {path}: "
                f"{r.status_code} {dict(r.headers)}")
+    for path, status in (("/stream/3", 200), ("/drip?numbytes=3&duration=0", 200),
+                         ("/no/such/page", 404), ("/status/418", 418)):
+        r = client.request("HEAD", path)
+        expect(r.status_code == status, f"HEAD {path}: {r.status_code}")
     r = client.request("HEAD", "/range/1000", headers={"Range": "bytes=0-9"})
     expect(r.status_code == 206, r.status_code)
 
