@@ -26,6 +26,7 @@
 #include "support/paths.h"
 #include "support/serving_fixture.h"
 #include "support/temp_dir.h"
+#include "support/upload.h"
 #include "support/wait.h"
 
 namespace shoal::tests {
@@ -104,21 +105,7 @@ class GatewayTest : public FrontEndTest {
   bool ScgiOverUnixSocket() const {
     return Is() == FrontEnd::kNginxScgi || Is() == FrontEnd::kLighttpdScgi;
   }
-  // The config's location for uploads of any size: nginx FastCGI's
-  // unbuffered one, nginx SCGI's and lighttpd's spooled ones; Apache has no
-  // separate one (it streams bodies of any size to shoal).
-  std::string UploadLocation() const {
-    switch (Is()) {
-      case FrontEnd::kNginxFastCgi:
-      case FrontEnd::kNginxFastCgiKeepalive: return "/unbuffered/";
-      case FrontEnd::kNginxScgi: return "/large/";
-      case FrontEnd::kLighttpdScgi: return "/app/large/";
-      case FrontEnd::kApacheAjp:
-      case FrontEnd::kApacheFastCgi:
-      case FrontEnd::kApacheScgi: return "/";
-    }
-    return "/";
-  }
+  std::string UploadLocation() const { return FrontEndUploadLocation(Is()); }
   bool LogHas(const std::string& part) {
     return WaitUntil(std::chrono::seconds(5), [&] { return Has(served_->shoal().Log(), part); });
   }
@@ -427,47 +414,6 @@ TEST_P(GatewayTest, GibibyteResponseStreamsInConstantMemory) {
   EXPECT_EQ(raw.body_bytes, uint64_t{1} << 30);
   long growth = peak_kib() - before;
   EXPECT_LT(growth, 16 * 1024) << "the worker's peak RSS grew by " << growth << " KiB";
-}
-
-// POSTs `chunks` blocks of `chunk_size` bytes to `target`, either with a
-// Content-Length or chunked, without holding the body in memory; returns
-// the response body (read to EOF, so the request says Connection: close),
-// or the whole response with `whole`.
-std::string StreamPost(int port, const std::string& target, size_t chunk_size, size_t chunks,
-                       bool chunked, std::chrono::seconds timeout, bool whole = false) {
-  Fd fd = ConnectLoopback(port, std::chrono::seconds(5));
-  if (!fd.valid()) return "<no connection>";
-  fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
-  timeval tv{static_cast<time_t>(timeout.count()), 0};
-  setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  std::string head = "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  head += chunked ? "Transfer-Encoding: chunked\r\n"
-                  : "Content-Length: " + std::to_string(chunk_size * chunks) + "\r\n";
-  head += "\r\n";
-  auto send_all = [&](std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = send(fd.get(), data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  };
-  std::string block(chunk_size, 'u');
-  std::ostringstream size_line;
-  size_line << std::hex << chunk_size << "\r\n";
-  bool sent = send_all(head);
-  for (size_t i = 0; sent && i < chunks; ++i) {
-    sent = (!chunked || send_all(size_line.str())) && send_all(block) &&
-           (!chunked || send_all("\r\n"));
-  }
-  if (sent && chunked) sent = send_all("0\r\n\r\n");
-  if (!sent) return "<send failed>";
-  std::string response;
-  char buffer[65536];
-  for (ssize_t n; (n = read(fd.get(), buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
-  size_t body = response.find("\r\n\r\n");
-  return whole || body == std::string::npos ? response : response.substr(body + 4);
 }
 
 TEST_P(GatewayTest, GibibyteUploadStreamsInConstantMemory) {

@@ -105,6 +105,19 @@ std::string FrontEndPrefix(FrontEnd front_end) {
   return front_end == FrontEnd::kLighttpdScgi ? "/app" : "";
 }
 
+std::string FrontEndUploadLocation(FrontEnd front_end) {
+  switch (front_end) {
+    case FrontEnd::kNginxFastCgi:
+    case FrontEnd::kNginxFastCgiKeepalive: return "/unbuffered/";
+    case FrontEnd::kNginxScgi: return "/large/";
+    case FrontEnd::kLighttpdScgi: return "/app/large/";
+    case FrontEnd::kApacheAjp:
+    case FrontEnd::kApacheFastCgi:
+    case FrontEnd::kApacheScgi: return "/";
+  }
+  throw std::logic_error("unknown front end");
+}
+
 ServedApp::ServedApp(const ServeOptions& options)
     : dir_("shoal-test"), front_end_(options.front_end), workers_(options.workers) {
   const bool tcp = FrontEndUsesTcp(front_end_);

@@ -65,6 +65,12 @@ bool FrontEndUsesTcp(FrontEnd front_end);
 // from nginx.
 std::string FrontEndPrefix(FrontEnd front_end);
 
+// The front end's example config's location for uploads of any size: nginx
+// FastCGI's unbuffered "/unbuffered/", nginx SCGI's and lighttpd's spooled
+// "/large/" ("/app/large/" behind lighttpd); "/" behind Apache, which
+// passes bodies of any size on as they come.
+std::string FrontEndUploadLocation(FrontEnd front_end);
+
 struct ServeOptions {
   std::string app = "probe:app";                 // --app
   std::filesystem::path chdir = AppsDir();       // --chdir
