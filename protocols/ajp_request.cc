@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "protocols/ajp_codec.h"
+#include "protocols/cgi_params.h"
 
 namespace shoal::protocols::ajp {
 namespace {
@@ -195,14 +196,7 @@ Result<CgiRequest> ToCgi(const ForwardRequest& request) {
     } else if (EqualsIgnoreCase(name, "Content-Type")) {
       p.emplace_back("CONTENT_TYPE", value);
     } else if (EqualsIgnoreCase(name, "Cookie")) {
-      // Apache joins repeated Cookie headers with ", ", which cookie parsers
-      // misread; cookie values cannot hold a comma (RFC 6265), so join them
-      // as one Cookie header would.
-      std::string cookies = value;
-      for (size_t at = cookies.find(", "); at != std::string::npos; at = cookies.find(", ", at)) {
-        cookies[at] = ';';
-      }
-      p.emplace_back("HTTP_COOKIE", std::move(cookies));
+      p.emplace_back("HTTP_COOKIE", JoinCookiesAsOneHeader(value));
     } else if (std::optional<std::string> key = CgiHeaderName(name)) {
       if (EqualsIgnoreCase(name, "Transfer-Encoding")) cgi.chunked = true;
       p.emplace_back(std::move(*key), value);

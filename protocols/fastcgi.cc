@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/write_all.h"
+#include "protocols/cgi_params.h"
 
 namespace shoal::protocols {
 namespace {
@@ -164,6 +165,7 @@ Result<Incoming> FastCgiConnection::ReadRequest() {
         Close();
         return Status::Error("malformed FastCGI params (a name or value runs past the end)");
       }
+      RejoinCookies(params_, cookies_);  // Apache's mod_proxy_fcgi joins with ", "
       ++requests_read_;
       return Incoming::kRequest;
     }

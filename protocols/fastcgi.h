@@ -92,6 +92,7 @@ class FastCgiConnection final : public Connection {
   ReadBuffer input_;
   std::string params_block_;  // the PARAMS stream, which params_ points into
   std::vector<Param> params_;
+  std::string cookies_;       // HTTP_COOKIE rejoined (RejoinCookies), if it had to be
   std::string output_;        // records not yet written
   size_t open_record_ = std::string::npos;  // where output_'s last STDOUT record starts
   uint16_t request_id_ = 0;   // 0 between requests

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <thread>
 #include <utility>
@@ -123,6 +124,20 @@ TEST_F(FastCgiTest, ReadsParamsAndBodyAndWritesARecordFramedResponse) {
   EXPECT_EQ(records.back().second[4], 0);
   char eof;
   EXPECT_EQ(read(peer_.get(), &eof, 1), 0) << "not keep-conn: the connection is closed";
+}
+
+TEST_F(FastCgiTest, CookiesApacheJoinedWithACommaArriveAsOneCookieHeader) {
+  // mod_proxy_fcgi joins two Cookie headers with ", ", as any repeated header.
+  Send(Begin(/*keep_conn=*/false) +
+       Params({{"REQUEST_METHOD", "GET"}, {"HTTP_COOKIE", "a=1, b=2"}, {"HTTP_ACCEPT", "x, y"}}) +
+       Record(5, ""));
+
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+
+  std::map<std::string, std::string> params;
+  for (const Param& p : connection_->params()) params.emplace(p.name, p.value);
+  EXPECT_EQ(params["HTTP_COOKIE"], "a=1; b=2");
+  EXPECT_EQ(params["HTTP_ACCEPT"], "x, y");
 }
 
 TEST_F(FastCgiTest, KeepConnServesTwoRequestsOnOneConnectionEvenWithUnreadBody) {

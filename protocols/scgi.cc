@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "base/write_all.h"
+#include "protocols/cgi_params.h"
 
 namespace shoal::protocols {
 namespace {
@@ -34,6 +35,7 @@ Result<Incoming> ScgiConnection::ReadRequest() {
     }
     if (parsed.value()) {
       head_ = std::move(*parsed.value());
+      RejoinCookies(head_.params, cookies_);  // Apache's mod_proxy_scgi joins with ", "
       input_.Consume(head_.header_bytes);
       body_left_ = head_.content_length;
       return Incoming::kRequest;

@@ -53,6 +53,7 @@ class ScgiConnection final : public Connection {
   size_t max_header_size_;
   ReadBuffer input_;          // the header, then any body bytes read with it
   ScgiHead head_;
+  std::string cookies_;       // HTTP_COOKIE rejoined (RejoinCookies), if it had to be
   uint64_t body_left_ = 0;    // body bytes not yet handed out
   std::string pending_;       // status and headers, not yet written
 };

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -126,6 +127,19 @@ TEST_F(ScgiConnectionTest, ReadsHeaderAndBodySentInPiecesAndAnswersWithStatus) {
   ASSERT_TRUE(connection_->Write("hi").ok());
   ASSERT_TRUE(connection_->Finish().ok());
   EXPECT_EQ(ReadAll(), "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nhi");
+}
+
+TEST_F(ScgiConnectionTest, CookiesApacheJoinedWithACommaArriveAsOneCookieHeader) {
+  // mod_proxy_scgi joins two Cookie headers with ", ", as any repeated header.
+  std::string wire = Request("", Pair("HTTP_COOKIE", "a=1, b=2") + Pair("HTTP_ACCEPT", "x, y"));
+  ASSERT_EQ(write(peer_.get(), wire.data(), wire.size()), static_cast<ssize_t>(wire.size()));
+
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+
+  std::map<std::string, std::string> params;
+  for (const Param& p : connection_->params()) params.emplace(p.name, p.value);
+  EXPECT_EQ(params["HTTP_COOKIE"], "a=1; b=2");
+  EXPECT_EQ(params["HTTP_ACCEPT"], "x, y");
 }
 
 TEST_F(ScgiConnectionTest, SendsFilesWithSendfileAfterTheHeaders) {

@@ -1,10 +1,11 @@
-// Apache 2.4 in front of shoal over AJP13: the example configs, requests
-// through mod_proxy_ajp, and one app balanced over two shoal daemons by
+// Apache 2.4 in front of shoal: the example configs (AJP13, FastCGI, SCGI),
+// requests through mod_proxy_ajp, what mod_proxy_fcgi and mod_proxy_scgi
+// pass on, and one app balanced over two shoal daemons by
 // mod_proxy_balancer (conf/apache-ajp-balancer.conf): shared requests,
 // sticky sessions, fail-over.
 //
-// The gateway suite (gateway_test.cc) also runs once through Apache; this
-// file holds what only Apache does.
+// The gateway, Flask and Django suites also run through each of Apache's
+// three modules; this file holds what only Apache does.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -32,7 +33,9 @@ TEST(ApacheConfTest, ExampleConfigsPassApacheConfigTest) {
   TempDir dir("shoal-apache-conf");
   for (const auto& [name, conf_template] :
        {std::pair{"apache-ajp.conf", ApacheTemplate()},
-        std::pair{"apache-ajp-balancer.conf", ApacheBalancerTemplate()}}) {
+        std::pair{"apache-ajp-balancer.conf", ApacheBalancerTemplate()},
+        std::pair{"apache-fastcgi.conf", SourceDir() / "conf" / "apache-fastcgi.conf"},
+        std::pair{"apache-scgi.conf", SourceDir() / "conf" / "apache-scgi.conf"}}) {
     for (const char* secret : {"", "secret=s3cret"}) {
       std::filesystem::path conf = dir / name;
       WriteRenderedTemplate(conf_template,
@@ -42,7 +45,9 @@ TEST(ApacheConfTest, ExampleConfigsPassApacheConfigTest) {
                              {"AJP_PORT_1", "8009"},
                              {"AJP_PORT_2", "8010"},
                              {"AJP_SECRET", secret},
-                             {"AJP_PACKET_SIZE", "8192"}},
+                             {"AJP_PACKET_SIZE", "8192"},
+                             {"SOCKET", (dir / "shoal.sock").string()},
+                             {"SCGI_PORT", "4000"}},
                             conf);
       ConfigCheck check = CheckApacheConf(conf);
       EXPECT_EQ(check.exit_code, 0) << name << " (" << secret << "): " << check.output;
@@ -52,16 +57,21 @@ TEST(ApacheConfTest, ExampleConfigsPassApacheConfigTest) {
 }
 
 TEST(ApacheConfTest, WithNothingBehindApacheAnswers503) {
-  for (const std::filesystem::path& conf_template : {ApacheTemplate(), ApacheBalancerTemplate()}) {
+  for (const std::filesystem::path& conf_template :
+       {ApacheTemplate(), ApacheBalancerTemplate(), SourceDir() / "conf" / "apache-fastcgi.conf",
+        SourceDir() / "conf" / "apache-scgi.conf"}) {
     TempDir dir("shoal-apache");
-    // Ports that were free a moment ago: nothing answers AJP there.
+    // Ports that were free a moment ago, and a socket that was never made:
+    // nothing answers there.
     const std::string nothing = std::to_string(FindFreeLoopbackPort());
     ApacheProcess apache(dir.path(), FindFreeLoopbackPort(), conf_template,
                          {{"AJP_PORT", nothing},
                           {"AJP_PORT_1", nothing},
                           {"AJP_PORT_2", std::to_string(FindFreeLoopbackPort())},
                           {"AJP_SECRET", ""},
-                          {"AJP_PACKET_SIZE", "8192"}});
+                          {"AJP_PACKET_SIZE", "8192"},
+                          {"SOCKET", (dir / "shoal.sock").string()},
+                          {"SCGI_PORT", nothing}});
     HttpResponse response = HttpGet(apache.port(), "/");
     EXPECT_EQ(response.status, 503) << conf_template << "\n" << apache.Diagnostics();
   }

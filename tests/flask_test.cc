@@ -1,6 +1,6 @@
-// A real Flask 2.2 app (tests/apps/flask_app.py), served unmodified through
-// nginx: forms, a large multipart upload, JSON, redirects, cookies and a
-// streamed response come back as Flask meant them.
+// A real Flask 2.2 app (tests/apps/flask_app.py), served unmodified behind
+// each front end (kAllFrontEnds): forms, a large multipart upload, JSON,
+// redirects, cookies and a streamed response come back as Flask meant them.
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -20,6 +20,9 @@ using namespace std::chrono_literals;
 class FlaskTest : public FrontEndTest {
  protected:
   ServedApp& ServeFlask() { return Serve({.app = "flask_app:app", .front_end = GetParam()}); }
+  // The page `path` of the app: "/x", or "/app/x" behind lighttpd, whose
+  // example config mounts the app there (FrontEndPrefix).
+  std::string Path(const std::string& path) const { return FrontEndPrefix(GetParam()) + path; }
 };
 
 TEST_P(FlaskTest, UrlencodedFormFieldsComeBackDecoded) {
@@ -29,7 +32,7 @@ TEST_P(FlaskTest, UrlencodedFormFieldsComeBackDecoded) {
                            "&empty=&tag=second";
 
   HttpResponse response =
-      served.Request("POST", "/form", {{"Content-Type", "application/x-www-form-urlencoded"}},
+      served.Request("POST", Path("/form"), {{"Content-Type", "application/x-www-form-urlencoded"}},
                      body);
 
   EXPECT_EQ(response.status, 200);
@@ -54,9 +57,9 @@ TEST_P(FlaskTest, MultipartUploadOfTenMebibytesArrivesWithTheSameSizeAndSha256) 
   body += file;
   body += "\r\n--" + boundary + "--\r\n";
 
-  HttpResponse response = served.Request(
-      "POST", "/upload", {{"Content-Type", "multipart/form-data; boundary=" + boundary}}, body,
-      30s);
+  HttpResponse response =
+      served.Request("POST", Path("/upload"),
+                     {{"Content-Type", "multipart/form-data; boundary=" + boundary}}, body, 30s);
 
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.Header("Content-Type").value_or(""), "application/json");
@@ -71,7 +74,7 @@ TEST_P(FlaskTest, JsonPostIsAnsweredWithJsonComputedFromIt) {
   const std::string body = R"({"name": "Zo)" "\xC3\xAB" R"(", "numbers": [1, 2, 3.5], "flag": false})";
 
   HttpResponse response =
-      served.Request("POST", "/json", {{"Content-Type", "application/json"}}, body);
+      served.Request("POST", Path("/json"), {{"Content-Type", "application/json"}}, body);
 
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.Header("Content-Type").value_or(""), "application/json");
@@ -84,11 +87,11 @@ TEST_P(FlaskTest, JsonPostIsAnsweredWithJsonComputedFromIt) {
 TEST_P(FlaskTest, RedirectGives302WithLocationThatThenServesTheTarget) {
   ServedApp& served = ServeFlask();
 
-  HttpResponse redirect = served.Get("/redirect");
+  HttpResponse redirect = served.Get(Path("/redirect"));
 
   EXPECT_EQ(redirect.status, 302);
   std::string location = redirect.Header("Location").value_or("");
-  ASSERT_EQ(location, "/landing?from=redirect");
+  ASSERT_EQ(location, Path("/landing?from=redirect"));
   HttpResponse landed = served.Get(location);
   EXPECT_EQ(landed.status, 200);
   EXPECT_EQ(landed.body, "landed from redirect");
@@ -97,7 +100,7 @@ TEST_P(FlaskTest, RedirectGives302WithLocationThatThenServesTheTarget) {
 TEST_P(FlaskTest, CookiesSetByOneResponseAreSentBackAndEchoed) {
   ServedApp& served = ServeFlask();
 
-  HttpResponse set = served.Get("/cookie/set?flavour=oatmeal");
+  HttpResponse set = served.Get(Path("/cookie/set?flavour=oatmeal"));
 
   ASSERT_EQ(set.status, 200);
   // Two Set-Cookie headers: the plain cookie and Flask's signed session.
@@ -110,11 +113,11 @@ TEST_P(FlaskTest, CookiesSetByOneResponseAreSentBackAndEchoed) {
   ASSERT_TRUE(flavour && session) << "Set-Cookie headers:" << shown_cookies;
   EXPECT_EQ(*flavour, "oatmeal");
   HttpResponse shown = served.Request(
-      "GET", "/cookie/show", {{"Cookie", "flavour=" + *flavour + "; session=" + *session}});
+      "GET", Path("/cookie/show"), {{"Cookie", "flavour=" + *flavour + "; session=" + *session}});
   EXPECT_EQ(shown.status, 200);
   EXPECT_EQ(shown.body, "cookie=oatmeal session=oatmeal\n");
   // Without the cookies the app sees neither.
-  EXPECT_EQ(served.Get("/cookie/show").body, "cookie=(none) session=(none)\n");
+  EXPECT_EQ(served.Get(Path("/cookie/show")).body, "cookie=(none) session=(none)\n");
 }
 
 TEST_P(FlaskTest, StreamedResponseArrivesCompleteAndInOrder) {
@@ -127,19 +130,17 @@ TEST_P(FlaskTest, StreamedResponseArrivesCompleteAndInOrder) {
     expected += head + std::string(kChunkSize - head.size() - 1, 'x') + "\n";
   }
 
-  HttpResponse response = served.Get("/stream?chunks=64&size=4096", 20s);
+  HttpResponse response = served.Get(Path("/stream?chunks=64&size=4096"), 20s);
 
   EXPECT_EQ(response.status, 200);
-  // No length was known in advance, so nginx sends it chunked.
+  // No length was known in advance, so the web server sends it chunked.
   EXPECT_EQ(response.Header("Content-Length"), std::nullopt);
   EXPECT_EQ(response.Header("Transfer-Encoding").value_or(""), "chunked");
   ASSERT_EQ(response.body.size(), expected.size());
   EXPECT_TRUE(response.body == expected) << "chunks out of order or altered";
 }
 
-INSTANTIATE_TEST_SUITE_P(Protocols, FlaskTest,
-                         testing::Values(FrontEnd::kNginxFastCgi, FrontEnd::kNginxScgi,
-                                         FrontEnd::kApacheAjp),
+INSTANTIATE_TEST_SUITE_P(Protocols, FlaskTest, testing::ValuesIn(kAllFrontEnds),
                          FrontEndTestName);
 
 }  // namespace

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <future>
+#include <set>
 #include <string>
 
 #include "support/child_process.h"
@@ -15,6 +17,7 @@
 #include "support/nginx_conf.h"
 #include "support/nginx_process.h"
 #include "support/paths.h"
+#include "support/served_app.h"
 #include "support/temp_dir.h"
 
 namespace shoal::tests {
@@ -35,6 +38,26 @@ TEST(NginxConfTemplate, RendersEveryPlaceholderAndOnlyAsRootAddsUser) {
   EXPECT_NE(rendered.find("pid /run/p/nginx.pid;"), std::string::npos);
   EXPECT_EQ(rendered.find("\nuser "), std::string::npos);
   EXPECT_TRUE(as_root.starts_with("user root;\n"));
+}
+
+// conf/ holds examples the tests run, and nothing else: each file is a
+// front end's template (FrontEndTemplate, run by the suites over
+// kAllFrontEnds) or one of the few a test names itself. A new example
+// needs a test that runs it, and a place here.
+TEST(ConfExamples, EveryFileInConfIsATemplateTheTestsRun) {
+  std::set<std::filesystem::path> run{
+      ApacheBalancerTemplate(),                           // apache_test.cc
+      SourceDir() / "conf" / "nginx-fastcgi-tls.conf",    // gateway_test.cc
+      SourceDir() / "conf" / "nginx-fastcgi-http2.conf",  // http2_test.cc
+  };
+  for (FrontEnd front_end : kAllFrontEnds) run.insert(FrontEndTemplate(front_end));
+
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(SourceDir() / "conf")) {
+    ++files;
+    EXPECT_TRUE(run.contains(entry.path())) << entry.path() << " is run by no test";
+  }
+  EXPECT_EQ(files, static_cast<int>(run.size())) << "a template the tests run is missing";
 }
 
 // nginx from the rendered template, with nothing behind the socket, answers

@@ -1,6 +1,7 @@
-// Persistent connections never pin a worker: FastCGI keep-conn behind nginx,
-// AJP connection reuse behind Apache, idle connections parked with the
-// master, management records, and no lingering close.
+// Persistent connections never pin a worker: FastCGI keep-conn behind nginx
+// and Apache (mod_proxy_fcgi's enablereuse), AJP connection reuse behind
+// Apache, idle connections parked with the master, management records, and
+// no lingering close.
 //
 // The thresholds below are generous (a second where the right answer takes
 // a millisecond and the wrong one takes seconds): they tell the two designs
@@ -12,7 +13,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <future>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -77,8 +80,54 @@ TEST_P(KeptConnectionsTest, KeptConnectionsAreReusedForPosts) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, KeptConnectionsTest,
-                         testing::Values(FrontEnd::kNginxFastCgiKeepalive, FrontEnd::kApacheAjp),
+                         testing::Values(FrontEnd::kNginxFastCgiKeepalive, FrontEnd::kApacheAjp,
+                                         FrontEnd::kApacheFastCgi),
                          FrontEndTestName);
+
+// The connections shoal accepted on its unix socket `path` and holds open,
+// from /proc/net/unix: the connected sockets with the listening socket's
+// address. (That address is the name shoal bound before renaming the
+// socket file to `path`, so it is found by the listening entry.)
+int ConnectionsAccepted(const std::filesystem::path& path) {
+  struct Entry {
+    std::string flags, state, address;
+  };
+  std::vector<Entry> entries;
+  std::ifstream table("/proc/net/unix");
+  // Num RefCount Protocol Flags Type St Inode Path
+  for (std::string line; std::getline(table, line);) {
+    std::istringstream fields(line);
+    std::string num, refs, protocol, type, inode;
+    Entry entry;
+    fields >> num >> refs >> protocol >> entry.flags >> type >> entry.state >> inode >>
+        entry.address;
+    entries.push_back(entry);
+  }
+  std::string listening;
+  for (const Entry& entry : entries) {
+    // __SO_ACCEPTCON: a listening socket.
+    if (entry.flags == "00010000" && entry.address.starts_with(path.string())) {
+      listening = entry.address;
+    }
+  }
+  int count = 0;
+  for (const Entry& entry : entries) {
+    if (!listening.empty() && entry.state == "03" && entry.address == listening) ++count;
+  }
+  return count;
+}
+
+TEST_F(ServingTest, ApacheFastCgiKeepsOneConnectionForSequentialRequests) {
+  ServedApp& served = Serve({.workers = 2, .front_end = FrontEnd::kApacheFastCgi});
+
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(served.Get("/").status, 200) << "request " << i;
+
+  // enablereuse=on (conf/apache-fastcgi.conf): Apache keeps the connection
+  // it used, shoal keeps it open (FCGI_KEEP_CONN), and the next request
+  // takes it again instead of connecting anew. Without reuse there would be
+  // none left; with a connection per request, ten.
+  EXPECT_EQ(ConnectionsAccepted(served.socket_path()), 1);
+}
 
 TEST_F(ServingTest, MasterAnswersAjpCpingWhileEveryWorkerIsBusy) {
   ServedApp& served = Serve({.workers = 2, .front_end = FrontEnd::kApacheAjp});

@@ -1,7 +1,11 @@
 #include "support/apache_process.h"
 
+#include <grp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "support/loopback.h"
@@ -56,6 +60,19 @@ ConfigCheck CheckApacheConf(const std::filesystem::path& conf) {
   check.exit_code = apache.WaitForExit(std::chrono::seconds(10)).value_or(-1);
   check.output = apache.Output();
   return check;
+}
+
+void LetApacheChildrenConnect(const std::filesystem::path& socket) {
+  if (::geteuid() != 0) return;
+  const group* www_data = ::getgrnam("www-data");
+  if (www_data == nullptr) throw std::runtime_error("getgrnam(www-data) found no group");
+  if (::chown(socket.c_str(), static_cast<uid_t>(-1), www_data->gr_gid) != 0) {
+    throw std::runtime_error("chown(" + socket.string() + ") failed: " + std::strerror(errno));
+  }
+  const std::filesystem::path dir = socket.parent_path();
+  if (::chmod(dir.c_str(), 0711) != 0) {
+    throw std::runtime_error("chmod(" + dir.string() + ") failed: " + std::strerror(errno));
+  }
 }
 
 }  // namespace shoal::tests

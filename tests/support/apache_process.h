@@ -1,9 +1,12 @@
-// ApacheProcess: an Apache 2.4 in front of shoal over AJP13, for one test.
+// ApacheProcess: an Apache 2.4 in front of shoal, for one test: over AJP13
+// (mod_proxy_ajp, alone or balanced), FastCGI (mod_proxy_fcgi) or SCGI
+// (mod_proxy_scgi), as the template says.
 //
-// Renders a conf/ template (conf/apache-ajp.conf or apache-ajp-balancer.conf)
-// into RUN/apache.conf, filling @PORT@ (where Apache listens on 127.0.0.1)
-// and @PREFIX@ (RUN, where its pid file, logs and locks go) itself and the
-// template's other placeholders (@AJP_PORT@, @AJP_SECRET@...) from `values`.
+// Renders a conf/ template (conf/apache-ajp.conf, apache-ajp-balancer.conf,
+// apache-fastcgi.conf or apache-scgi.conf) into RUN/apache.conf, filling
+// @PORT@ (where Apache listens on 127.0.0.1) and @PREFIX@ (RUN, where its
+// pid file, logs and locks go) itself and the template's other placeholders
+// (@AJP_PORT@, @AJP_SECRET@, @SOCKET@, @SCGI_PORT@...) from `values`.
 // Then runs `apache2 -f RUN/apache.conf -DFOREGROUND`, plus `-DAS_ROOT` when
 // the test runs as root (the template then switches Apache's children to
 // www-data: Apache refuses to serve as root). Owned through ChildProcess; its
@@ -58,5 +61,13 @@ struct ConfigCheck {
   std::string output;
 };
 ConfigCheck CheckApacheConf(const std::filesystem::path& conf);
+
+// Lets Apache's children, which run as www-data when the test runs as root
+// (-DAS_ROOT), connect to shoal's unix socket `socket`: gives the socket to
+// group www-data (shoal makes it 0660) and lets others through its
+// directory (mode 0711), as a site would put shoal in Apache's group. Does
+// nothing when not root: Apache then runs as the test's user, who owns the
+// socket. Throws std::runtime_error if either change fails.
+void LetApacheChildrenConnect(const std::filesystem::path& socket);
 
 }  // namespace shoal::tests

@@ -35,33 +35,22 @@ std::string SecretParam(const ServeOptions& options) {
 }
 
 std::filesystem::path TemplateFor(const ServeOptions& options) {
-  if (!options.conf_template.empty()) return options.conf_template;
-  switch (options.front_end) {
-    case FrontEnd::kNginxFastCgi:
-      return NginxTemplate();
-    case FrontEnd::kNginxFastCgiKeepalive:
-      return SourceDir() / "conf" / "nginx-fastcgi-keepalive.conf";
-    case FrontEnd::kNginxScgi:
-      return SourceDir() / "conf" / "nginx-scgi.conf";
-    case FrontEnd::kApacheAjp:
-      return ApacheTemplate();
-    case FrontEnd::kLighttpdScgi:
-      return LighttpdTemplate();
-  }
-  throw std::logic_error("unknown front end");
+  return options.conf_template.empty() ? FrontEndTemplate(options.front_end)
+                                       : options.conf_template;
 }
 
 std::string_view ProtocolFor(FrontEnd front_end) {
   switch (front_end) {
     case FrontEnd::kNginxFastCgi:
     case FrontEnd::kNginxFastCgiKeepalive:
+    case FrontEnd::kApacheFastCgi:
       return "fastcgi";
     case FrontEnd::kNginxScgi:
+    case FrontEnd::kApacheScgi:
+    case FrontEnd::kLighttpdScgi:
       return "scgi";
     case FrontEnd::kApacheAjp:
       return "ajp";
-    case FrontEnd::kLighttpdScgi:
-      return "scgi";
   }
   throw std::logic_error("unknown front end");
 }
@@ -78,19 +67,60 @@ std::string FrontEndName(FrontEnd front_end) {
       return "nginx-scgi";
     case FrontEnd::kApacheAjp:
       return "apache-ajp";
+    case FrontEnd::kApacheFastCgi:
+      return "apache-fastcgi";
+    case FrontEnd::kApacheScgi:
+      return "apache-scgi";
     case FrontEnd::kLighttpdScgi:
       return "lighttpd-scgi";
   }
   throw std::logic_error("unknown front end");
 }
 
+std::filesystem::path FrontEndTemplate(FrontEnd front_end) {
+  switch (front_end) {
+    case FrontEnd::kNginxFastCgi:
+      return NginxTemplate();
+    case FrontEnd::kNginxFastCgiKeepalive:
+      return SourceDir() / "conf" / "nginx-fastcgi-keepalive.conf";
+    case FrontEnd::kNginxScgi:
+      return SourceDir() / "conf" / "nginx-scgi.conf";
+    case FrontEnd::kApacheAjp:
+      return ApacheTemplate();
+    case FrontEnd::kApacheFastCgi:
+      return SourceDir() / "conf" / "apache-fastcgi.conf";
+    case FrontEnd::kApacheScgi:
+      return SourceDir() / "conf" / "apache-scgi.conf";
+    case FrontEnd::kLighttpdScgi:
+      return LighttpdTemplate();
+  }
+  throw std::logic_error("unknown front end");
+}
+
+bool FrontEndUsesTcp(FrontEnd front_end) {
+  return front_end == FrontEnd::kApacheAjp || front_end == FrontEnd::kApacheScgi;
+}
+
 std::string FrontEndPrefix(FrontEnd front_end) {
   return front_end == FrontEnd::kLighttpdScgi ? "/app" : "";
 }
 
+std::string FrontEndUploadLocation(FrontEnd front_end) {
+  switch (front_end) {
+    case FrontEnd::kNginxFastCgi:
+    case FrontEnd::kNginxFastCgiKeepalive: return "/unbuffered/";
+    case FrontEnd::kNginxScgi: return "/large/";
+    case FrontEnd::kLighttpdScgi: return "/app/large/";
+    case FrontEnd::kApacheAjp:
+    case FrontEnd::kApacheFastCgi:
+    case FrontEnd::kApacheScgi: return "/";
+  }
+  throw std::logic_error("unknown front end");
+}
+
 ServedApp::ServedApp(const ServeOptions& options)
     : dir_("shoal-test"), front_end_(options.front_end), workers_(options.workers) {
-  const bool tcp = front_end_ == FrontEnd::kApacheAjp;
+  const bool tcp = FrontEndUsesTcp(front_end_);
   std::string bind;
   if (tcp) {
     shoal_port_ = FindFreeLoopbackPort();
@@ -99,12 +129,14 @@ ServedApp::ServedApp(const ServeOptions& options)
     socket_ = dir_ / "shoal.sock";
     bind = "unix:" + socket_.string();
   }
-  shoal_ =
-      std::make_unique<ShoalProcess>(ShoalArgs(options, bind, std::string(ProtocolFor(front_end_))),
-                                     dir_ / "shoal.log", options.env);
+  const std::string protocol =
+      options.protocol.empty() ? std::string(ProtocolFor(front_end_)) : options.protocol;
+  shoal_ = std::make_unique<ShoalProcess>(ShoalArgs(options, bind, protocol), dir_ / "shoal.log",
+                                          options.env);
   bool ready = tcp ? shoal_->WaitForPort(shoal_port_, std::chrono::seconds(15))
                    : shoal_->WaitForSocket(socket_, std::chrono::seconds(15));
   if (!ready) throw std::runtime_error("shoal did not listen on " + bind + "\n" + Diagnostics());
+  if (front_end_ == FrontEnd::kApacheFastCgi) LetApacheChildrenConnect(socket_);
 
   const std::filesystem::path conf_template = TemplateFor(options);
   const int port = FindFreeLoopbackPort();
@@ -122,6 +154,20 @@ ServedApp::ServedApp(const ServeOptions& options)
         values.emplace("AJP_PORT", std::to_string(shoal_port_));
         values.emplace("AJP_SECRET", SecretParam(options));
         values.emplace("AJP_PACKET_SIZE", std::to_string(options.ajp_packet_size));
+        web_server_ =
+            std::make_unique<ApacheProcess>(dir_.path(), port, conf_template, values, timeout);
+        break;
+      }
+      case FrontEnd::kApacheFastCgi: {
+        ConfValues values = options.conf_values;
+        values.emplace("SOCKET", socket_.string());
+        web_server_ =
+            std::make_unique<ApacheProcess>(dir_.path(), port, conf_template, values, timeout);
+        break;
+      }
+      case FrontEnd::kApacheScgi: {
+        ConfValues values = options.conf_values;
+        values.emplace("SCGI_PORT", std::to_string(shoal_port_));
         web_server_ =
             std::make_unique<ApacheProcess>(dir_.path(), port, conf_template, values, timeout);
         break;

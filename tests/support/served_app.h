@@ -3,8 +3,9 @@
 //
 // ServedApp owns, in order: a run directory (TempDir), shoal, and a web
 // server on a free 127.0.0.1 port that passes requests to it: nginx
-// (FastCGI or SCGI) or lighttpd (SCGI) over shoal's unix socket RUN/shoal.sock,
-// or Apache (AJP13) over shoal's TCP port on 127.0.0.1. The destructor tears
+// (FastCGI or SCGI), lighttpd (SCGI) or Apache (FastCGI) over shoal's unix
+// socket RUN/shoal.sock, or Apache (AJP13 or SCGI) over shoal's TCP port on
+// 127.0.0.1. The destructor tears
 // down in reverse: the web server, then shoal (SIGTERM, bounded; a test may
 // have stopped it already), then the directory. Driven from the test's
 // thread; Get, Post and Request may also be called from others.
@@ -33,17 +34,42 @@ enum class FrontEnd {
   kNginxFastCgiKeepalive,  // conf/nginx-fastcgi-keepalive.conf: keep-conn, upstream keepalive
   kNginxScgi,     // conf/nginx-scgi.conf, shoal --protocol scgi on a unix socket
   kApacheAjp,     // conf/apache-ajp.conf, shoal --protocol ajp on 127.0.0.1:PORT
+  kApacheFastCgi,  // conf/apache-fastcgi.conf, shoal --protocol fastcgi on a unix socket
+  kApacheScgi,    // conf/apache-scgi.conf, shoal --protocol scgi on 127.0.0.1:PORT
   kLighttpdScgi,  // conf/lighttpd-scgi.conf, shoal --protocol scgi on a unix socket
 };
 
-// "nginx-fastcgi", "nginx-scgi", "apache-ajp", "lighttpd-scgi": for test names.
+// Every front end, for the suites that must hold behind each of them
+// (INSTANTIATE_TEST_SUITE_P(..., testing::ValuesIn(kAllFrontEnds), ...)). A
+// front end added to FrontEnd belongs here too.
+inline constexpr std::array kAllFrontEnds{
+    FrontEnd::kNginxFastCgi, FrontEnd::kNginxFastCgiKeepalive, FrontEnd::kNginxScgi,
+    FrontEnd::kApacheAjp,    FrontEnd::kApacheFastCgi,         FrontEnd::kApacheScgi,
+    FrontEnd::kLighttpdScgi,
+};
+
+// "nginx-fastcgi", "nginx-scgi", "apache-ajp", "apache-fastcgi",
+// "lighttpd-scgi"...: for test names.
 std::string FrontEndName(FrontEnd front_end);
+
+// The conf/ template the front end runs, e.g. conf/apache-fastcgi.conf.
+std::filesystem::path FrontEndTemplate(FrontEnd front_end);
+
+// Whether shoal serves the front end on 127.0.0.1:PORT rather than on a
+// unix socket: Apache's AJP13 and SCGI.
+bool FrontEndUsesTcp(FrontEnd front_end);
 
 // The path under which the front end's example config passes requests on,
 // and which it sends as SCRIPT_NAME: "/app" for lighttpd, "" for the others.
 // A test for lighttpd requests "/app/environ" where it requests "/environ"
 // from nginx.
 std::string FrontEndPrefix(FrontEnd front_end);
+
+// The front end's example config's location for uploads of any size: nginx
+// FastCGI's unbuffered "/unbuffered/", nginx SCGI's and lighttpd's spooled
+// "/large/" ("/app/large/" behind lighttpd); "/" behind Apache, which
+// passes bodies of any size on as they come.
+std::string FrontEndUploadLocation(FrontEnd front_end);
 
 struct ServeOptions {
   std::string app = "probe:app";                 // --app
@@ -52,6 +78,7 @@ struct ServeOptions {
   std::vector<std::string> extra_args = {};      // appended, e.g. {"--script-name", "/x"}
   EnvVars env = {};                              // added to the environment shoal inherits
   FrontEnd front_end = FrontEnd::kNginxFastCgi;  // picks the template, --protocol and --bind
+  std::string protocol = {};                     // overrides the front end's --protocol
   std::filesystem::path conf_template = {};      // overrides the front end's template
   ConfValues conf_values = {};                   // its extra placeholders
   // Apache only: shoal's --ajp-secret and the template's secret= (@AJP_SECRET@).
@@ -71,9 +98,10 @@ class ServedApp {
 
   ShoalProcess& shoal() { return *shoal_; }
   const std::filesystem::path& run_dir() const { return dir_.path(); }
-  // shoal's unix socket; empty for Apache, which reaches shoal over TCP.
+  // shoal's unix socket; empty when the web server reaches shoal over TCP
+  // (FrontEndUsesTcp).
   const std::filesystem::path& socket_path() const { return socket_; }
-  // shoal's TCP port for Apache; 0 for the others.
+  // shoal's TCP port (FrontEndUsesTcp); 0 for the others.
   int shoal_port() const { return shoal_port_; }
   // The web server's HTTP port.
   int port() const { return web_server_->port(); }

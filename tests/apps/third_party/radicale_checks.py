@@ -57,6 +57,16 @@ def calendar_path(name):
     return f"/{USER}/{name}/"
 
 
+def make_calendar_raw(client, path):
+    """An extended MKCOL of a calendar at `path`, without caldav."""
+    r = client.request("MKCOL", path, auth=AUTH, data=(
+        '<?xml version="1.0" encoding="utf-8"?>\n<D:mkcol xmlns:D="DAV:" '
+        'xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><D:resourcetype><D:collection/>'
+        '<C:calendar/></D:resourcetype></D:prop></D:set></D:mkcol>'),
+        headers={"Content-Type": "text/xml; charset=utf-8"})
+    expect(r.status_code == 201, f"MKCOL {path}: {r.status_code}")
+
+
 @check("calendar-lifecycle", allow=("radicale-clock",))
 def calendar_lifecycle(client):
     """caldav: find the principal (401, then basic auth), make a calendar,
@@ -92,12 +102,7 @@ def conditional_puts(client):
     """PUT and DELETE with If-None-Match: * and If-Match: 201, 412 for an
     existing item, a stale ETag or a removed item, 200 for the current ETag."""
     cal = calendar_path("conditional")
-    r = client.request("MKCOL", cal, auth=AUTH, data=(
-        '<?xml version="1.0" encoding="utf-8"?>\n<D:mkcol xmlns:D="DAV:" '
-        'xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><D:resourcetype><D:collection/>'
-        '<C:calendar/></D:resourcetype></D:prop></D:set></D:mkcol>'),
-        headers={"Content-Type": "text/xml; charset=utf-8"})
-    expect(r.status_code == 201, f"MKCOL: {r.status_code}")
+    make_calendar_raw(client, cal)
     item = cal + "lunch.ics"
     first = event("lunch@shoal.test", "Lunch", datetime.datetime(2026, 4, 1, 12))
     second = event("lunch@shoal.test", "Lunch, later", datetime.datetime(2026, 4, 1, 13), 1)
@@ -149,6 +154,35 @@ def propfind_report_and_errors(client):
     r = client.request("PUT", cal + "bad.ics", auth=AUTH, data=b"not a calendar",
                        headers={"Content-Type": CALENDAR})
     expect(r.status_code == 400, f"PUT of garbage: {r.status_code}")
+
+
+@check("sync-options-move", allow=("radicale-clock", "radicale-sync-token"))
+def sync_options_move(client):
+    """An event of about 12 KB (more than one AJP packet), a sync-collection
+    REPORT, OPTIONS, a MOVE into another calendar (Destination built from
+    the Host header and the mount), and the moved event read back."""
+    make_calendar_raw(client, "/alice/sync/")
+    make_calendar_raw(client, "/alice/moved/")
+    big = event("big@shoal.test", "Big", datetime.datetime(2026, 9, 1, 8)).replace(
+        "SUMMARY:Big\r\n", "SUMMARY:Big\r\nDESCRIPTION:" +
+        "\r\n ".join(["\u00e9t\u00e9 \u2600 " * 6] * 200) + "\r\n")
+    expect(len(big.encode()) > 8192, len(big.encode()))
+    r = client.request("PUT", "/alice/sync/big.ics", auth=AUTH, data=big.encode(),
+                       headers={"Content-Type": CALENDAR})
+    expect(r.status_code == 201, f"PUT: {r.status_code}")
+    r = client.request("REPORT", "/alice/sync/", auth=AUTH, headers={"Depth": "1"}, data=(
+        '<?xml version="1.0" encoding="utf-8"?><D:sync-collection xmlns:D="DAV:">'
+        '<D:sync-token/><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop>'
+        '</D:sync-collection>'))
+    expect(r.status_code == 207, f"sync-collection: {r.status_code}")
+    r = client.request("OPTIONS", "/alice/sync/", auth=AUTH)
+    expect(r.status_code == 200, f"OPTIONS: {r.status_code}")
+    destination = f"http://{client.session.headers['Host']}{client.base_path}/alice/moved/one.ics"
+    r = client.request("MOVE", "/alice/sync/big.ics", auth=AUTH,
+                       headers={"Destination": destination})
+    expect(r.status_code in (201, 204), f"MOVE: {r.status_code}")
+    r = client.request("GET", "/alice/moved/one.ics", auth=AUTH)
+    expect(r.status_code == 200 and "\u2600".encode() in r.content, f"GET: {r.status_code}")
 
 
 @check("chunked-put", allow=("radicale-clock",))
