@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-COLORS = {"shoal": "#1f77b4", "uwsgi": "#ff7f0e", "uwsgi_pass": "#d62728", "c": "#7f7f7f",
+COLORS = {"shoal": "#1f77b4", "uwsgi": "#ff7f0e", "uwsgi_pass": "#9467bd", "c": "#7f7f7f",
           "gunicorn": "#2ca02c"}
 LABELS = {"shoal": "shoal", "uwsgi": "uWSGI", "uwsgi_pass": "uWSGI uwsgi_pass",
           "c": "C libfcgi", "gunicorn": "gunicorn"}
