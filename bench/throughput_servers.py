@@ -1,8 +1,8 @@
 """The contenders of bench/throughput.py and their front ends: renders one
 nginx config (worker_processes 1, a port per backend, unix sockets to
-FastCGI, SCGI and uwsgi-protocol backends) and one Apache config (event MPM, a virtual host
-per backend: AJP to shoal, HTTP to gunicorn), starts the backends, then
-the front ends, and waits until each accepts.
+FastCGI, SCGI and uwsgi-protocol backends) and one Apache config (event
+MPM, a virtual host per backend: AJP to shoal, HTTP to gunicorn), starts
+the backends, then the front ends, and waits until each accepts.
 
 Not run by itself; imported by bench/throughput.py.
 """
