@@ -7,8 +7,9 @@ Apache, checks that each answers each case right, then runs interleaved
 rounds of wrk (the contenders of a case one after the other, their order
 rotated each round), at full speed and then, for hello and JSON, paced
 (bench/paced.lua: each connection waits a few ms before each request, so
-latency is compared at the same load) and writes every raw result, with the CPU time of each server's process
-tree per run, to one JSON file (bench/report.py turns it into markdown).
+latency is compared at the same load) and writes every raw result, with
+the CPU time of each server's process tree per run, to one JSON file
+(bench/report.py turns it into markdown).
 
   /usr/bin/python3 bench/throughput.py --shoal build-bench/shoal \\
       --c-responder build-bench/c_responder --json bench/results/latest.json \\
