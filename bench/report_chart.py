@@ -10,7 +10,15 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-COLORS = {"shoal": "#1f77b4", "uwsgi": "#ff7f0e", "c": "#7f7f7f", "gunicorn": "#2ca02c"}
+COLORS = {"shoal": "#1f77b4", "uwsgi": "#ff7f0e", "uwsgi_pass": "#9467bd", "c": "#7f7f7f",
+          "gunicorn": "#2ca02c"}
+LABELS = {"shoal": "shoal", "uwsgi": "uWSGI", "uwsgi_pass": "uWSGI uwsgi_pass",
+          "c": "C libfcgi", "gunicorn": "gunicorn"}
+
+
+def family(contender):
+    """The colour and legend of a contender: uWSGI over uwsgi_pass has its own."""
+    return "uwsgi_pass" if contender == "uwsgi-uwsgi" else contender.split("-")[0]
 
 
 def draw(data, targets, ratios, median, names, path):
@@ -23,7 +31,7 @@ def draw(data, targets, ratios, median, names, path):
         for peer in case["contenders"][1:]:
             labels.append("%s\nvs %s" % (name, names[peer]))
             values.append(median(ratios(case, "rps", shoal, peer)) or 0)
-            colors.append(COLORS[peer.split("-")[0]])
+            colors.append(COLORS[family(peer)])
             bounds.append(next((t[6] for t in targets
                                 if t[1] == name and t[2] == "rps" and t[4] == peer), None))
     x = range(len(labels))
@@ -44,16 +52,14 @@ def draw(data, targets, ratios, median, names, path):
     if any(b is not None for b in bounds):
         left.legend(loc="upper right", fontsize=8)
 
-    width = 0.8 / 3
+    width = 0.8 / max(len(case["contenders"]) for case in cases.values())
     seen = set()
     for i, (name, case) in enumerate(cases.items()):
         for j, contender in enumerate(case["contenders"]):
             rps = median(r["results"][contender]["rps"] for r in case["rounds"]) or 0
-            family = contender.split("-")[0]
-            label = {"shoal": "shoal", "uwsgi": "uWSGI", "c": "C libfcgi",
-                     "gunicorn": "gunicorn"}[family]
+            label = LABELS[family(contender)]
             offset = (j - (len(case["contenders"]) - 1) / 2) * width
-            right.bar(i + offset, rps, width, color=COLORS[family],
+            right.bar(i + offset, rps, width, color=COLORS[family(contender)],
                       label=label if label not in seen else None)
             seen.add(label)
     right.set_yscale("log")

@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """bench/throughput.py: the throughput part of bench/run. Starts shoal,
 uWSGI and the C libfcgi responder behind one nginx (FastCGI and SCGI, unix
-sockets) and shoal (AJP) and gunicorn (HTTP) behind one Apache, checks that
-each answers each case right, then runs interleaved rounds of wrk (the
-contenders of a case one after the other, their order rotated each round),
-at full speed and then, for hello and JSON, paced (bench/paced.lua: each
-connection waits a few ms before each request, so latency is compared at
-the same load)
-and writes every raw result, with the CPU time of each server's process
-tree per run, to one JSON file (bench/report.py turns it into markdown).
+sockets; uWSGI also over its own protocol, uwsgi_pass, a peer in both the
+FastCGI and the SCGI cases) and shoal (AJP) and gunicorn (HTTP) behind one
+Apache, checks that each answers each case right, then runs interleaved
+rounds of wrk (the contenders of a case one after the other, their order
+rotated each round), at full speed and then, for hello and JSON, paced
+(bench/paced.lua: each connection waits a few ms before each request, so
+latency is compared at the same load) and writes every raw result, with
+the CPU time of each server's process tree per run, to one JSON file
+(bench/report.py turns it into markdown).
 
   /usr/bin/python3 bench/throughput.py --shoal build-bench/shoal \\
       --c-responder build-bench/c_responder --json bench/results/latest.json \\
@@ -47,8 +48,9 @@ UPLOAD = b"x" * (1 << 20)
 # duration) and contenders (shoal first, then its peers; the C responder
 # serves hello only).
 CASES = {}
-for _protocol, _peers in (("fastcgi", ["uwsgi-fastcgi", "c-fastcgi"]),
-                          ("scgi", ["uwsgi-scgi"]), ("ajp", ["gunicorn-http", "shoal-ajp-noping"])):
+for _protocol, _peers in (("fastcgi", ["uwsgi-fastcgi", "c-fastcgi", "uwsgi-uwsgi"]),
+                          ("scgi", ["uwsgi-scgi", "uwsgi-uwsgi"]),
+                          ("ajp", ["gunicorn-http", "shoal-ajp-noping"])):
     for _kind, _path in (("hello", "/hello"), ("json", "/json"), ("big", "/big"),
                          ("upload", "/upload")):
         CASES["%s-%s" % (_protocol, _kind)] = {

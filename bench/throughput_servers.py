@@ -1,8 +1,8 @@
 """The contenders of bench/throughput.py and their front ends: renders one
 nginx config (worker_processes 1, a port per backend, unix sockets to
-FastCGI and SCGI backends) and one Apache config (event MPM, a virtual host
-per backend: AJP to shoal, HTTP to gunicorn), starts the backends, then
-the front ends, and waits until each accepts.
+FastCGI, SCGI and uwsgi-protocol backends) and one Apache config (event
+MPM, a virtual host per backend: AJP to shoal, HTTP to gunicorn), starts
+the backends, then the front ends, and waits until each accepts.
 
 Not run by itself; imported by bench/throughput.py.
 """
@@ -17,6 +17,11 @@ CONTENDERS = {
     "c-fastcgi": ("nginx", "fastcgi", True),
     "shoal-scgi": ("nginx", "scgi", False),
     "uwsgi-scgi": ("nginx", "scgi", False),
+    # uWSGI as its users run it: nginx's uwsgi_pass with the stock
+    # uwsgi_params, over its own uwsgi protocol (--socket). A peer in both
+    # the FastCGI and the SCGI cases, so each shoal is measured against it in
+    # the same interleaved rounds.
+    "uwsgi-uwsgi": ("nginx", "uwsgi", False),
     "shoal-ajp": ("apache", "ajp", False),
     # The same shoal behind a ProxyPass without ping=: what the CPING round
     # trip before each request costs.
@@ -40,6 +45,7 @@ NGINX_HTTP = """
     client_body_buffer_size 2m;
     fastcgi_buffer_size 64k; fastcgi_buffers 32 64k;
     scgi_buffer_size 64k; scgi_buffers 32 64k;
+    uwsgi_buffer_size 64k; uwsgi_buffers 32 64k;
 """
 
 
@@ -57,7 +63,9 @@ def backend_argv(name, run, shoal, c_responder, workers, port, ajp_packet):
             return argv, ("127.0.0.1", port)
         return argv, sock
     if name.startswith("uwsgi-"):
-        option = "--%s-socket" % name.split("-", 1)[1]
+        # --socket: uWSGI's own protocol, its default (what uwsgi_pass speaks).
+        protocol = CONTENDERS[name][1]
+        option = "--socket" if protocol == "uwsgi" else "--%s-socket" % protocol
         return ["uwsgi", "--plugin", "python3", "--master", "--processes", str(workers),
                 "--disable-logging", "--die-on-term", "--need-app", option, sock,
                 "--chmod-socket=666", "--chdir", "bench", "--module", APP], sock
@@ -75,8 +83,10 @@ def backend_argv(name, run, shoal, c_responder, workers, port, ajp_packet):
 
 def nginx_params(run):
     """nginx's stock params, but PATH_INFO set and SCRIPT_NAME empty: uWSGI
-    needs PATH_INFO (shoal derives it), and all get the same bytes."""
-    paths = {}
+    needs PATH_INFO (shoal derives it), and all get the same bytes. uwsgi_pass
+    gets the stock uwsgi_params as they are (they set PATH_INFO already, and
+    that file is what uWSGI's users include)."""
+    paths = {"uwsgi": "/etc/nginx/uwsgi_params"}
     for protocol in ("fastcgi", "scgi"):
         with open("/etc/nginx/%s_params" % protocol) as f:
             lines = [line for line in f if "SCRIPT_NAME" not in line]
