@@ -246,34 +246,9 @@ void Master::ReapWorkers() {
                                                     .wanted = wanted,
                                                     .requests = gone->requests});
     table_->slot(index).respawn_at = now + verdict.respawn_after;
-    const std::string how = DescribeExit(status);
-    using Kind = StartBackoff::Kind;
-    switch (verdict.kind) {
-      case Kind::kRetired:
-        spdlog::info("worker {} pid {} retired as a spare the pool does not need", index, pid);
-        break;
-      case Kind::kLeft: spdlog::info("worker {} pid {} {}", index, pid, how); break;
-      case Kind::kRecycled:
-        spdlog::info("worker {} pid {} recycled after {} requests; respawning", index, pid,
-                     gone->requests);
-        break;
-      case Kind::kTimedOut:
-        spdlog::warn("worker {} pid {} {} after its request timed out; respawning", index, pid, how);
-        break;
-      case Kind::kKilled:
-        spdlog::error("worker {} pid {} {} (out of memory?); respawning", index, pid, how);
-        break;
-      case Kind::kDied: spdlog::warn("worker {} pid {} {}; respawning", index, pid, how); break;
-      case Kind::kFailedStart:
-        spdlog::error("worker {} pid {} {} right after start; respawning in {:.1f} s", index, pid,
-                      how, std::chrono::duration<double>(verdict.respawn_after).count());
-        break;
-      case Kind::kGiveUp:
-        spdlog::critical("worker {} pid {} {}; {} workers in a row died at start, giving up",
-                         index, pid, how, backoff_.failures_in_a_row());
-        gave_up_ = true;
-        break;
-    }
+    if (verdict.kind == StartBackoff::Kind::kGiveUp) gave_up_ = true;
+    spdlog::log(ExitLogLevel(verdict.kind),
+                ExitLogLine(verdict, index, pid, status, gone->requests, backoff_));
   }
 }
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "service/exit_codes.h"
 
 namespace shoal::supervisor {
@@ -138,6 +140,44 @@ std::string DescribeExit(int status) {
     return text;
   }
   return "ended with status " + std::to_string(status);
+}
+
+std::string ExitLogLine(const StartBackoff::Verdict& verdict, size_t index, pid_t pid, int status,
+                        uint64_t requests, const StartBackoff& backoff) {
+  const std::string worker = fmt::format("worker {} pid {}", index, pid);
+  const std::string how = DescribeExit(status);
+  using Kind = StartBackoff::Kind;
+  switch (verdict.kind) {
+    case Kind::kRetired: return worker + " retired as a spare the pool does not need";
+    case Kind::kLeft: return worker + " " + how;
+    case Kind::kRecycled:
+      return fmt::format("{} recycled after {} requests; respawning", worker, requests);
+    case Kind::kTimedOut: return worker + " " + how + " after its request timed out; respawning";
+    case Kind::kKilled: return worker + " " + how + " (out of memory?); respawning";
+    case Kind::kDied: return worker + " " + how + "; respawning";
+    case Kind::kFailedStart:
+      return fmt::format("{} {} right after start; respawning in {:.1f} s", worker, how,
+                         std::chrono::duration<double>(verdict.respawn_after).count());
+    case Kind::kGiveUp:
+      return fmt::format("{} {}; {} workers in a row died at start, giving up", worker, how,
+                         backoff.failures_in_a_row());
+  }
+  return worker + " " + how;
+}
+
+spdlog::level::level_enum ExitLogLevel(StartBackoff::Kind kind) {
+  using Kind = StartBackoff::Kind;
+  switch (kind) {
+    case Kind::kRetired:
+    case Kind::kLeft:
+    case Kind::kRecycled: return spdlog::level::info;
+    case Kind::kTimedOut:
+    case Kind::kDied: return spdlog::level::warn;
+    case Kind::kKilled:
+    case Kind::kFailedStart: return spdlog::level::err;
+    case Kind::kGiveUp: return spdlog::level::critical;
+  }
+  return spdlog::level::info;
 }
 
 }  // namespace shoal::supervisor

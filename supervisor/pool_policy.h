@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/common.h>
+
 #include "supervisor/scoreboard.h"
 
 namespace shoal::supervisor {
@@ -124,5 +126,13 @@ class StartBackoff {
 
 // "exited with code 3", "killed by signal 9 (Killed) (core dumped)".
 std::string DescribeExit(int status);
+
+// The log line for worker `index` (pid `pid`, which served `requests`)
+// that exited with `status`, judged `verdict`, and the level it deserves:
+// info for the expected, warning for a crash, error for a SIGKILL (out of
+// memory?) or a failed start, critical for giving up.
+std::string ExitLogLine(const StartBackoff::Verdict& verdict, size_t index, pid_t pid, int status,
+                        uint64_t requests, const StartBackoff& backoff);
+spdlog::level::level_enum ExitLogLevel(StartBackoff::Kind kind);
 
 }  // namespace shoal::supervisor

@@ -146,6 +146,22 @@ TEST(StartBackoffTest, EachExitIsNamedForWhatItWas) {
   EXPECT_EQ(backoff.Judge({.status = Exited(1), .lived = 2s}).respawn_after, Clock::duration());
 }
 
+TEST(ExitLogLineTest, SaysWhatHappenedAtTheLevelItDeserves) {
+  StartBackoff backoff;
+  using Kind = StartBackoff::Kind;
+  EXPECT_EQ(ExitLogLine({.kind = Kind::kFailedStart, .respawn_after = 400ms}, 1, 42, Exited(3), 0,
+                        backoff),
+            "worker 1 pid 42 exited with code 3 right after start; respawning in 0.4 s");
+  EXPECT_EQ(ExitLogLine({.kind = Kind::kKilled}, 0, 7, Killed(SIGKILL), 5, backoff),
+            "worker 0 pid 7 killed by signal 9 (Killed) (out of memory?); respawning");
+  EXPECT_EQ(ExitLogLine({.kind = Kind::kRecycled}, 2, 9, Exited(4), 500, backoff),
+            "worker 2 pid 9 recycled after 500 requests; respawning");
+  EXPECT_EQ(ExitLogLevel(Kind::kRecycled), spdlog::level::info);
+  EXPECT_EQ(ExitLogLevel(Kind::kDied), spdlog::level::warn);
+  EXPECT_EQ(ExitLogLevel(Kind::kKilled), spdlog::level::err);
+  EXPECT_EQ(ExitLogLevel(Kind::kGiveUp), spdlog::level::critical);
+}
+
 TEST(DescribeExitTest, NamesTheCodeOrTheSignal) {
   EXPECT_EQ(DescribeExit(Exited(3)), "exited with code 3");
   EXPECT_EQ(DescribeExit(Killed(SIGKILL)), "killed by signal 9 (Killed)");
