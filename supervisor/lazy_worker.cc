@@ -74,10 +74,13 @@ int RunLazyWorker(const WorkerSettings& settings, const HandlerFactory& make_han
   unsetenv(kEnvironment);
   const int index = static_cast<int>(spec["index"]);
   service::InitLogging("worker " + std::to_string(index));
-  // The master spawned us with its signals blocked; a worker starts clean.
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  // The master spawned us with its signals blocked; a worker starts with
+  // only TERM blocked, until its loop waits for work (as a forked one does,
+  // see Master::BecomeWorker).
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_SETMASK, &term, nullptr);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != static_cast<pid_t>(spec["master"])) return service::kExitOk;  // the master is gone
   for (const char* name : {"listen", "lifeline", "park", "ready", "scoreboard"}) {

@@ -369,9 +369,13 @@ void Master::BecomeWorker(size_t index) {
   handover_.old_lifeline.Reset();  // the previous workers must see the master go
   handover_.parked.clear();
   for (int signal : kHandledSignals) std::signal(signal, SIG_DFL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  // TERM stays blocked until the worker loop waits for work: one that came
+  // while this worker was still setting up then stops it gracefully,
+  // instead of killing it with connections queued for it.
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_SETMASK, &term, nullptr);
   service::InitLogging("worker " + std::to_string(index));
   // If the master dies while this worker is busy, finish and exit.
   prctl(PR_SET_PDEATHSIG, SIGTERM);

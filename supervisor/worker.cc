@@ -106,6 +106,7 @@ Status Worker::SetUp() {
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
   sigprocmask(SIG_BLOCK, &term, &wait_mask_);
+  sigdelset(&wait_mask_, SIGTERM);  // delivered only inside the wait for work
   sigdelset(&wait_mask_, SIGTERM);
 
   epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));

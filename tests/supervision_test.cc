@@ -344,6 +344,35 @@ TEST_F(ServingTest, TermServesConnectionsAlreadyQueued) {
   EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(15)), std::optional<int>(0));
 }
 
+TEST_F(ServingTest, TermWhileWorkersStillBootServesTheConnectionsQueuedForThem) {
+  // Lazy workers import the app themselves, here for 1.5 s: the TERM comes
+  // while they do. It must stop them once they are up, not kill them.
+  ServedApp& served = Serve({.app = "slow_import:app",
+                             .workers = 2,
+                             .extra_args = {"--lazy-apps"},
+                             .env = {{"SHOAL_TEST_IMPORT_SECONDS", "1.5"}}});
+  ShoalProcess& shoal = served.shoal();
+  std::vector<std::future<int>> queued;
+  for (int i = 0; i < 4; ++i) {
+    queued.push_back(std::async(std::launch::async, [&served] {
+      try {
+        return served.Get("/", std::chrono::seconds(20)).status;
+      } catch (const std::exception&) {
+        return 0;
+      }
+    }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  shoal.Signal(SIGTERM);
+
+  int succeeded = 0;
+  for (auto& status : queued) succeeded += status.get() == 200;
+  EXPECT_EQ(succeeded, 4) << "requests queued for booting workers were dropped on TERM";
+  EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(15)), std::optional<int>(0));
+  EXPECT_EQ(shoal.Log().find("killed by signal 15"), std::string::npos) << shoal.Log();
+}
+
 TEST_F(ServingTest, PastTheGracefulTimeoutAWorkersTracebackIsLoggedThenItIsKilled) {
   ServedApp& served = Serve({.workers = 1, .extra_args = {"--graceful-timeout", "1"}});
   ShoalProcess& shoal = served.shoal();
