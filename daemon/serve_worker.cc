@@ -57,11 +57,22 @@ int ServeAsWorker(const Options& options, int index, int listen_fd,
                                .spool_chunked = options.spool_chunked});
   const int max_workers = options.adaptive ? options.max_children : options.workers;
   return supervisor::ServeForever(
-      {index, listen_fd, channels.lifeline_fd, channels.park_fd, channels.ready_fd,
-       options.protocol, options.max_header_size, {options.ajp_packet_size, options.ajp_secret},
-       {static_cast<int>(options.max_idle_connections) + max_workers, max_workers},
-       std::chrono::milliseconds(options.idle_timeout_ms), channels.scoreboard,
-       WorkerMaxRequests(options, index), options.reload_on_rss_mb * 1024},
+      {.index = index,
+       .listen_fd = listen_fd,
+       .lifeline_fd = channels.lifeline_fd,
+       .park_fd = channels.park_fd,
+       .ready_fd = channels.ready_fd,
+       .protocol = options.protocol,
+       .connection = {.max_header_size = options.max_header_size,
+                      .ajp_packet_size = options.ajp_packet_size,
+                      .ajp_secret = options.ajp_secret,
+                      .fastcgi_limits = {.max_conns = static_cast<int>(options.max_idle_connections) +
+                                                      max_workers,
+                                         .max_reqs = max_workers}},
+       .idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms),
+       .scoreboard = channels.scoreboard,
+       .max_requests = WorkerMaxRequests(options, index),
+       .max_rss_kb = options.reload_on_rss_mb * 1024},
       gateway);
 }
 

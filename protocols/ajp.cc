@@ -54,7 +54,7 @@ Status IoError(const char* what) { return SocketError(std::string("ajp ") + what
 
 }  // namespace
 
-AjpConnection::AjpConnection(UniqueFd fd, const AjpConfig& config)
+AjpConnection::AjpConnection(UniqueFd fd, const ConnectionConfig& config)
     : fd_(std::move(fd)), config_(config) {}
 
 Result<bool> AjpConnection::ReadPacket(std::string& payload) {
@@ -65,10 +65,10 @@ Result<bool> AjpConnection::ReadPacket(std::string& payload) {
         return Status::Error("AJP packet without the 0x1234 magic");
       }
       size_t length = static_cast<uint8_t>(unread[2]) << 8 | static_cast<uint8_t>(unread[3]);
-      if (length > config_.packet_size - ajp::kHeaderSize) {
+      if (length > config_.ajp_packet_size - ajp::kHeaderSize) {
         return Status::Error("AJP packet of " + std::to_string(length + ajp::kHeaderSize) +
                              " bytes is over --ajp-packet-size (" +
-                             std::to_string(config_.packet_size) + ")");
+                             std::to_string(config_.ajp_packet_size) + ")");
       }
       if (unread.size() >= ajp::kHeaderSize + length) {
         payload.assign(unread.substr(ajp::kHeaderSize, length));
@@ -138,7 +138,7 @@ Result<Incoming> AjpConnection::ReadRequest() {
       Close();
       return request.status();
     }
-    if (!config_.secret.empty() && !SecretMatches(request.value().secret, config_.secret)) {
+    if (!config_.ajp_secret.empty() && !SecretMatches(request.value().secret, config_.ajp_secret)) {
       Refuse("403 Forbidden");
       return Status::Error(std::string("AJP request ") +
                            (request.value().secret ? "with a wrong secret" : "without a secret") +
@@ -167,7 +167,7 @@ Result<Incoming> AjpConnection::ReadRequest() {
 
 Status AjpConnection::FetchBody() {
   if (!packet_in_flight_) {
-    size_t want = config_.packet_size - 6;
+    size_t want = config_.ajp_packet_size - 6;
     std::string ask;
     ajp::PacketBuilder(ask).Byte(ajp::kGetBodyChunk).Uint16(static_cast<uint16_t>(want)).Finish();
     Status flushed = WriteAll(out_ + ask);
@@ -239,18 +239,18 @@ Status AjpConnection::SendHeaders(std::string_view status, std::span<const Heade
     packet.String(h.value);
   }
   size_t payload = packet.Finish();
-  if (payload > config_.packet_size - ajp::kHeaderSize) {
+  if (payload > config_.ajp_packet_size - ajp::kHeaderSize) {
     out_.resize(start);
     return Status::Error("response headers (" + std::to_string(payload) +
                          " bytes) do not fit one AJP packet of --ajp-packet-size " +
-                         std::to_string(config_.packet_size));
+                         std::to_string(config_.ajp_packet_size));
   }
   return Status::Ok();
 }
 
 Status AjpConnection::Write(std::string_view data) {
   if (data.size() >= kDirectWrite) return WriteChunksDirect(data);
-  ajp::AppendBodyChunks(out_, data, ajp::MaxSendData(config_.packet_size));
+  ajp::AppendBodyChunks(out_, data, ajp::MaxSendData(config_.ajp_packet_size));
   return out_.size() >= kFlushAt ? WriteBuffered() : Status::Ok();
 }
 
@@ -263,7 +263,7 @@ Status AjpConnection::WriteChunksDirect(std::string_view data) {
   static const char kNul = '\0';
   char prefixes[kMaxPackets][ajp::kBodyChunkPrefix];
   iovec parts[1 + 3 * kMaxPackets];
-  size_t max_data = ajp::MaxSendData(config_.packet_size);
+  size_t max_data = ajp::MaxSendData(config_.ajp_packet_size);
   while (!data.empty() || !out_.empty()) {
     size_t count = 0;
     if (!out_.empty()) parts[count++] = {out_.data(), out_.size()};
@@ -331,7 +331,7 @@ void AjpConnection::Refuse(const char* status) {
   Header headers[] = {{"Content-Type", "text/plain"}, {"Content-Length", length}};
   out_.clear();
   if (SendHeaders(status, headers).ok()) {
-    ajp::AppendBodyChunks(out_, std::string(body) + "\n", ajp::MaxSendData(config_.packet_size));
+    ajp::AppendBodyChunks(out_, std::string(body) + "\n", ajp::MaxSendData(config_.ajp_packet_size));
     ajp::PacketBuilder(out_).Byte(ajp::kEndResponse).Byte(0).Finish();
     (void)WriteAll(out_);  // best effort: the connection is closed either way
   }

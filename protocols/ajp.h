@@ -27,14 +27,12 @@
 
 namespace shoal::protocols {
 
-struct AjpConfig {
-  size_t packet_size = 8192;  // --ajp-packet-size; Apache's ProxyIOBufferSize
-  std::string secret;         // --ajp-secret; empty: none required
-};
-
 class AjpConnection final : public Connection {
  public:
-  AjpConnection(UniqueFd fd, const AjpConfig& config);
+  // `config.ajp_packet_size` bounds packets either way; a non-empty
+  // `config.ajp_secret` must come with every request. REQUIRES: `config`
+  // outlives the connection.
+  AjpConnection(UniqueFd fd, const ConnectionConfig& config);
   AjpConnection(const AjpConnection&) = delete;
   AjpConnection& operator=(const AjpConnection&) = delete;
 
@@ -71,7 +69,7 @@ class AjpConnection final : public Connection {
   void Close();
 
   UniqueFd fd_;
-  const AjpConfig& config_;
+  const ConnectionConfig& config_;
   ReadBuffer input_;       // bytes read from the socket, not yet parsed
   ajp::Pairs owned_params_;
   std::vector<Param> params_;

@@ -25,12 +25,8 @@ Status IoError(const char* what) { return SocketError(std::string("fastcgi ") + 
 
 }  // namespace
 
-FastCgiConnection::FastCgiConnection(UniqueFd fd, FastCgiLimits limits, bool reused,
-                                     size_t max_params_size)
-    : fd_(std::move(fd)),
-      limits_(limits),
-      max_params_size_(max_params_size),
-      requests_read_(reused ? 1 : 0) {}
+FastCgiConnection::FastCgiConnection(UniqueFd fd, const ConnectionConfig& config, bool reused)
+    : fd_(std::move(fd)), config_(config), requests_read_(reused ? 1 : 0) {}
 
 void FastCgiConnection::ClearOutput() {
   output_.clear();
@@ -65,7 +61,7 @@ Status FastCgiConnection::SendNow(std::string_view bytes) {
 
 bool FastCgiConnection::HandleOtherRecord(const RecordHeader& header, std::string_view content) {
   if (header.request_id == 0) {
-    return SendNow(ManagementReply(header.type, content, limits_)).ok();
+    return SendNow(ManagementReply(header.type, content, config_.fastcgi_limits)).ok();
   }
   if (header.request_id == request_id_) return false;  // this request's, out of place
   if (header.type == FCGI_BEGIN_REQUEST) {
@@ -152,10 +148,10 @@ Result<Incoming> FastCgiConnection::ReadRequest() {
       continue;
     }
     if (ours && header.type == FCGI_PARAMS) {
-      if (params_block_.size() + content.size() > max_params_size_) {
+      if (params_block_.size() + content.size() > config_.max_header_size) {
         Close();
         return Status::Error("FastCGI params larger than --max-header-size " +
-                             std::to_string(max_params_size_));
+                             std::to_string(config_.max_header_size));
       }
       params_block_.append(content);
       input_.Consume(header.record_size());

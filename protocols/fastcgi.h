@@ -29,10 +29,10 @@ namespace shoal::protocols {
 class FastCgiConnection final : public Connection {
  public:
   // `reused`: the connection has served requests before (it was handed
-  // over from another process). `limits` answer FCGI_GET_VALUES;
-  // `max_params_size` bounds a request's params block.
-  explicit FastCgiConnection(UniqueFd fd, FastCgiLimits limits = {}, bool reused = false,
-                             size_t max_params_size = 64 * 1024);
+  // over from another process). `config.fastcgi_limits` answer
+  // FCGI_GET_VALUES; `config.max_header_size` bounds a request's params
+  // block. REQUIRES: `config` outlives the connection.
+  FastCgiConnection(UniqueFd fd, const ConnectionConfig& config, bool reused = false);
   ~FastCgiConnection() override = default;
   FastCgiConnection(const FastCgiConnection&) = delete;
   FastCgiConnection& operator=(const FastCgiConnection&) = delete;
@@ -87,8 +87,7 @@ class FastCgiConnection final : public Connection {
   void Close();
 
   UniqueFd fd_;
-  FastCgiLimits limits_;
-  size_t max_params_size_;
+  const ConnectionConfig& config_;
   ReadBuffer input_;
   std::string params_block_;  // the PARAMS stream, which params_ points into
   std::vector<Param> params_;

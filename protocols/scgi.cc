@@ -22,12 +22,12 @@ Status IoError(const char* what) { return SocketError(std::string("scgi ") + wha
 
 }  // namespace
 
-ScgiConnection::ScgiConnection(UniqueFd fd, size_t max_header_size)
-    : fd_(std::move(fd)), max_header_size_(max_header_size) {}
+ScgiConnection::ScgiConnection(UniqueFd fd, const ConnectionConfig& config)
+    : fd_(std::move(fd)), config_(config) {}
 
 Result<Incoming> ScgiConnection::ReadRequest() {
   for (;;) {
-    Result<std::optional<ScgiHead>> parsed = ParseScgiHead(input_.unread(), max_header_size_);
+    Result<std::optional<ScgiHead>> parsed = ParseScgiHead(input_.unread(), config_.max_header_size);
     if (!parsed.ok()) {
       Close();
       return parsed.status();

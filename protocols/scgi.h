@@ -24,7 +24,9 @@ namespace shoal::protocols {
 
 class ScgiConnection final : public Connection {
  public:
-  ScgiConnection(UniqueFd fd, size_t max_header_size);
+  // `config.max_header_size` bounds the netstring. REQUIRES: `config`
+  // outlives the connection.
+  ScgiConnection(UniqueFd fd, const ConnectionConfig& config);
   ScgiConnection(const ScgiConnection&) = delete;
   ScgiConnection& operator=(const ScgiConnection&) = delete;
 
@@ -50,7 +52,7 @@ class ScgiConnection final : public Connection {
   void Close();
 
   UniqueFd fd_;
-  size_t max_header_size_;
+  const ConnectionConfig& config_;
   ReadBuffer input_;          // the header, then any body bytes read with it
   ScgiHead head_;
   uint64_t body_left_ = 0;    // body bytes not yet handed out
