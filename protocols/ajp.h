@@ -12,7 +12,8 @@
 // An aborted response is cut without END_RESPONSE, which Apache reports as
 // a backend failure instead of a complete response.
 //
-// Lives in a worker, after fork; owns its fd.
+// Made by MakeConnection, owned by the worker; lives in a worker, after
+// fork.
 #pragma once
 
 #include <cstdint>
@@ -20,28 +21,20 @@
 #include <string>
 #include <vector>
 
-#include "base/read_buffer.h"
-#include "base/unique_fd.h"
 #include "protocols/ajp_request.h"
-#include "protocols/connection.h"
+#include "protocols/socket_connection.h"
 
 namespace shoal::protocols {
 
-class AjpConnection final : public Connection {
+class AjpConnection final : public SocketConnection {
  public:
   // `config.ajp_packet_size` bounds packets either way; a non-empty
   // `config.ajp_secret` must come with every request. REQUIRES: `config`
   // outlives the connection.
   AjpConnection(UniqueFd fd, const ConnectionConfig& config);
-  AjpConnection(const AjpConnection&) = delete;
-  AjpConnection& operator=(const AjpConnection&) = delete;
 
   // Connection:
-  int fd() const override { return fd_.get(); }
   Protocol protocol() const override { return Protocol::kAjp; }
-  // Answers CPINGs; returns kIdle if nothing but CPINGs had arrived.
-  Result<Incoming> ReadRequest() override;
-  bool keep_open() const override { return keep_open_; }
 
   // Exchange:
   std::span<const Param> params() const override { return params_; }
@@ -49,16 +42,24 @@ class AjpConnection final : public Connection {
   Status SendHeaders(std::string_view status, std::span<const Header> headers) override;
   Status Write(std::string_view data) override;
   Status Flush() override;
+  // Reads a body packet already on its way, then sends what is buffered
+  // and END_RESPONSE, with reuse when the connection is aligned (then kept,
+  // else closed). Returns OK or the write's error.
   Status Finish() override;
+  // Cuts the connection without END_RESPONSE, with a reset.
   void Abort() override;
 
  private:
+  // SocketConnection: answers CPINGs, then reads a FORWARD_REQUEST.
+  // Returns kRequest; kIdle if nothing but CPINGs had arrived; kClosed at
+  // an EOF between packets; or an error (a bad packet, a refused request,
+  // a failed read or write).
+  Result<Incoming> ReadHead() override;
   // Reads one packet from the web server into `payload`. Returns true, false
   // at a clean end of the connection between packets, or an error.
   Result<bool> ReadPacket(std::string& payload);
   // Reads the next body packet (asking for it unless it was sent unasked).
   Status FetchBody();
-  Status WriteAll(std::string_view data);
   // Writes out_ and empties it.
   Status WriteBuffered();
   // Sends what is buffered, then `data` as SEND_BODY_CHUNK packets written
@@ -66,11 +67,7 @@ class AjpConnection final : public Connection {
   Status WriteChunksDirect(std::string_view data);
   // Answers `status` with a short body and ends the connection.
   void Refuse(const char* status);
-  void Close();
 
-  UniqueFd fd_;
-  const ConnectionConfig& config_;
-  ReadBuffer input_;       // bytes read from the socket, not yet parsed
   ajp::Pairs owned_params_;
   std::vector<Param> params_;
   // Body state of the current request.
@@ -82,7 +79,6 @@ class AjpConnection final : public Connection {
   size_t body_used_ = 0;
   // Response.
   std::string out_;  // packets not yet written
-  bool keep_open_ = false;
 };
 
 }  // namespace shoal::protocols
