@@ -37,10 +37,24 @@ class AjpConnection final : public SocketConnection {
   Protocol protocol() const override { return Protocol::kAjp; }
 
   // Exchange:
+  // The FORWARD_REQUEST as CGI params, views into the connection's copy;
+  // valid until the next ReadRequest.
   std::span<const Param> params() const override { return params_; }
+  // Up to `size` body bytes from body packets, each after the first asked
+  // for with GET_BODY_CHUNK. Returns the count (fewer only at the body's
+  // end, 0 once it has ended); or an error (a malformed packet, a body
+  // past its Content-Length, an EOF, a failed read or write).
   Result<size_t> ReadBody(char* buffer, size_t size) override;
+  // Appends SEND_HEADERS (the common names coded) to the buffer. Returns
+  // OK; or an error, with nothing appended, when the headers do not fit
+  // one packet of --ajp-packet-size.
   Status SendHeaders(std::string_view status, std::span<const Header> headers) override;
+  // `data` as SEND_BODY_CHUNKs: buffered (written once 64 KiB are), or
+  // from 16 KiB written with the buffer straight from `data`. Returns OK,
+  // or the write's error (the web server is gone).
   Status Write(std::string_view data) override;
+  // Writes what is buffered and an empty SEND_BODY_CHUNK, which makes
+  // Apache pass the response on now. Returns as Write.
   Status Flush() override;
   // Reads a body packet already on its way, then sends what is buffered
   // and END_RESPONSE, with reuse when the connection is aligned (then kept,

@@ -33,11 +33,25 @@ class ScgiConnection final : public SocketConnection {
   Protocol protocol() const override { return Protocol::kScgi; }
 
   // Exchange:
+  // The header's params, views into the bytes read; valid until the
+  // connection is destroyed.
   std::span<const Param> params() const override { return head_.params; }
+  // Up to `size` body bytes, never past CONTENT_LENGTH: those read with the
+  // header first, then the socket's. Returns the count (fewer only at
+  // CONTENT_LENGTH, 0 once it is reached); or an error (an EOF before it,
+  // a failed read).
   Result<size_t> ReadBody(char* buffer, size_t size) override;
+  // Keeps the Status line and the headers, to leave with the first body
+  // bytes (or at Finish). Always OK.
   Status SendHeaders(std::string_view status, std::span<const Header> headers) override;
+  // Writes the headers still pending and `data` in one writev(2). Returns
+  // OK, or the write's error (the web server is gone).
   Status Write(std::string_view data) override;
+  // Writes the headers still pending, if any. Returns as Write.
   Status Flush() override { return Flush(std::string_view()); }
+  // Writes the headers still pending, then the file with sendfile(2).
+  // Returns the bytes sent (fewer if the file ended first), or the write's
+  // error.
   Result<uint64_t> SendFile(int fd, uint64_t offset, uint64_t length) override;
   // Sends what is buffered, reads and drops what the app left of the body
   // (a bounded amount), and closes. Returns OK or the write's error.
