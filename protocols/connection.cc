@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "base/retry.h"
 #include "protocols/ajp.h"
 #include "protocols/fastcgi.h"
 #include "protocols/scgi.h"
@@ -26,10 +27,8 @@ std::unique_ptr<Connection> MakeConnection(Protocol protocol, UniqueFd fd,
 
 Result<std::unique_ptr<Connection>> DetectConnection(UniqueFd fd, const ConnectionConfig& config) {
   char first[kDetectBytes];
-  ssize_t got;
-  do {
-    got = recv(fd.get(), first, sizeof(first), MSG_PEEK | MSG_WAITALL);
-  } while (got < 0 && errno == EINTR);
+  ssize_t got =
+      RetryOnEintr([&] { return recv(fd.get(), first, sizeof(first), MSG_PEEK | MSG_WAITALL); });
   if (got < 0) return Status::Error(PosixError("recv", errno).message() + "; connection closed");
   if (got == 0) return std::unique_ptr<Connection>();  // closed before saying anything
   std::string_view bytes(first, static_cast<size_t>(got));
