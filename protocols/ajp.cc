@@ -283,12 +283,6 @@ Status AjpConnection::Finish() {
   return written;
 }
 
-void AjpConnection::Abort() {
-  // No END_RESPONSE: Apache sees the backend fail, not a complete response.
-  out_.clear();
-  CloseWithReset();
-}
-
 void AjpConnection::Refuse(const char* status) {
   std::string_view body = std::string_view(status).substr(4);
   std::string length = std::to_string(body.size() + 1);

@@ -37,9 +37,6 @@ class AjpConnection final : public SocketConnection {
   Protocol protocol() const override { return Protocol::kAjp; }
 
   // Exchange:
-  // The FORWARD_REQUEST as CGI params, views into the connection's copy;
-  // valid until the next ReadRequest.
-  std::span<const Param> params() const override { return params_; }
   // Up to `size` body bytes from body packets, each after the first asked
   // for with GET_BODY_CHUNK. Returns the count (fewer only at the body's
   // end, 0 once it has ended); or an error (a malformed packet, a body
@@ -60,8 +57,6 @@ class AjpConnection final : public SocketConnection {
   // and END_RESPONSE, with reuse when the connection is aligned (then kept,
   // else closed). Returns OK or the write's error.
   Status Finish() override;
-  // Cuts the connection without END_RESPONSE, with a reset.
-  void Abort() override;
 
  private:
   // SocketConnection: answers CPINGs, then reads a FORWARD_REQUEST.
@@ -83,7 +78,6 @@ class AjpConnection final : public SocketConnection {
   void Refuse(const char* status);
 
   ajp::Pairs owned_params_;
-  std::vector<Param> params_;
   // Body state of the current request.
   bool body_done_ = true;
   bool packet_in_flight_ = false;  // a body packet was sent unasked or asked for

@@ -41,9 +41,6 @@ class FastCgiConnection final : public SocketConnection {
   bool has_buffered_input() const override { return open() && !input_.empty(); }
 
   // Exchange:
-  // The PARAMS, views into the connection's copy of the params block;
-  // valid until the next ReadRequest.
-  std::span<const Param> params() const override { return params_; }
   // Up to `size` body bytes from this request's STDIN records; other
   // records met on the way are answered or skipped. Returns the count
   // (fewer only at the body's end, 0 once the empty STDIN record came); or
@@ -153,7 +150,6 @@ class FastCgiConnection final : public SocketConnection {
   void ClearOutput();
 
   std::string params_block_;  // the PARAMS stream, which params_ points into
-  std::vector<Param> params_;
   std::string output_;        // records not yet written
   size_t open_record_ = std::string::npos;  // where output_'s last STDOUT record starts
   uint16_t request_id_ = 0;   // 0 between requests

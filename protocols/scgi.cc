@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/retry.h"
+#include "protocols/scgi_parser.h"
 
 namespace shoal::protocols {
 namespace {
@@ -23,9 +24,10 @@ Result<Incoming> ScgiConnection::ReadHead() {
     Result<std::optional<ScgiHead>> parsed = ParseScgiHead(input_.unread(), config_.max_header_size);
     if (!parsed.ok()) return parsed.status();
     if (parsed.value()) {
-      head_ = std::move(*parsed.value());
-      input_.Consume(head_.header_bytes);
-      body_left_ = head_.content_length;
+      ScgiHead& head = *parsed.value();
+      params_ = std::move(head.params);
+      input_.Consume(head.header_bytes);
+      body_left_ = head.content_length;
       return Incoming::kRequest;
     }
     Result<Received> got = ReadMore("read of the header");
@@ -93,12 +95,6 @@ Status ScgiConnection::Finish() {
   }
   Close();
   return flushed;
-}
-
-void ScgiConnection::Abort() {
-  // Over TCP a reset tells the web server the response failed; over a unix
-  // socket nothing can, beyond a body shorter than its Content-Length.
-  CloseWithReset();
 }
 
 }  // namespace shoal::protocols

@@ -18,7 +18,6 @@
 #include <string>
 #include <vector>
 
-#include "protocols/scgi_parser.h"
 #include "protocols/socket_connection.h"
 
 namespace shoal::protocols {
@@ -33,9 +32,6 @@ class ScgiConnection final : public SocketConnection {
   Protocol protocol() const override { return Protocol::kScgi; }
 
   // Exchange:
-  // The header's params, views into the bytes read; valid until the
-  // connection is destroyed.
-  std::span<const Param> params() const override { return head_.params; }
   // Up to `size` body bytes, never past CONTENT_LENGTH: those read with the
   // header first, then the socket's. Returns the count (fewer only at
   // CONTENT_LENGTH, 0 once it is reached); or an error (an EOF before it,
@@ -56,8 +52,6 @@ class ScgiConnection final : public SocketConnection {
   // Sends what is buffered, reads and drops what the app left of the body
   // (a bounded amount), and closes. Returns OK or the write's error.
   Status Finish() override;
-  // Closes with a reset (over TCP the web server sees the failure).
-  void Abort() override;
 
  private:
   // SocketConnection: reads the request header (the only request).
@@ -70,7 +64,6 @@ class ScgiConnection final : public SocketConnection {
   // writev where possible.
   Status Flush(std::string_view data);
 
-  ScgiHead head_;
   uint64_t body_left_ = 0;    // body bytes not yet handed out
   std::string pending_;       // status and headers, not yet written
 };

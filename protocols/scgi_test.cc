@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include "protocols/scgi_parser.h"
+
 namespace shoal::protocols {
 namespace {
 

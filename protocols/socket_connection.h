@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 #include "base/read_buffer.h"
 #include "base/unique_fd.h"
@@ -35,6 +36,15 @@ class SocketConnection : public Connection {
   // (it waits for more); on kClosed or an error it is closed.
   Result<Incoming> ReadRequest() final;
   bool keep_open() const final { return keep_open_; }
+
+  // Exchange:
+  // The params ReadHead decoded, views into the connection's copy of the
+  // request's head; valid until the next ReadRequest.
+  std::span<const Param> params() const final { return params_; }
+  // Ends the response as failed with CloseWithReset: over TCP the web
+  // server sees the backend fail. A protocol that can say so on the wire
+  // overrides it.
+  void Abort() override { CloseWithReset(); }
 
  protected:
   // Whether a read may wait for bytes to arrive.
@@ -90,6 +100,7 @@ class SocketConnection : public Connection {
 
   const ConnectionConfig& config_;
   ReadBuffer input_;        // read from the socket, not yet parsed
+  std::vector<Param> params_;  // the request's params, filled by ReadHead
   bool keep_open_ = false;  // the connection may carry another request
 
  private:
