@@ -33,19 +33,20 @@ Result<Incoming> FastCgiConnection::ReadHead() {
   params_block_.clear();
   ClearOutput();
   for (;;) {
-    HeadStep step = ReadOn();
-    if (input_.size() < FCGI_HEADER_LEN) {
-      step = ReadMoreOfHead();
-    } else {
-      RecordHeader header = ParseRecordHeader(input_.unread());
-      if (header.version != FCGI_VERSION_1) return NotARecord(header);
-      if (Status filled = Fill(header.record_size(), "a record"); !filled.ok()) return filled;
-      step = OnHeadRecord(header, input_.unread().substr(FCGI_HEADER_LEN, header.content_length));
-      input_.Consume(header.record_size());
-    }
+    HeadStep step = input_.size() < FCGI_HEADER_LEN ? ReadMoreOfHead() : ReadHeadRecord();
     if (!step.ok()) return step.status();
     if (step.value()) return *step.value();
   }
+}
+
+FastCgiConnection::HeadStep FastCgiConnection::ReadHeadRecord() {
+  RecordHeader header = ParseRecordHeader(input_.unread());
+  if (header.version != FCGI_VERSION_1) return NotARecord(header);
+  if (Status filled = Fill(header.record_size(), "a record"); !filled.ok()) return filled;
+  HeadStep step =
+      OnHeadRecord(header, input_.unread().substr(FCGI_HEADER_LEN, header.content_length));
+  input_.Consume(header.record_size());
+  return step;
 }
 
 FastCgiConnection::HeadStep FastCgiConnection::ReadMoreOfHead() {

@@ -91,7 +91,14 @@ class FastCgiConnection final : public SocketConnection {
   // worker); kClosed at an EOF between requests; an error for an EOF in
   // the middle of a head or a failed read.
   HeadStep ReadMoreOfHead();
-  // A whole record of the head: handed to the handler for its type.
+  // At least a record header is unread: reads the whole record and hands
+  // it to OnHeadRecord, then drops it from the buffer. Returns what the
+  // handler returned; an error for a record that is not FastCGI's, or an
+  // EOF or failed read before its end.
+  HeadStep ReadHeadRecord();
+  // A whole record of the head, handed to the handler for its type.
+  // Returns what the handler returned; an error for this request's record
+  // of a type that has no place in a head.
   HeadStep OnHeadRecord(const RecordHeader& header, std::string_view content);
   // BEGIN_REQUEST: the request's id and FCGI_KEEP_CONN. Reads on; an error
   // for a short record, or a role other than responder (refused first with
