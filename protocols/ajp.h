@@ -17,9 +17,7 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <vector>
 
 #include "protocols/ajp_request.h"
 #include "protocols/socket_connection.h"
