@@ -39,7 +39,7 @@ Result<SocketConnection::Received> SocketConnection::ReadMore(const char* what, 
   return SocketFailure(what);
 }
 
-Status SocketConnection::Fill(size_t size, const char* what) {
+Status SocketConnection::FillFromSocket(size_t size, const char* what) {
   while (input_.size() < size) {
     Result<Received> got = ReadMore(what, Wait::kBlock, std::max(kReadChunk, size - input_.size()));
     if (!got.ok()) return got.status();

@@ -71,7 +71,10 @@ class SocketConnection : public Connection {
   // Reads until input_ holds at least `size` bytes (one read when they
   // arrive together), blocking. Returns OK; or an error: "<protocol>
   // connection closed in the middle of <what>" at EOF, else the read's.
-  Status Fill(size_t size, const char* what);
+  // (Inline: most records are whole in the buffer already.)
+  Status Fill(size_t size, const char* what) {
+    return input_.size() >= size ? Status::Ok() : FillFromSocket(size, what);
+  }
 
   // Up to `size` bytes of request body: what input_ holds first, else one
   // read(2) straight into `buffer` (no copy), blocking. Returns how many
@@ -104,6 +107,9 @@ class SocketConnection : public Connection {
   bool keep_open_ = false;  // the connection may carry another request
 
  private:
+  // Fill's reads, when the buffer is short of `size`.
+  Status FillFromSocket(size_t size, const char* what);
+
   UniqueFd fd_;
 };
 
