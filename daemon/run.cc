@@ -57,9 +57,12 @@ std::unique_ptr<protocols::RequestHandler> MakeGateway(const Options& options,
 supervisor::WorkerSettings WorkerSettingsOf(const Options& options) {
   const int max_workers = options.adaptive ? options.max_children : options.workers;
   return {.protocol = options.protocol,
-          .max_header_size = options.max_header_size,
-          .ajp = {options.ajp_packet_size, options.ajp_secret},
-          .fastcgi = {static_cast<int>(options.max_idle_connections) + max_workers, max_workers},
+          .connection = {.max_header_size = options.max_header_size,
+                         .ajp_packet_size = options.ajp_packet_size,
+                         .ajp_secret = options.ajp_secret,
+                         .fastcgi_limits = {.max_conns = static_cast<int>(options.max_idle_connections) +
+                                                         max_workers,
+                                            .max_reqs = max_workers}},
           .idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms),
           .max_requests = options.max_requests,
           .max_requests_jitter = options.max_requests_jitter,

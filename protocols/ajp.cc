@@ -1,20 +1,14 @@
 #include "protocols/ajp.h"
 
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
+#include <cctype>
 #include <charconv>
 
-#include "base/write_all.h"
 #include "protocols/ajp_codec.h"
 
 namespace shoal::protocols {
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kFlushAt = 64 * 1024;
 // Writes this large go out as packets straight from the app's bytes.
 constexpr size_t kDirectWrite = 16 * 1024;
@@ -50,12 +44,10 @@ bool SecretMatches(const std::optional<std::string>& given, const std::string& e
   return difference == 0;
 }
 
-Status IoError(const char* what) { return SocketError(std::string("ajp ") + what, errno); }
-
 }  // namespace
 
-AjpConnection::AjpConnection(UniqueFd fd, const AjpConfig& config)
-    : fd_(std::move(fd)), config_(config) {}
+AjpConnection::AjpConnection(UniqueFd fd, const ConnectionConfig& config)
+    : SocketConnection(std::move(fd), config) {}
 
 Result<bool> AjpConnection::ReadPacket(std::string& payload) {
   for (;;) {
@@ -65,10 +57,10 @@ Result<bool> AjpConnection::ReadPacket(std::string& payload) {
         return Status::Error("AJP packet without the 0x1234 magic");
       }
       size_t length = static_cast<uint8_t>(unread[2]) << 8 | static_cast<uint8_t>(unread[3]);
-      if (length > config_.packet_size - ajp::kHeaderSize) {
+      if (length > config_.ajp_packet_size - ajp::kHeaderSize) {
         return Status::Error("AJP packet of " + std::to_string(length + ajp::kHeaderSize) +
                              " bytes is over --ajp-packet-size (" +
-                             std::to_string(config_.packet_size) + ")");
+                             std::to_string(config_.ajp_packet_size) + ")");
       }
       if (unread.size() >= ajp::kHeaderSize + length) {
         payload.assign(unread.substr(ajp::kHeaderSize, length));
@@ -76,18 +68,16 @@ Result<bool> AjpConnection::ReadPacket(std::string& payload) {
         return true;
       }
     }
-    ssize_t got = input_.ReadFrom(fd_.get(), kReadChunk);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return IoError("read");
-    if (got == 0) {
+    Result<Received> got = ReadMore("read");
+    if (!got.ok()) return got.status();
+    if (got.value() == Received::kEof) {
       if (input_.empty()) return false;
       return Status::Error("AJP connection closed in the middle of a packet");
     }
   }
 }
 
-Result<Incoming> AjpConnection::ReadRequest() {
-  keep_open_ = false;
+Result<Incoming> AjpConnection::ReadHead() {
   std::string payload;
   bool answered_cping = false;
   for (;;) {
@@ -95,50 +85,29 @@ Result<Incoming> AjpConnection::ReadRequest() {
     // in the socket): Apache may send a CPING alone, and an idle connection
     // must not hold a worker.
     if (answered_cping && input_.empty()) {
-      ssize_t got = input_.ReadFrom(fd_.get(), kReadChunk, MSG_DONTWAIT);
-      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        keep_open_ = true;
-        return Incoming::kIdle;
-      }
-      if (got == 0) {
-        Close();
-        return Incoming::kClosed;
-      }
-      if (got < 0) {
-        Status failed = IoError("read");
-        Close();
-        return failed;
-      }
+      Result<Received> got = ReadMore("read", Wait::kNoWait);
+      if (!got.ok()) return got.status();
+      if (got.value() == Received::kNothingYet) return Incoming::kIdle;
+      if (got.value() == Received::kEof) return Incoming::kClosed;
     }
     Result<bool> read = ReadPacket(payload);
-    if (!read.ok() || !read.value()) {
-      Close();
-      if (!read.ok()) return read.status();
-      return Incoming::kClosed;
-    }
+    if (!read.ok()) return read.status();
+    if (!read.value()) return Incoming::kClosed;
     uint8_t type = payload.empty() ? 0 : static_cast<uint8_t>(payload[0]);
     if (type == ajp::kCping) {
       std::string pong;
       ajp::PacketBuilder(pong).Byte(ajp::kCpong).Finish();
-      Status sent = WriteAll(pong);
-      if (!sent.ok()) {
-        Close();
-        return sent;
-      }
+      if (Status sent = Send(pong); !sent.ok()) return sent;
       answered_cping = true;
       continue;
     }
     if (type != ajp::kForwardRequest) {
-      Close();
       if (type == ajp::kShutdown) return Status::Error("AJP SHUTDOWN from the web server ignored");
       return Status::Error("unexpected AJP message type " + std::to_string(type));
     }
     Result<ajp::ForwardRequest> request = ajp::ParseForwardRequest(payload);
-    if (!request.ok()) {
-      Close();
-      return request.status();
-    }
-    if (!config_.secret.empty() && !SecretMatches(request.value().secret, config_.secret)) {
+    if (!request.ok()) return request.status();
+    if (!config_.ajp_secret.empty() && !SecretMatches(request.value().secret, config_.ajp_secret)) {
       Refuse("403 Forbidden");
       return Status::Error(std::string("AJP request ") +
                            (request.value().secret ? "with a wrong secret" : "without a secret") +
@@ -167,10 +136,10 @@ Result<Incoming> AjpConnection::ReadRequest() {
 
 Status AjpConnection::FetchBody() {
   if (!packet_in_flight_) {
-    size_t want = config_.packet_size - 6;
+    size_t want = config_.ajp_packet_size - 6;
     std::string ask;
     ajp::PacketBuilder(ask).Byte(ajp::kGetBodyChunk).Uint16(static_cast<uint16_t>(want)).Finish();
-    Status flushed = WriteAll(out_ + ask);
+    Status flushed = Send(out_ + ask);
     if (!flushed.ok()) return flushed;
     out_.clear();
     packet_in_flight_ = true;
@@ -239,18 +208,18 @@ Status AjpConnection::SendHeaders(std::string_view status, std::span<const Heade
     packet.String(h.value);
   }
   size_t payload = packet.Finish();
-  if (payload > config_.packet_size - ajp::kHeaderSize) {
+  if (payload > config_.ajp_packet_size - ajp::kHeaderSize) {
     out_.resize(start);
     return Status::Error("response headers (" + std::to_string(payload) +
                          " bytes) do not fit one AJP packet of --ajp-packet-size " +
-                         std::to_string(config_.packet_size));
+                         std::to_string(config_.ajp_packet_size));
   }
   return Status::Ok();
 }
 
 Status AjpConnection::Write(std::string_view data) {
   if (data.size() >= kDirectWrite) return WriteChunksDirect(data);
-  ajp::AppendBodyChunks(out_, data, ajp::MaxSendData(config_.packet_size));
+  ajp::AppendBodyChunks(out_, data, ajp::MaxSendData(config_.ajp_packet_size));
   return out_.size() >= kFlushAt ? WriteBuffered() : Status::Ok();
 }
 
@@ -263,7 +232,7 @@ Status AjpConnection::WriteChunksDirect(std::string_view data) {
   static const char kNul = '\0';
   char prefixes[kMaxPackets][ajp::kBodyChunkPrefix];
   iovec parts[1 + 3 * kMaxPackets];
-  size_t max_data = ajp::MaxSendData(config_.packet_size);
+  size_t max_data = ajp::MaxSendData(config_.ajp_packet_size);
   while (!data.empty() || !out_.empty()) {
     size_t count = 0;
     if (!out_.empty()) parts[count++] = {out_.data(), out_.size()};
@@ -276,12 +245,9 @@ Status AjpConnection::WriteChunksDirect(std::string_view data) {
       parts[count++] = {const_cast<char*>(&kNul), 1};
       batch += length;
     }
-    int error = shoal::WriteAll(fd_.get(), parts, count);
+    Status written = Send(parts, count);
     out_.clear();
-    if (error != 0) {
-      errno = error;
-      return IoError("write");
-    }
+    if (!written.ok()) return written;
     data.remove_prefix(batch);
   }
   return Status::Ok();
@@ -295,7 +261,7 @@ Status AjpConnection::Flush() {
 }
 
 Status AjpConnection::WriteBuffered() {
-  Status written = WriteAll(out_);
+  Status written = Send(out_);
   out_.clear();
   return written;
 }
@@ -317,40 +283,17 @@ Status AjpConnection::Finish() {
   return written;
 }
 
-void AjpConnection::Abort() {
-  // No END_RESPONSE: Apache sees the backend fail, not a complete response.
-  out_.clear();
-  linger reset{1, 0};
-  setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
-  Close();
-}
-
 void AjpConnection::Refuse(const char* status) {
   std::string_view body = std::string_view(status).substr(4);
   std::string length = std::to_string(body.size() + 1);
   Header headers[] = {{"Content-Type", "text/plain"}, {"Content-Length", length}};
   out_.clear();
   if (SendHeaders(status, headers).ok()) {
-    ajp::AppendBodyChunks(out_, std::string(body) + "\n", ajp::MaxSendData(config_.packet_size));
+    ajp::AppendBodyChunks(out_, std::string(body) + "\n", ajp::MaxSendData(config_.ajp_packet_size));
     ajp::PacketBuilder(out_).Byte(ajp::kEndResponse).Byte(0).Finish();
-    (void)WriteAll(out_);  // best effort: the connection is closed either way
+    (void)Send(out_);  // best effort: the connection is closed either way
   }
   Close();
-}
-
-Status AjpConnection::WriteAll(std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("write");
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
-void AjpConnection::Close() {
-  keep_open_ = false;
-  fd_.Reset();
 }
 
 }  // namespace shoal::protocols

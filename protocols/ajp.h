@@ -12,55 +12,61 @@
 // An aborted response is cut without END_RESPONSE, which Apache reports as
 // a backend failure instead of a complete response.
 //
-// Lives in a worker, after fork; owns its fd.
+// Made by MakeConnection, owned by the worker; lives in a worker, after
+// fork.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <vector>
 
-#include "base/read_buffer.h"
-#include "base/unique_fd.h"
 #include "protocols/ajp_request.h"
-#include "protocols/connection.h"
+#include "protocols/socket_connection.h"
 
 namespace shoal::protocols {
 
-struct AjpConfig {
-  size_t packet_size = 8192;  // --ajp-packet-size; Apache's ProxyIOBufferSize
-  std::string secret;         // --ajp-secret; empty: none required
-};
-
-class AjpConnection final : public Connection {
+class AjpConnection final : public SocketConnection {
  public:
-  AjpConnection(UniqueFd fd, const AjpConfig& config);
-  AjpConnection(const AjpConnection&) = delete;
-  AjpConnection& operator=(const AjpConnection&) = delete;
+  // `config.ajp_packet_size` bounds packets either way; a non-empty
+  // `config.ajp_secret` must come with every request. REQUIRES: `config`
+  // outlives the connection.
+  AjpConnection(UniqueFd fd, const ConnectionConfig& config);
 
   // Connection:
-  int fd() const override { return fd_.get(); }
   Protocol protocol() const override { return Protocol::kAjp; }
-  // Answers CPINGs; returns kIdle if nothing but CPINGs had arrived.
-  Result<Incoming> ReadRequest() override;
-  bool keep_open() const override { return keep_open_; }
 
   // Exchange:
-  std::span<const Param> params() const override { return params_; }
+  // Up to `size` body bytes from body packets, each after the first asked
+  // for with GET_BODY_CHUNK. Returns the count (fewer only at the body's
+  // end, 0 once it has ended); or an error (a malformed packet, a body
+  // past its Content-Length, an EOF, a failed read or write).
   Result<size_t> ReadBody(char* buffer, size_t size) override;
+  // Appends SEND_HEADERS (the common names coded) to the buffer. Returns
+  // OK; or an error, with nothing appended, when the headers do not fit
+  // one packet of --ajp-packet-size.
   Status SendHeaders(std::string_view status, std::span<const Header> headers) override;
+  // `data` as SEND_BODY_CHUNKs: buffered (written once 64 KiB are), or
+  // from 16 KiB written with the buffer straight from `data`. Returns OK,
+  // or the write's error (the web server is gone).
   Status Write(std::string_view data) override;
+  // Writes what is buffered and an empty SEND_BODY_CHUNK, which makes
+  // Apache pass the response on now. Returns as Write.
   Status Flush() override;
+  // Reads a body packet already on its way, then sends what is buffered
+  // and END_RESPONSE, with reuse when the connection is aligned (then kept,
+  // else closed). Returns OK or the write's error.
   Status Finish() override;
-  void Abort() override;
 
  private:
+  // SocketConnection: answers CPINGs, then reads a FORWARD_REQUEST.
+  // Returns kRequest; kIdle if nothing but CPINGs had arrived; kClosed at
+  // an EOF between packets; or an error (a bad packet, a refused request,
+  // a failed read or write).
+  Result<Incoming> ReadHead() override;
   // Reads one packet from the web server into `payload`. Returns true, false
   // at a clean end of the connection between packets, or an error.
   Result<bool> ReadPacket(std::string& payload);
   // Reads the next body packet (asking for it unless it was sent unasked).
   Status FetchBody();
-  Status WriteAll(std::string_view data);
   // Writes out_ and empties it.
   Status WriteBuffered();
   // Sends what is buffered, then `data` as SEND_BODY_CHUNK packets written
@@ -68,13 +74,8 @@ class AjpConnection final : public Connection {
   Status WriteChunksDirect(std::string_view data);
   // Answers `status` with a short body and ends the connection.
   void Refuse(const char* status);
-  void Close();
 
-  UniqueFd fd_;
-  const AjpConfig& config_;
-  ReadBuffer input_;       // bytes read from the socket, not yet parsed
   ajp::Pairs owned_params_;
-  std::vector<Param> params_;
   // Body state of the current request.
   bool body_done_ = true;
   bool packet_in_flight_ = false;  // a body packet was sent unasked or asked for
@@ -84,7 +85,6 @@ class AjpConnection final : public Connection {
   size_t body_used_ = 0;
   // Response.
   std::string out_;  // packets not yet written
-  bool keep_open_ = false;
 };
 
 }  // namespace shoal::protocols

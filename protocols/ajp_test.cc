@@ -129,8 +129,8 @@ TEST(AjpRequestTest, TwoContentLengthsAreRefused) {
 
 class AjpConnectionTest : public testing::Test {
  protected:
-  void SetUp() override { Connect(AjpConfig{}); }
-  void Connect(const AjpConfig& config) {
+  void SetUp() override { Connect(ConnectionConfig{}); }
+  void Connect(const ConnectionConfig& config) {
     config_ = config;
     int fds[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
@@ -174,7 +174,7 @@ class AjpConnectionTest : public testing::Test {
       body.append(buffer, n.value());
     }
   }
-  AjpConfig config_;
+  ConnectionConfig config_;  // outlives connection_
   std::unique_ptr<AjpConnection> connection_;
   UniqueFd peer_;
 };
@@ -310,7 +310,7 @@ TEST_F(AjpConnectionTest, ResponsePacketsAndReuseWithUnreadBodyDrained) {
 }
 
 TEST_F(AjpConnectionTest, RequestWithoutTheSecretGets403AndIsClosed) {
-  Connect(AjpConfig{8192, "s3cret"});
+  Connect({.ajp_packet_size = 8192, .ajp_secret = "s3cret"});
   Send(Forward(0, "wrong").Wire());
   Result<Incoming> ready = connection_->ReadRequest();
   ASSERT_FALSE(ready.ok());
@@ -324,7 +324,7 @@ TEST_F(AjpConnectionTest, RequestWithoutTheSecretGets403AndIsClosed) {
 }
 
 TEST_F(AjpConnectionTest, RequestWithTheSecretIsServed) {
-  Connect(AjpConfig{8192, "s3cret"});
+  Connect({.ajp_packet_size = 8192, .ajp_secret = "s3cret"});
   Send(Forward(0, "s3cret").Wire());
   Result<Incoming> ready = connection_->ReadRequest();
   ASSERT_TRUE(ready.ok()) << ready.status().message();

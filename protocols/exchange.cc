@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <vector>
 
+#include "base/retry.h"
+
 namespace shoal::protocols {
 
 std::string_view FindParam(std::span<const Param> params, std::string_view name) {
@@ -28,11 +30,9 @@ Result<uint64_t> Exchange::SendFile(int fd, uint64_t offset, uint64_t length) {
   uint64_t sent = 0;
   while (sent < length) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(length - sent, buffer.size()));
-    ssize_t got = pread(fd, buffer.data(), want, static_cast<off_t>(offset + sent));
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return PosixError("pread", errno);
-    }
+    ssize_t got =
+        RetryOnEintr([&] { return pread(fd, buffer.data(), want, static_cast<off_t>(offset + sent)); });
+    if (got < 0) return PosixError("pread", errno);
     if (got == 0) break;  // the file is shorter than it was
     Status written = Write(std::string_view(buffer.data(), static_cast<size_t>(got)));
     if (!written.ok()) return written;

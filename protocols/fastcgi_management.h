@@ -9,12 +9,9 @@
 #include <string>
 #include <string_view>
 
-namespace shoal::protocols {
+#include "protocols/connection_config.h"
 
-struct FastCgiLimits {
-  int max_conns = 1;  // FCGI_MAX_CONNS: connections shoal will keep
-  int max_reqs = 1;   // FCGI_MAX_REQS: requests served at once (the workers)
-};
+namespace shoal::protocols {
 
 // The whole reply record to a management record of `type` with `content`:
 // FCGI_GET_VALUES_RESULT for FCGI_GET_VALUES (the names shoal knows, with

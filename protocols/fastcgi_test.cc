@@ -71,7 +71,7 @@ class FastCgiTest : public testing::Test {
   void SetUp() override {
     int fds[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-    connection_ = std::make_unique<FastCgiConnection>(UniqueFd(fds[0]));
+    connection_ = std::make_unique<FastCgiConnection>(UniqueFd(fds[0]), config_);
     peer_.Reset(fds[1]);
   }
   void Send(const std::string& bytes) {
@@ -92,6 +92,7 @@ class FastCgiTest : public testing::Test {
     return all;
   }
 
+  ConnectionConfig config_;  // outlives connection_
   std::unique_ptr<FastCgiConnection> connection_;
   UniqueFd peer_;
 };
@@ -203,7 +204,8 @@ std::string NameValue(const std::string& name, const std::string& value) {
 TEST_F(FastCgiTest, GetValuesIsAnsweredWithThePoolsLimitsAndTheConnectionWaits) {
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-  connection_ = std::make_unique<FastCgiConnection>(UniqueFd(fds[0]), FastCgiLimits{1002, 2});
+  config_ = {.fastcgi_limits = {.max_conns = 1002, .max_reqs = 2}};
+  connection_ = std::make_unique<FastCgiConnection>(UniqueFd(fds[0]), config_);
   peer_.Reset(fds[1]);
   Send(Record(9, NameValue("FCGI_MAX_CONNS", "") + NameValue("FCGI_MAX_REQS", "") +
                      NameValue("FCGI_MPXS_CONNS", "") + NameValue("FCGI_UNKNOWN_NAME", ""),
@@ -285,8 +287,8 @@ TEST_F(FastCgiTest, ParamsSplitAcrossRecordsAndPairsAreJoined) {
 TEST_F(FastCgiTest, ParamsPastTheBoundAreRefused) {
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-  connection_ = std::make_unique<FastCgiConnection>(UniqueFd(fds[0]), FastCgiLimits{}, false,
-                                                    /*max_params_size=*/1024);
+  config_ = {.max_header_size = 1024};
+  connection_ = std::make_unique<FastCgiConnection>(UniqueFd(fds[0]), config_);
   peer_.Reset(fds[1]);
   std::string params;
   for (int i = 0; i < 5; ++i) params += Record(4, NameValue("HTTP_X", std::string(120, 'x')) +

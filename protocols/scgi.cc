@@ -1,56 +1,42 @@
 #include "protocols/scgi.h"
 
 #include <sys/sendfile.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 
-#include "base/write_all.h"
+#include "base/retry.h"
 #include "protocols/cgi_params.h"
+#include "protocols/scgi_parser.h"
 
 namespace shoal::protocols {
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
 // Unread body Finish will drain so that closing does not reset the
 // connection under the web server; past this it closes anyway.
 constexpr uint64_t kMaxDrain = 4 << 20;
 
-Status IoError(const char* what) { return SocketError(std::string("scgi ") + what, errno); }
-
 }  // namespace
 
-ScgiConnection::ScgiConnection(UniqueFd fd, size_t max_header_size)
-    : fd_(std::move(fd)), max_header_size_(max_header_size) {}
+ScgiConnection::ScgiConnection(UniqueFd fd, const ConnectionConfig& config)
+    : SocketConnection(std::move(fd), config) {}
 
-Result<Incoming> ScgiConnection::ReadRequest() {
+Result<Incoming> ScgiConnection::ReadHead() {
   for (;;) {
-    Result<std::optional<ScgiHead>> parsed = ParseScgiHead(input_.unread(), max_header_size_);
-    if (!parsed.ok()) {
-      Close();
-      return parsed.status();
-    }
+    Result<std::optional<ScgiHead>> parsed = ParseScgiHead(input_.unread(), config_.max_header_size);
+    if (!parsed.ok()) return parsed.status();
     if (parsed.value()) {
-      head_ = std::move(*parsed.value());
-      RejoinCookies(head_.params, cookies_);  // Apache's mod_proxy_scgi joins with ", "
-      input_.Consume(head_.header_bytes);
-      body_left_ = head_.content_length;
+      ScgiHead& head = *parsed.value();
+      params_ = std::move(head.params);
+      RejoinCookies(params_, cookies_);  // Apache's mod_proxy_scgi joins with ", "
+      input_.Consume(head.header_bytes);
+      body_left_ = head.content_length;
       return Incoming::kRequest;
     }
-    ssize_t got = input_.ReadFrom(fd_.get(), kReadChunk);
-    if (got < 0 && errno == EINTR) continue;
-    if (got == 0 && input_.empty()) {
-      Close();
-      return Incoming::kClosed;  // closed before saying anything
-    }
-    if (got <= 0) {
-      Status failed = got == 0 ? Status::Error("scgi connection closed before a whole header")
-                               : IoError("read of the header");
-      Close();
-      return failed;
+    Result<Received> got = ReadMore("read of the header");
+    if (!got.ok()) return got.status();
+    if (got.value() == Received::kEof) {
+      if (input_.empty()) return Incoming::kClosed;  // closed before saying anything
+      return Status::Error("scgi connection closed before a whole header");
     }
   }
 }
@@ -59,16 +45,10 @@ Result<size_t> ScgiConnection::ReadBody(char* buffer, size_t size) {
   size = static_cast<size_t>(std::min<uint64_t>(size, body_left_));
   size_t filled = 0;
   // First what came in with the header, then the socket.
-  size_t buffered = std::min(size, input_.size());
-  std::copy_n(input_.unread().data(), buffered, buffer);
-  input_.Consume(buffered);
-  filled += buffered;
   while (filled < size) {
-    ssize_t got = read(fd_.get(), buffer + filled, size - filled);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return IoError("read of the request body");
-    if (got == 0) return Status::Error("scgi connection closed in the middle of the body");
-    filled += static_cast<size_t>(got);
+    Result<size_t> got = ReadBodyBytes(buffer + filled, size - filled);
+    if (!got.ok()) return got;
+    filled += got.value();
   }
   body_left_ -= filled;
   return filled;
@@ -84,10 +64,7 @@ Status ScgiConnection::SendHeaders(std::string_view status, std::span<const Head
 Status ScgiConnection::Flush(std::string_view data) {
   iovec parts[2] = {{pending_.data(), pending_.size()},
                     {const_cast<char*>(data.data()), data.size()}};
-  if (int error = WriteAll(fd_.get(), parts, 2); error != 0) {
-    errno = error;
-    return IoError("write");
-  }
+  if (Status sent = Send(parts, 2); !sent.ok()) return sent;
   pending_.clear();
   return Status::Ok();
 }
@@ -101,9 +78,8 @@ Result<uint64_t> ScgiConnection::SendFile(int fd, uint64_t offset, uint64_t leng
   uint64_t sent = 0;
   while (sent < length) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(length - sent, 1 << 30));
-    ssize_t n = sendfile(fd_.get(), fd, &position, want);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("sendfile");
+    ssize_t n = RetryOnEintr([&] { return sendfile(this->fd(), fd, &position, want); });
+    if (n < 0) return SocketFailure("sendfile");
     if (n == 0) break;  // the file is shorter than it was
     sent += static_cast<uint64_t>(n);
   }
@@ -122,15 +98,5 @@ Status ScgiConnection::Finish() {
   Close();
   return flushed;
 }
-
-void ScgiConnection::Abort() {
-  // Over TCP a reset tells the web server the response failed; over a unix
-  // socket nothing can, beyond a body shorter than its Content-Length.
-  linger reset{1, 0};
-  setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
-  Close();
-}
-
-void ScgiConnection::Close() { fd_.Reset(); }
 
 }  // namespace shoal::protocols

@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "protocols/scgi_parser.h"
+
 namespace shoal::protocols {
 namespace {
 
@@ -92,7 +94,7 @@ class ScgiConnectionTest : public testing::Test {
   void SetUp() override {
     int fds[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-    connection_ = std::make_unique<ScgiConnection>(UniqueFd(fds[0]), 65536);
+    connection_ = std::make_unique<ScgiConnection>(UniqueFd(fds[0]), config_);
     peer_.Reset(fds[1]);
   }
   std::string ReadAll() {
@@ -101,6 +103,7 @@ class ScgiConnectionTest : public testing::Test {
     for (ssize_t n; (n = read(peer_.get(), buffer, sizeof(buffer))) > 0;) all.append(buffer, n);
     return all;
   }
+  ConnectionConfig config_{.max_header_size = 65536};  // outlives connection_
   std::unique_ptr<ScgiConnection> connection_;
   UniqueFd peer_;
 };

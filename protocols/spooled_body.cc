@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "base/retry.h"
+
 namespace shoal::protocols {
 namespace {
 
@@ -29,8 +31,7 @@ Result<UniqueFd> OpenUnlinkedFile(const std::string& dir) {
 
 Status WriteWhole(int fd, const char* data, size_t size) {
   while (size > 0) {
-    ssize_t n = write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = RetryOnEintr([&] { return write(fd, data, size); });
     if (n < 0) return PosixError("write to the request body's spool file", errno);
     data += n;
     size -= static_cast<size_t>(n);
@@ -96,9 +97,9 @@ Result<size_t> SpooledBody::ReadBody(char* buffer, size_t size) {
   }
   size_t filled = 0;
   while (filled < size) {
-    ssize_t n = pread(file_.get(), buffer + filled, size - filled,
-                      static_cast<off_t>(read_ + filled));
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = RetryOnEintr([&] {
+      return pread(file_.get(), buffer + filled, size - filled, static_cast<off_t>(read_ + filled));
+    });
     if (n < 0) return PosixError("read of the request body's spool file", errno);
     if (n == 0) return Status::Error("the request body's spool file is shorter than written");
     filled += static_cast<size_t>(n);

@@ -18,9 +18,8 @@
 #include <spdlog/spdlog.h>
 
 #include "base/unique_fd.h"
+#include "protocols/connection.h"
 #include "service/exit_codes.h"
-#include "protocols/fastcgi.h"
-#include "protocols/scgi.h"
 #include "supervisor/handoff.h"
 
 namespace shoal::supervisor {
@@ -49,9 +48,6 @@ class Worker {
   // Takes one connection from the ready channel if one is there. Returns
   // false when none was.
   bool TakeReadyAndServe();
-  std::optional<protocols::Protocol> Detect(int fd);
-  std::unique_ptr<protocols::Connection> MakeConnection(protocols::Protocol protocol, UniqueFd fd,
-                                                        bool reused);
   // Serves what has arrived on `connection`, then holds it or drops it.
   void Serve(std::unique_ptr<protocols::Connection> connection);
   // Reads and serves one request, or answers control traffic. Returns
@@ -107,7 +103,6 @@ Status Worker::SetUp() {
   sigaddset(&term, SIGTERM);
   sigprocmask(SIG_BLOCK, &term, &wait_mask_);
   sigdelset(&wait_mask_, SIGTERM);  // delivered only inside the wait for work
-  sigdelset(&wait_mask_, SIGTERM);
 
   epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.valid()) return PosixError("epoll_create1", errno);
@@ -208,8 +203,17 @@ bool Worker::AcceptAndServe() {
     int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   }
-  std::optional<protocols::Protocol> protocol = config_.protocol ? config_.protocol : Detect(fd);
-  if (protocol) Serve(MakeConnection(*protocol, std::move(connection), /*reused=*/false));
+  if (config_.protocol) {
+    Serve(protocols::MakeConnection(*config_.protocol, std::move(connection), config_.connection));
+    return true;
+  }
+  Result<std::unique_ptr<protocols::Connection>> detected =
+      protocols::DetectConnection(std::move(connection), config_.connection);
+  if (!detected.ok()) {
+    spdlog::warn("{}", detected.status().message());
+  } else if (detected.value()) {
+    Serve(std::move(detected.value()));
+  }
   return true;
 }
 
@@ -225,42 +229,9 @@ bool Worker::TakeReadyAndServe() {
   }
   if (!handed.value()) return false;  // another worker took it
   ParkHeld();
-  Serve(MakeConnection(handed.value()->protocol, std::move(handed.value()->fd), /*reused=*/true));
+  Serve(protocols::MakeConnection(handed.value()->protocol, std::move(handed.value()->fd),
+                                  config_.connection, /*reused=*/true));
   return true;
-}
-
-std::optional<protocols::Protocol> Worker::Detect(int fd) {
-  char first[protocols::kDetectBytes];
-  ssize_t got;
-  do {
-    got = recv(fd, first, sizeof(first), MSG_PEEK | MSG_WAITALL);
-  } while (got < 0 && errno == EINTR);
-  if (got <= 0) {
-    if (got < 0) spdlog::warn("{}; connection closed", PosixError("recv", errno).message());
-    return std::nullopt;  // closed before saying anything: nothing to log
-  }
-  std::string_view bytes(first, static_cast<size_t>(got));
-  std::optional<protocols::Protocol> protocol = protocols::DetectProtocol(bytes);
-  if (!protocol) {
-    spdlog::warn("connection speaks no protocol shoal knows (first bytes {:02x} {:02x}); closed",
-                 static_cast<unsigned char>(bytes[0]),
-                 bytes.size() > 1 ? static_cast<unsigned char>(bytes[1]) : 0);
-  }
-  return protocol;
-}
-
-std::unique_ptr<protocols::Connection> Worker::MakeConnection(protocols::Protocol protocol,
-                                                              UniqueFd fd, bool reused) {
-  switch (protocol) {
-    case protocols::Protocol::kFastCgi:
-      return std::make_unique<protocols::FastCgiConnection>(std::move(fd), config_.fastcgi,
-                                                            reused, config_.max_header_size);
-    case protocols::Protocol::kScgi:
-      return std::make_unique<protocols::ScgiConnection>(std::move(fd), config_.max_header_size);
-    case protocols::Protocol::kAjp:
-      return std::make_unique<protocols::AjpConnection>(std::move(fd), config_.ajp);
-  }
-  return nullptr;
 }
 
 void Worker::Serve(std::unique_ptr<protocols::Connection> connection) {

@@ -23,10 +23,9 @@
 #include <cstddef>
 #include <optional>
 
-#include "protocols/ajp.h"
+#include "protocols/connection_config.h"
 #include "protocols/exchange.h"
 #include "protocols/request_handler.h"
-#include "protocols/fastcgi_management.h"
 #include "protocols/protocol.h"
 #include "supervisor/scoreboard.h"
 
@@ -40,9 +39,8 @@ struct WorkerConfig {
   int ready_fd = -1;     // where the master hands out connections with a request
   // What connections speak; nullopt: detect it from each one's first bytes.
   std::optional<protocols::Protocol> protocol = protocols::Protocol::kFastCgi;
-  size_t max_header_size = 64 * 1024;
-  protocols::AjpConfig ajp;
-  protocols::FastCgiLimits fastcgi;  // answers FCGI_GET_VALUES
+  // What every connection is made with (protocols::MakeConnection).
+  protocols::ConnectionConfig connection;
   // A connection held idle this long is closed (as the master closes parked ones).
   std::chrono::milliseconds idle_timeout{300'000};
   Scoreboard* scoreboard = nullptr;  // this worker's slot is `index`

@@ -13,8 +13,7 @@
 #include <optional>
 
 #include "base/status.h"
-#include "protocols/ajp.h"
-#include "protocols/fastcgi_management.h"
+#include "protocols/connection_config.h"
 #include "protocols/protocol.h"
 #include "protocols/request_handler.h"
 #include "supervisor/master.h"
@@ -25,9 +24,9 @@ namespace shoal::supervisor {
 struct WorkerSettings {
   // What connections speak; nullopt: detect it from each one's first bytes.
   std::optional<protocols::Protocol> protocol = protocols::Protocol::kFastCgi;
-  size_t max_header_size = 64 * 1024;
-  protocols::AjpConfig ajp = {};
-  protocols::FastCgiLimits fastcgi = {};  // answers FCGI_GET_VALUES
+  // What every connection is made with (--max-header-size, the AJP
+  // packet size and secret, FastCGI's FCGI_GET_VALUES answer).
+  protocols::ConnectionConfig connection = {};
   std::chrono::milliseconds idle_timeout{300'000};
   uint64_t max_requests = 0;         // --max-requests; 0: never recycle
   uint64_t max_requests_jitter = 0;  // plus up to this many, per worker
