@@ -139,7 +139,7 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   // After HUP or USR2 this image takes over its predecessor's sockets.
   std::optional<supervisor::Inheritance> inherited = supervisor::TakeInheritance();
   Result<supervisor::Listener> listener =
-      inherited ? supervisor::Listener::Adopt(inherited->listen_fd, options.bind)
+      inherited ? supervisor::Listener::Adopt(std::move(inherited->listen_fd), options.bind)
                 : supervisor::Listener::Bind(options.bind, options.socket_mode, kListenBacklog);
   if (!listener.ok()) {
     spdlog::error("{}", listener.status().message());
@@ -164,8 +164,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   std::optional<supervisor::Listener> stats;
   if (options.stats) {
     Result<supervisor::Listener> bound =
-        inherited && inherited->stats_fd >= 0
-            ? supervisor::Listener::Adopt(inherited->stats_fd, *options.stats)
+        inherited && inherited->stats_fd.valid()
+            ? supervisor::Listener::Adopt(std::move(inherited->stats_fd), *options.stats)
             : supervisor::Listener::Bind(*options.stats, options.socket_mode, 16);
     if (!bound.ok()) {
       spdlog::error("--stats: {}", bound.status().message());
@@ -219,7 +219,7 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   }
   supervisor::Handover handover;
   if (inherited) {
-    handover.old_lifeline.Reset(inherited->old_lifeline_fd);
+    handover.old_lifeline = std::move(inherited->old_lifeline);
     handover.parked = std::move(inherited->parked);
   }
   supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv), std::move(hooks),

@@ -12,8 +12,8 @@ namespace {
 constexpr size_t kMaxCachedKeys = 512;
 // Param positions remembered, and the longest value kept per position: at
 // most 128 * 256 bytes of values held between requests.
-constexpr size_t kMaxSlots = 128;
-constexpr size_t kMaxSlotValue = 256;
+constexpr size_t kMaxMemos = 128;
+constexpr size_t kMaxMemoValue = 256;
 // The template's room: enough for nginx's params and a browser's headers to
 // start with, grown (up to the last bound) when an environ outgrows it.
 constexpr Py_ssize_t kInitialRoom = 48;
@@ -154,21 +154,21 @@ bool EnvironBuilder::AddParam(PyObject* environ, size_t position, std::string_vi
     return true;  // CGI removes the first two; the last is httpoxy
   }
   PyRef key, text;
-  if (position < kMaxSlots) {
-    if (position >= slots_.size()) slots_.resize(position + 1);
-    Slot& slot = slots_[position];
-    if (!slot.key || slot.name != name) {
-      slot.key = Key(name);
-      if (!slot.key) return false;
-      slot.name.assign(name);
-      slot.text = PyRef();
+  if (position < kMaxMemos) {
+    if (position >= memos_.size()) memos_.resize(position + 1);
+    ParamMemo& memo = memos_[position];
+    if (!memo.key || memo.name != name) {
+      memo.key = Key(name);
+      if (!memo.key) return false;
+      memo.name.assign(name);
+      memo.text = PyRef();
     }
-    if (!slot.text || slot.value != value) {
-      slot.text = value.size() <= kMaxSlotValue ? Latin1(value) : PyRef();
-      if (slot.text) slot.value.assign(value);
+    if (!memo.text || memo.value != value) {
+      memo.text = value.size() <= kMaxMemoValue ? Latin1(value) : PyRef();
+      if (memo.text) memo.value.assign(value);
     }
-    key = PyRef::Borrow(slot.key.get());
-    text = slot.text ? PyRef::Borrow(slot.text.get()) : Latin1(value);
+    key = PyRef::Borrow(memo.key.get());
+    text = memo.text ? PyRef::Borrow(memo.text.get()) : Latin1(value);
   } else {
     key = Key(name);
     text = Latin1(value);

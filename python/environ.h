@@ -76,7 +76,7 @@ class EnvironBuilder {
 
   // What the param at one position was last time: its interned key, and
   // its value's str when short enough to keep.
-  struct Slot {
+  struct ParamMemo {
     std::string name;
     PyRef key;
     std::string value;
@@ -97,7 +97,7 @@ class EnvironBuilder {
   PyRef template_;
   Py_ssize_t template_room_ = 0;  // entries the template's copies hold without resizing
   std::unordered_map<std::string, PyRef, StringHash, std::equal_to<>> keys_;
-  std::vector<Slot> slots_;       // by param position
+  std::vector<ParamMemo> memos_;  // by param position
   PyRef key_input_, key_errors_, key_url_scheme_;
   PyRef http_, https_;
 };

@@ -7,19 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/epoll_watch.h"
+
 namespace shoal::supervisor {
-namespace {
-
-Status Watch(int epoll_fd, int fd, uint32_t events) {
-  epoll_event event{};
-  event.events = events;
-  event.data.fd = fd;
-  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0) return PosixError("epoll_ctl", errno);
-  return Status::Ok();
-}
-
-}  // namespace
-
 Result<std::unique_ptr<ConnectionBroker>> ConnectionBroker::Create(
     int epoll_fd, std::chrono::milliseconds idle_timeout, size_t max_idle) {
   auto park = MakeHandoffChannel();
@@ -29,7 +19,7 @@ Result<std::unique_ptr<ConnectionBroker>> ConnectionBroker::Create(
   std::unique_ptr<ConnectionBroker> broker(new ConnectionBroker(epoll_fd, idle_timeout, max_idle));
   std::tie(broker->park_receive_, broker->park_send_) = std::move(park).value();
   std::tie(broker->ready_receive_, broker->ready_send_) = std::move(ready).value();
-  Status watched = Watch(epoll_fd, broker->park_receive_.get(), EPOLLIN);
+  Status watched = WatchFd(epoll_fd, broker->park_receive_.get(), EPOLLIN);
   if (!watched.ok()) return watched;
   return broker;
 }
@@ -70,7 +60,7 @@ void ConnectionBroker::Dispatch() {
         SendConnection(ready_send_.get(), next.protocol, next.fd.get(), /*dont_wait=*/true);
     if (sent.ok() && !sent.value()) {
       // Every worker is busy and the channel is full: wait until it drains.
-      Status watched = Watch(epoll_fd_, ready_send_.get(), EPOLLOUT);
+      Status watched = WatchFd(epoll_fd_, ready_send_.get(), EPOLLOUT);
       if (!watched.ok()) spdlog::error("{}", watched.message());
       ready_blocked_ = watched.ok();
       return;

@@ -132,9 +132,9 @@ Listener& Listener::operator=(Listener&& other) noexcept {
   return *this;
 }
 
-Listener Listener::Adopt(int fd, const BindAddress& address) {
+Listener Listener::Adopt(UniqueFd fd, const BindAddress& address) {
   Listener listener;
-  listener.fd_.Reset(fd);
+  listener.fd_ = std::move(fd);
   listener.name_ = address.ToString();
   if (address.kind == BindAddress::Kind::kUnix) listener.OwnSocketFile(address.path);
   return listener;

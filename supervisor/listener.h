@@ -29,7 +29,7 @@ class Listener {
 
   // Takes over `fd`, a socket a previous image of this process bound to
   // `address` (see reexec.h).
-  static Listener Adopt(int fd, const BindAddress& address);
+  static Listener Adopt(UniqueFd fd, const BindAddress& address);
 
   Listener(Listener&& other) noexcept { *this = std::move(other); }
   Listener& operator=(Listener&& other) noexcept;

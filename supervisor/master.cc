@@ -17,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/epoll_watch.h"
 #include "base/status.h"
 #include "service/exit_codes.h"
 #include "service/logging.h"
@@ -34,14 +35,6 @@ constexpr int kHandledSignals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP,
 // After the grace, a worker still running has this long to write its
 // traceback before it is killed.
 constexpr auto kTracebackGrace = 1s;
-
-Status Watch(int epoll_fd, int fd) {
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.fd = fd;
-  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0) return PosixError("epoll_ctl", errno);
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -83,7 +76,7 @@ bool Master::SetUp() {
     });
     stats_listener_.reset();
   }
-  Status watched = Watch(epoll_.get(), signal_fd_.get());
+  Status watched = WatchFd(epoll_.get(), signal_fd_.get(), EPOLLIN);
   return watched.ok() || fail(watched);
 }
 
@@ -205,16 +198,15 @@ void Master::HandleHup(int signal) {
   spdlog::info("signal {} ({}): re-executing {} in place: the app is imported afresh, "
                "the workers replaced",
                signal, strsignal(signal), config_.program);
-  Inheritance inheritance;
-  inheritance.listen_fd = config_.listen_fd;
-  inheritance.stats_fd = stats_ ? stats_->listen_fd() : -1;
-  inheritance.old_lifeline_fd = lifeline_write_.get();
-  inheritance.parked = broker_->TakeAll();
+  ReexecHandover handover{.listen_fd = config_.listen_fd,
+                          .stats_fd = stats_ ? stats_->listen_fd() : -1,
+                          .old_lifeline_fd = lifeline_write_.get(),
+                          .parked = broker_->TakeAll()};
   // Workers of an image before this one, if a reload is still under way, go now.
   handover_.old_lifeline.Reset();
-  Status failed = Reexec(config_.program, config_.argv, inheritance);
+  Status failed = Reexec(config_.program, config_.argv, handover);
   spdlog::error("{}; carrying on as before", failed.message());
-  for (HandedConnection& parked : inheritance.parked) broker_->Park(std::move(parked));
+  for (HandedConnection& parked : handover.parked) broker_->Park(std::move(parked));
 }
 
 void Master::HandleTtin() {

@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/epoll_watch.h"
+
 namespace shoal::supervisor {
 namespace {
 
@@ -26,11 +28,8 @@ void ParkingLot::Park(HandedConnection connection) {
     Drop(order_.begin());
   }
   int fd = connection.fd.get();
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLRDHUP;
-  event.data.fd = fd;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
-    spdlog::warn("{}; closing an idle connection", PosixError("epoll_ctl", errno).message());
+  if (Status watched = WatchFd(epoll_fd_, fd, EPOLLIN | EPOLLRDHUP); !watched.ok()) {
+    spdlog::warn("{}; closing an idle connection", watched.message());
     return;
   }
   order_.push_back({std::move(connection), Clock::now()});

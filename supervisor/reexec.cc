@@ -1,88 +1,49 @@
 #include "supervisor/reexec.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
-#include <string>
+
+#include "supervisor/exec_fields.h"
 
 namespace shoal::supervisor {
 namespace {
 
-constexpr const char* kListen = "SHOAL_LISTEN_FD";
-constexpr const char* kStats = "SHOAL_STATS_FD";
-constexpr const char* kLifeline = "SHOAL_OLD_LIFELINE_FD";
-constexpr const char* kParked = "SHOAL_PARKED_FDS";  // "fd:protocol,fd:protocol"
-
-int TakeFd(const char* name) {
-  const char* value = std::getenv(name);
-  int fd = value == nullptr ? -1 : std::atoi(value);
-  unsetenv(name);
-  if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);  // not into the next exec of anything
-  return fd;
-}
-
-void SetCloseOnExec(int fd, bool on) {
-  if (fd >= 0) fcntl(fd, F_SETFD, on ? FD_CLOEXEC : 0);
-}
+constexpr const char* kVariable = "SHOAL_REEXEC";
 
 }  // namespace
 
 std::optional<Inheritance> TakeInheritance() {
-  if (std::getenv(kListen) == nullptr) return std::nullopt;
-  Inheritance inheritance;
-  inheritance.listen_fd = TakeFd(kListen);
-  inheritance.stats_fd = TakeFd(kStats);
-  inheritance.old_lifeline_fd = TakeFd(kLifeline);
-  if (const char* parked = std::getenv(kParked)) {
-    std::string list = parked;
-    size_t at = 0;
-    while (at < list.size()) {
-      size_t comma = list.find(',', at);
-      std::string item = list.substr(at, comma == std::string::npos ? comma : comma - at);
-      size_t colon = item.find(':');
-      if (colon != std::string::npos) {
-        int fd = std::atoi(item.c_str());
-        int protocol = std::atoi(item.c_str() + colon + 1);
-        fcntl(fd, F_SETFD, FD_CLOEXEC);
-        inheritance.parked.push_back(
-            {static_cast<protocols::Protocol>(protocol), UniqueFd(fd)});
-      }
-      if (comma == std::string::npos) break;
-      at = comma + 1;
-    }
+  std::optional<InheritedFields> fields = InheritedFields::Take(kVariable);
+  if (!fields) return std::nullopt;
+  Inheritance inheritance{.listen_fd = fields->TakeFd("listen"),
+                          .stats_fd = fields->TakeFd("stats"),
+                          .old_lifeline = fields->TakeFd("old_lifeline"),
+                          .parked = {}};
+  for (const std::string& name : fields->FdNames("parked")) {
+    auto protocol = static_cast<protocols::Protocol>(fields->Number(name + "_protocol", 0));
+    inheritance.parked.push_back({protocol, fields->TakeFd(name)});
   }
-  unsetenv(kParked);
   return inheritance;
 }
 
 Status Reexec(const std::string& program, const std::vector<std::string>& argv,
-              const Inheritance& inheritance) {
-  std::string parked;
-  for (const HandedConnection& c : inheritance.parked) {
-    if (!parked.empty()) parked += ",";
-    parked += std::to_string(c.fd.get()) + ":" + std::to_string(static_cast<int>(c.protocol));
+              const ReexecHandover& handover) {
+  ExecFields fields;
+  fields.AddFd("listen", handover.listen_fd);
+  fields.AddFd("stats", handover.stats_fd);
+  fields.AddFd("old_lifeline", handover.old_lifeline_fd);
+  for (size_t i = 0; i < handover.parked.size(); ++i) {
+    const std::string name = "parked" + std::to_string(i);
+    fields.AddFd(name, handover.parked[i].fd.get());
+    fields.Add(name + "_protocol", static_cast<long>(handover.parked[i].protocol));
   }
-  auto set_all = [&](bool close_on_exec) {
-    SetCloseOnExec(inheritance.listen_fd, close_on_exec);
-    SetCloseOnExec(inheritance.stats_fd, close_on_exec);
-    SetCloseOnExec(inheritance.old_lifeline_fd, close_on_exec);
-    for (const HandedConnection& c : inheritance.parked) SetCloseOnExec(c.fd.get(), close_on_exec);
-  };
-  set_all(false);
-  setenv(kListen, std::to_string(inheritance.listen_fd).c_str(), 1);
-  setenv(kStats, std::to_string(inheritance.stats_fd).c_str(), 1);
-  setenv(kLifeline, std::to_string(inheritance.old_lifeline_fd).c_str(), 1);
-  setenv(kParked, parked.c_str(), 1);
+  ExecFields::Opened opened(fields, kVariable);
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   execv(program.c_str(), args.data());
-  int saved = errno;
-  set_all(true);
-  for (const char* name : {kListen, kStats, kLifeline, kParked}) unsetenv(name);
-  return PosixError("execv(" + program + ")", saved);
+  return PosixError("execv(" + program + ")", errno);
 }
 
 }  // namespace shoal::supervisor

@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "base/epoll_watch.h"
+
 namespace shoal::supervisor {
 namespace {
 
@@ -16,10 +18,8 @@ constexpr size_t kMaxRequest = 4096;
 constexpr size_t kMaxClients = 64;
 
 void Watch(int epoll_fd, int fd) {
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.fd = fd;
-  epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event);
+  Status watched = WatchFd(epoll_fd, fd, EPOLLIN);
+  if (!watched.ok()) spdlog::warn("--stats: {}", watched.message());
 }
 
 std::string Reply(const char* status, const char* type, const std::string& body) {

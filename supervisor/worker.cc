@@ -17,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/epoll_watch.h"
 #include "base/unique_fd.h"
 #include "protocols/connection.h"
 #include "service/exit_codes.h"
@@ -59,7 +60,7 @@ class Worker {
   // Parks the held connection with the master, before taking other work.
   void ParkHeld();
 
-  size_t Slot() const { return static_cast<size_t>(config_.index); }
+  size_t ScoreboardIndex() const { return static_cast<size_t>(config_.index); }
   // Counts the request, notes memory, and decides whether to leave.
   void AfterRequest();
 
@@ -77,15 +78,7 @@ class Worker {
   std::chrono::steady_clock::time_point next_rss_check_;
 };
 
-Status Worker::Watch(int fd, uint32_t events) {
-  epoll_event event{};
-  event.events = events;
-  event.data.fd = fd;
-  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
-    return PosixError("epoll_ctl(" + std::to_string(fd) + ")", errno);
-  }
-  return Status::Ok();
-}
+Status Worker::Watch(int fd, uint32_t events) { return WatchFd(epoll_.get(), fd, events); }
 
 Status Worker::SetUp() {
   // SIGTERM is caught only inside epoll_pwait, so it never interrupts a
@@ -129,7 +122,7 @@ int Worker::Run() {
   constexpr int kMaxEvents = 8;
   epoll_event events[kMaxEvents];
   bool master_gone = false;
-  if (config_.scoreboard) config_.scoreboard->slot(Slot()).state.store(WorkerState::kIdle);
+  if (config_.scoreboard) config_.scoreboard->slot(ScoreboardIndex()).state.store(WorkerState::kIdle);
   while (!stop_requested && !master_gone && !recycle_) {
     int timeout_ms = -1;
     if (held_) {
@@ -249,11 +242,11 @@ bool Worker::ServeOne(protocols::Connection& connection) {
   }
   if (incoming.value() == protocols::Incoming::kRequest) {
     if (config_.scoreboard) {
-      config_.scoreboard->BeginRequest(Slot(), protocols::RequestLine(connection.params()));
+      config_.scoreboard->BeginRequest(ScoreboardIndex(), protocols::RequestLine(connection.params()));
     }
     protocols::Outcome outcome = handler_.Handle(connection);
     if (config_.scoreboard) {
-      config_.scoreboard->EndRequest(Slot(), outcome == protocols::Outcome::kAppFailed);
+      config_.scoreboard->EndRequest(ScoreboardIndex(), outcome == protocols::Outcome::kAppFailed);
     }
     ++served_;
     AfterRequest();
@@ -279,7 +272,7 @@ void Worker::AfterRequest() {
   if (config_.reload_on_rss_mb == 0 && (!config_.scoreboard || now < next_rss_check_)) return;
   next_rss_check_ = now + std::chrono::seconds(1);
   uint64_t rss = ResidentKb();
-  if (config_.scoreboard) config_.scoreboard->slot(Slot()).rss_kb.store(rss);
+  if (config_.scoreboard) config_.scoreboard->slot(ScoreboardIndex()).rss_kb.store(rss);
   if (config_.reload_on_rss_mb > 0 && rss > config_.reload_on_rss_mb * 1024 && !recycle_) {
     spdlog::info("resident memory {} MiB is over --reload-on-rss {} MiB; leaving to be replaced",
                  rss / 1024, config_.reload_on_rss_mb);
@@ -294,11 +287,8 @@ void Worker::ServeHeld() {
 }
 
 void Worker::Hold(std::unique_ptr<protocols::Connection> connection) {
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLRDHUP;
-  event.data.fd = connection->fd();
-  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection->fd(), &event) != 0) {
-    spdlog::warn("{}; closing a kept connection", PosixError("epoll_ctl", errno).message());
+  if (Status watched = Watch(connection->fd(), EPOLLIN | EPOLLRDHUP); !watched.ok()) {
+    spdlog::warn("{}; closing a kept connection", watched.message());
     return;
   }
   held_ = std::move(connection);
