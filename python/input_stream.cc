@@ -227,9 +227,7 @@ PyTypeObject* Type() {
 }  // namespace
 
 PyRef NewInputStream(protocols::BodyReader* body, int64_t content_length, uint64_t max_size) {
-  PyTypeObject* type = Type();
-  if (type == nullptr) return PyRef();
-  PyRef object = PyRef::Steal(type->tp_alloc(type, 0));
+  PyRef object = NewInstance(Type());
   if (!object) return object;
   InputStreamObject* self = Self(object.get());
   self->body = body;

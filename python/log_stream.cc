@@ -139,9 +139,7 @@ PyObject* installed_stderr = nullptr;
 }  // namespace
 
 PyRef NewLogStream(spdlog::level::level_enum level, int fd, const char* name) {
-  PyTypeObject* type = Type();
-  if (type == nullptr) return PyRef();
-  PyRef object = PyRef::Steal(type->tp_alloc(type, 0));
+  PyRef object = NewInstance(Type());
   if (!object) return object;
   LogStreamObject* self = Self(object.get());
   self->level = level;

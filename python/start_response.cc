@@ -78,9 +78,7 @@ PyTypeObject* Type() {
 }  // namespace
 
 PyRef NewStartResponse(Response* response) {
-  PyTypeObject* type = Type();
-  if (type == nullptr) return PyRef();
-  PyRef object = PyRef::Steal(type->tp_alloc(type, 0));
+  PyRef object = NewInstance(Type());
   if (object) reinterpret_cast<StartResponseObject*>(object.get())->response = response;
   return object;
 }

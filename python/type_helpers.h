@@ -7,6 +7,8 @@
 #include <new>
 #include <type_traits>
 
+#include "python/py_ref.h"
+
 namespace shoal::python {
 
 // Guarded<F>::Call: the C++ function F as Python calls it (a type slot or
@@ -58,6 +60,13 @@ inline PyTypeObject* MakeType(const char* name, size_t basic_size, PyType_Slot* 
   auto flags = static_cast<unsigned>(Py_TPFLAGS_DEFAULT) | (instantiable ? 0u : static_cast<unsigned>(Py_TPFLAGS_DISALLOW_INSTANTIATION));
   PyType_Spec spec = {name, static_cast<int>(basic_size), 0, flags, slots};
   return reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&spec));
+}
+
+// A new instance of `type` (a type made by MakeType, or null if making it
+// failed), or null with a Python error set. REQUIRES: the GIL.
+inline PyRef NewInstance(PyTypeObject* type) {
+  if (type == nullptr) return PyRef();
+  return PyRef::Steal(type->tp_alloc(type, 0));
 }
 
 // Frees an instance of a heap type made by MakeType (tp_dealloc's last step).
