@@ -232,7 +232,7 @@ void Master::ReapWorkers() {
     const Clock::time_point now = Clock::now();
     const bool wanted = !stopping_ && (policy_.settings().adaptive || index < policy_.target());
     StartBackoff::Verdict verdict = backoff_.Judge({.status = status,
-                                                    .lived = now - gone->slot.started,
+                                                    .ready = gone->slot.ready,
                                                     .retired = gone->slot.retiring,
                                                     .timed_out = gone->slot.timed_out_at.has_value(),
                                                     .wanted = wanted,
@@ -247,6 +247,7 @@ void Master::ReapWorkers() {
 void Master::ManageWorkers() {
   std::vector<PoolPolicy::SlotView> view(table_->size());
   for (size_t i = 0; i < view.size(); ++i) {
+    if (table_->NoteReady(i)) backoff_.WorkerReady();
     const WorkerTable::Slot& slot = table_->slot(i);
     const ScoreboardSlot& score = table_->score(i);
     view[i] = {.pid = slot.pid,

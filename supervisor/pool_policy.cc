@@ -118,9 +118,8 @@ StartBackoff::Verdict StartBackoff::Judge(const Exit& exit) {
     return {.kind = Kind::kRecycled};
   }
   if (exit.timed_out) return {.kind = Kind::kTimedOut};
-  if (exit.lived >= kStartWindow) {
-    ever_established_ = true;
-    fast_failures_ = 0;
+  if (exit.ready) {
+    WorkerReady();
     const bool killed = WIFSIGNALED(exit.status) && WTERMSIG(exit.status) == SIGKILL;
     return {.kind = killed ? Kind::kKilled : Kind::kDied};
   }

@@ -91,16 +91,21 @@ class PoolPolicy {
 };
 
 // StartBackoff: what a worker's exit means for its slot. A worker that dies
-// soon after it started is replaced after a delay that doubles each time
-// (so a broken app cannot fork-bomb the machine); if no worker has ever
-// stayed up, the pool gives up after kMaxStartFailures.
+// before it became ready to serve (before its loop first waits for work)
+// failed to start: it is replaced after a delay that doubles each time, up
+// to 10 s (so a broken app cannot fork-bomb the machine), and if no worker
+// has ever become ready the pool gives up after kMaxStartFailures (an app
+// that cannot boot does not heal). A worker that dies once ready (a
+// request that segfaults or calls os._exit, a kill -9) crashed: it is
+// replaced at once, and the count of failed starts begins again; so a pool
+// whose workers became ready is never given up on.
 class StartBackoff {
  public:
   using Clock = std::chrono::steady_clock;
 
   struct Exit {
     int status = 0;           // from waitpid
-    Clock::duration lived{};  // from start to exit
+    bool ready = false;       // it had become ready to serve
     bool retired = false;     // it was told to leave as a spare
     bool timed_out = false;   // killed for --timeout
     bool wanted = true;       // its slot is still in the pool (not stopping, not past TTOU)
@@ -114,14 +119,18 @@ class StartBackoff {
   };
 
   Verdict Judge(const Exit& exit);
+  // A worker became ready: the pool can start workers, whatever came before.
+  void WorkerReady() {
+    ever_established_ = true;
+    fast_failures_ = 0;
+  }
   int failures_in_a_row() const { return fast_failures_; }
 
-  static constexpr auto kStartWindow = std::chrono::seconds(1);
   static constexpr int kMaxStartFailures = 8;
 
  private:
   int fast_failures_ = 0;          // consecutive workers that died soon after start
-  bool ever_established_ = false;  // some worker has stayed up past the start window
+  bool ever_established_ = false;  // some worker has become ready
 };
 
 // "exited with code 3", "killed by signal 9 (Killed) (core dumped)".

@@ -112,38 +112,56 @@ TEST(StartBackoffTest, WorkersDyingAtStartAreRespawnedEverLaterThenGivenUpOn) {
   StartBackoff backoff;
   std::vector<double> delays;
   for (int i = 1; i < StartBackoff::kMaxStartFailures; ++i) {
-    StartBackoff::Verdict verdict = backoff.Judge({.status = Exited(3), .lived = 10ms});
+    StartBackoff::Verdict verdict = backoff.Judge({.status = Exited(3)});
     ASSERT_EQ(verdict.kind, StartBackoff::Kind::kFailedStart);
     delays.push_back(std::chrono::duration<double>(verdict.respawn_after).count());
   }
   EXPECT_EQ(delays, (std::vector<double>{0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4}));
-  EXPECT_EQ(backoff.Judge({.status = Exited(3), .lived = 10ms}).kind, StartBackoff::Kind::kGiveUp);
+  EXPECT_EQ(backoff.Judge({.status = Exited(3)}).kind, StartBackoff::Kind::kGiveUp);
 }
 
 TEST(StartBackoffTest, APoolThatEverStayedUpIsNeverGivenUp) {
   StartBackoff backoff;
-  EXPECT_EQ(backoff.Judge({.status = Killed(SIGSEGV), .lived = 5s}).kind,
+  EXPECT_EQ(backoff.Judge({.status = Killed(SIGSEGV), .ready = true}).kind,
             StartBackoff::Kind::kDied);
   for (int i = 0; i < 20; ++i) {
-    EXPECT_EQ(backoff.Judge({.status = Exited(3), .lived = 10ms}).kind,
+    EXPECT_EQ(backoff.Judge({.status = Exited(3)}).kind,
               StartBackoff::Kind::kFailedStart);
   }
   // The delay is bounded.
-  EXPECT_EQ(backoff.Judge({.status = Exited(3), .lived = 10ms}).respawn_after,
+  EXPECT_EQ(backoff.Judge({.status = Exited(3)}).respawn_after,
             std::chrono::seconds(10));
+}
+
+TEST(StartBackoffTest, AWorkerThatBecameReadyCrashesWithoutCountingAsAFailedStart) {
+  StartBackoff backoff;
+  // A request that segfaults, again and again, right after start.
+  for (int i = 0; i < 3 * StartBackoff::kMaxStartFailures; ++i) {
+    StartBackoff::Verdict verdict = backoff.Judge({.status = Killed(SIGSEGV), .ready = true});
+    EXPECT_EQ(verdict.kind, StartBackoff::Kind::kDied);
+    EXPECT_EQ(verdict.respawn_after, Clock::duration()) << "replaced at once";
+  }
+  // Failed starts after a ready worker begin their count again, and a pool
+  // that was ready is never given up on.
+  for (int i = 0; i < 3 * StartBackoff::kMaxStartFailures; ++i) {
+    EXPECT_EQ(backoff.Judge({.status = Exited(3)}).kind, StartBackoff::Kind::kFailedStart);
+  }
+  backoff.WorkerReady();
+  EXPECT_EQ(backoff.failures_in_a_row(), 0);
+  EXPECT_EQ(backoff.Judge({.status = Exited(3)}).respawn_after, std::chrono::milliseconds(100));
 }
 
 TEST(StartBackoffTest, EachExitIsNamedForWhatItWas) {
   StartBackoff backoff;
   using Kind = StartBackoff::Kind;
-  EXPECT_EQ(backoff.Judge({.status = Exited(0), .lived = 1ms, .retired = true}).kind, Kind::kRetired);
-  EXPECT_EQ(backoff.Judge({.status = Exited(0), .lived = 1ms, .wanted = false}).kind, Kind::kLeft);
-  EXPECT_EQ(backoff.Judge({.status = Exited(service::kExitWorkerRecycled), .lived = 1ms}).kind,
+  EXPECT_EQ(backoff.Judge({.status = Exited(0), .retired = true}).kind, Kind::kRetired);
+  EXPECT_EQ(backoff.Judge({.status = Exited(0), .wanted = false}).kind, Kind::kLeft);
+  EXPECT_EQ(backoff.Judge({.status = Exited(service::kExitWorkerRecycled)}).kind,
             Kind::kRecycled);
-  EXPECT_EQ(backoff.Judge({.status = Killed(SIGKILL), .lived = 1ms, .timed_out = true}).kind,
+  EXPECT_EQ(backoff.Judge({.status = Killed(SIGKILL), .timed_out = true}).kind,
             Kind::kTimedOut);
-  EXPECT_EQ(backoff.Judge({.status = Killed(SIGKILL), .lived = 2s}).kind, Kind::kKilled);
-  EXPECT_EQ(backoff.Judge({.status = Exited(1), .lived = 2s}).respawn_after, Clock::duration());
+  EXPECT_EQ(backoff.Judge({.status = Killed(SIGKILL), .ready = true}).kind, Kind::kKilled);
+  EXPECT_EQ(backoff.Judge({.status = Exited(1), .ready = true}).respawn_after, Clock::duration());
 }
 
 TEST(ExitLogLineTest, SaysWhatHappenedAtTheLevelItDeserves) {

@@ -21,6 +21,7 @@ void WorkerTable::Started(size_t index, pid_t pid, Clock::time_point now) {
   slot.pid = pid;
   slot.started = now;
   slot.retiring = false;
+  slot.ready = false;
   slot.timed_out_at.reset();
   ScoreboardSlot& score = scoreboard_.slot(index);
   if (slot.ever_started) score.respawns.fetch_add(1);
@@ -34,10 +35,20 @@ void WorkerTable::Started(size_t index, pid_t pid, Clock::time_point now) {
   score.pid.store(pid);
 }
 
+bool WorkerTable::NoteReady(size_t index) {
+  Slot& slot = slots_[index];
+  if (slot.pid <= 0 || slot.ready || scoreboard_.slot(index).state.load() == WorkerState::kStarting) {
+    return false;
+  }
+  slot.ready = true;
+  return true;
+}
+
 std::optional<WorkerTable::Departed> WorkerTable::Exited(pid_t pid) {
   auto found = std::find_if(slots_.begin(), slots_.end(), [pid](const Slot& s) { return s.pid == pid; });
   if (found == slots_.end()) return std::nullopt;
   size_t index = static_cast<size_t>(found - slots_.begin());
+  NoteReady(index);
   Departed departed{.index = index, .slot = *found, .requests = scoreboard_.slot(index).requests.load()};
   found->pid = 0;
   found->retiring = false;

@@ -37,6 +37,9 @@ class WorkerTable {
     std::optional<Clock::time_point> timed_out_at;
     bool retiring = false;      // told to leave as a spare the pool does not need
     bool ever_started = false;  // a worker has been started in this slot before
+    // The worker became ready to serve (its loop waits for work): dying
+    // after that is a crash, not a failed start.
+    bool ready = false;
   };
 
   // A table of `slots` slots (at most kMaxWorkers) over a new scoreboard.
@@ -60,8 +63,13 @@ class WorkerTable {
     Slot slot = {};         // before it was emptied
     uint64_t requests = 0;  // what it served
   };
-  // Empties the slot of the worker `pid`. Returns what it held, or nullopt
-  // if `pid` is no worker of this table.
+  // Marks the worker in slot `index` ready once its scoreboard says it has
+  // left kStarting. Returns true only the first time it does.
+  bool NoteReady(size_t index);
+
+  // Empties the slot of the worker `pid`. Returns what it held (`ready`
+  // also true if it became ready since the last NoteReady), or nullopt if
+  // `pid` is no worker of this table.
   std::optional<Departed> Exited(pid_t pid);
 
   // Workers alive (started and not yet reaped).

@@ -1,5 +1,6 @@
 // The master's care of its workers and its own shutdown, seen from outside.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <gtest/gtest.h>
 
@@ -121,6 +122,58 @@ namespace {
 bool LogHas(ShoalProcess& shoal, const std::string& part) {
   return WaitUntil(std::chrono::seconds(5),
                    [&] { return shoal.Log().find(part) != std::string::npos; });
+}
+
+// No core files from the workers a test crashes on purpose (they would land
+// in tests/apps, the workers' working directory); restored afterwards.
+class NoCoreDumps {
+ public:
+  NoCoreDumps() {
+    getrlimit(RLIMIT_CORE, &saved_);
+    rlimit none{0, saved_.rlim_max};
+    setrlimit(RLIMIT_CORE, &none);
+  }
+  ~NoCoreDumps() { setrlimit(RLIMIT_CORE, &saved_); }
+
+ private:
+  rlimit saved_{};
+};
+
+// A request that kills its worker (a segfault, os._exit, abort) costs that
+// request only, from the workers' first second on and again after a HUP:
+// a worker that became ready and then died is replaced at once, never
+// counted as a failed start, and the master never gives up.
+TEST_F(ServingTest, CrashingRequestsRightAfterStartAndAfterHupCostOnlyThemselves) {
+  NoCoreDumps no_cores;
+  ServedApp& served = Serve({.workers = 2, .extra_args = {"--mount", "/raw=probe:raw_app"}});
+  ShoalProcess& shoal = served.shoal();
+  auto storm = [&] {
+    for (const char* how : {"segfault", "exit", "abort"}) {
+      for (int i = 0; i < 4; ++i) {
+        try {
+          EXPECT_NE(served.Get(std::string("/raw/crash?how=") + how).status, 200);
+        } catch (const std::exception&) {
+          // A cut-off answer is as good: the request failed, alone.
+        }
+      }
+    }
+  };
+
+  storm();  // 12 crashes, the first within a second of the start
+  EXPECT_TRUE(shoal.running()) << shoal.Log();
+  EXPECT_EQ(served.Get("/").status, 200);
+
+  shoal.Signal(SIGHUP);
+  ASSERT_TRUE(LogHas(shoal, "re-executed")) << shoal.Log();
+  storm();
+  EXPECT_TRUE(shoal.running()) << shoal.Log();
+  EXPECT_EQ(served.Get("/").status, 200);
+  EXPECT_TRUE(shoal.WaitForWorkers(2, std::chrono::seconds(5)));
+  const std::string log = shoal.Log();
+  EXPECT_EQ(log.find("giving up"), std::string::npos) << log;
+  EXPECT_EQ(log.find("right after start"), std::string::npos) << "a crash is no failed start\n"
+                                                                << log;
+  EXPECT_NE(log.find("killed by signal 11 (Segmentation fault)"), std::string::npos) << log;
 }
 
 TEST_F(ServingTest, RequestPastTimeoutLeavesItsTracebackAndThePoolRecovers) {

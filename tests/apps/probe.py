@@ -55,6 +55,9 @@ with apps that break the rules (mount it with --mount /raw=probe:raw_app).
                          creates the file P (for client aborts)
   /raw/file?path=P       as /file, unwrapped, so shoal sees its own
                          file_wrapper and takes the file fast path
+  /raw/crash?how=H       kills the worker in the middle of the request: H is
+                         segfault (a NULL read through ctypes), exit
+                         (os._exit(3)) or abort (os.abort())
   /raw/bodyless?status=S&length=L&body=B&marker=P
                          start_response(S), with Content-Length L unless L
                          is empty, and ETag "v1"; body B is none (an empty
@@ -381,6 +384,14 @@ def raw_app(environ, start_response):
         return empty_then_fail()
     if path == "/bodyless":
         return _bodyless(environ, start_response)
+    if path == "/crash":
+        how = _query(environ).get("how", ["segfault"])[0]
+        if how == "exit":
+            os._exit(3)
+        if how == "abort":
+            os.abort()
+        import ctypes
+        ctypes.string_at(0)
     if path == "/closing":
         marker = _query(environ)["marker"][0]
         start_response("200 OK", [("Content-Type", "text/plain")])
