@@ -16,7 +16,7 @@
 // role other than responder gets FCGI_UNKNOWN_ROLE.
 //
 // Made by MakeConnection, owned by the worker; lives in a worker, after
-// fork. fastcgi.cc reads requests, fastcgi_response.cc writes responses.
+// fork. fastcgi.cc reads requests and writes their responses.
 #pragma once
 
 #include <optional>
@@ -147,7 +147,7 @@ class FastCgiConnection final : public SocketConnection {
   Status NotARecord(const RecordHeader& header) const;
   static Status OutOfPlace(const RecordHeader& header, const char* where);
 
-  // Writing the response (fastcgi_response.cc).
+  // Writing the response.
   // Appends body (or header) bytes to the buffer as STDOUT content.
   void AppendStdout(std::string_view data);
   // Writes what `output_` holds, then `data` as STDOUT records straight
