@@ -29,9 +29,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kHandledSignals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP,
-                                   SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU, SIGCONT};
-
 // After the grace, a worker still running has this long to write its
 // traceback before it is killed.
 constexpr auto kTracebackGrace = 1s;
@@ -245,19 +242,10 @@ void Master::ReapWorkers() {
 }
 
 void Master::ManageWorkers() {
-  std::vector<PoolPolicy::SlotView> view(table_->size());
-  for (size_t i = 0; i < view.size(); ++i) {
+  for (size_t i = 0; i < table_->size(); ++i) {
     if (table_->NoteReady(i)) backoff_.WorkerReady();
-    const WorkerTable::Slot& slot = table_->slot(i);
-    const ScoreboardSlot& score = table_->score(i);
-    view[i] = {.pid = slot.pid,
-               .retiring = slot.retiring,
-               .state = score.state.load(),
-               .respawn_at = slot.respawn_at,
-               .request_started_ms = score.request_started_ms.load(),
-               .timed_out_at = slot.timed_out_at};
   }
-  PoolPolicy::Actions actions = policy_.Decide(view, Clock::now(), Scoreboard::NowMs());
+  PoolPolicy::Actions actions = policy_.Decide(table_->PolicyView(), Clock::now(), Scoreboard::NowMs());
   for (size_t index : actions.spawn) SpawnWorker(index);
   for (size_t index : actions.retire) {
     table_->slot(index).retiring = true;
@@ -314,74 +302,6 @@ int Master::PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const {
   if (deadline == Clock::time_point::max()) return -1;
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
   return static_cast<int>(std::clamp<int64_t>(wait.count(), 0, 60'000));
-}
-
-WorkerChannels Master::Channels() {
-  return {lifeline_read_.get(), broker_->park_fd_for_workers(), broker_->ready_fd_for_workers(),
-          &table_->scoreboard()};
-}
-
-void Master::SpawnWorker(size_t index) {
-  pid_t pid = -1;
-  if (hooks_.start_worker) {
-    Result<pid_t> started = hooks_.start_worker(static_cast<int>(index), Channels());
-    if (started.ok()) {
-      pid = started.value();
-    } else {
-      spdlog::error("{}; retrying in 1 s", started.status().message());
-    }
-  } else {
-    pid = ForkWorker(index);
-  }
-  if (pid < 0) {
-    table_->slot(index).respawn_at = Clock::now() + 1s;
-    return;
-  }
-  table_->Started(index, pid, Clock::now());
-  spdlog::info("worker {} pid {} started", index, pid);
-}
-
-pid_t Master::ForkWorker(size_t index) {
-  if (hooks_.before_fork) hooks_.before_fork();
-  pid_t pid = fork();
-  if (pid == 0) BecomeWorker(index);
-  int saved_errno = errno;
-  if (hooks_.after_fork_parent) hooks_.after_fork_parent();
-  if (pid < 0) spdlog::error("{}; retrying in 1 s", PosixError("fork", saved_errno).message());
-  return pid;
-}
-
-void Master::BecomeWorker(size_t index) {
-  // The child drops its copies of what is the master's (closing them here
-  // does not close the master's).
-  signal_fd_.Reset();
-  lifeline_write_.Reset();
-  broker_->DropInWorker();
-  epoll_.Reset();
-  stats_.reset();  // (its socket file belongs to the master, which removes it)
-  handover_.old_lifeline.Reset();  // the previous workers must see the master go
-  handover_.parked.clear();
-  for (int signal : kHandledSignals) std::signal(signal, SIG_DFL);
-  // TERM stays blocked until the worker loop waits for work: one that came
-  // while this worker was still setting up then stops it gracefully,
-  // instead of killing it with connections queued for it.
-  sigset_t term;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  sigprocmask(SIG_SETMASK, &term, nullptr);
-  service::InitLogging("worker " + std::to_string(index));
-  // If the master dies while this worker is busy, finish and exit.
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid() != master_pid_) _exit(service::kExitOk);
-  int code = service::kExitWorkerBootError;
-  try {
-    code = hooks_.run_worker(static_cast<int>(index), Channels());
-  } catch (const std::exception& e) {
-    spdlog::critical("worker failed: {}", e.what());
-  } catch (...) {
-    spdlog::critical("worker failed with an unknown exception");
-  }
-  _exit(code);
 }
 
 }  // namespace shoal::supervisor

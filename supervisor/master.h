@@ -20,6 +20,7 @@
 // master's write end closes, even on SIGKILL) and PR_SET_PDEATHSIG.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -89,6 +90,10 @@ class Master {
 
  private:
   using Clock = std::chrono::steady_clock;
+  // Blocked and read from the signalfd; set back to their defaults in a
+  // new worker.
+  static constexpr int kHandledSignals[] = {SIGCHLD, SIGTERM, SIGINT,  SIGQUIT, SIGHUP,
+                                            SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU, SIGCONT};
 
   bool SetUp();
   void TakeOverFromPreviousImage();
@@ -101,8 +106,11 @@ class Master {
   void ReapWorkers();
   void ManageWorkers();
   void EscalateStop();
+  // master_fork.cc: SpawnWorker starts a worker in slot `index` (on
+  // failure the slot is retried in a second); ForkWorker forks one that
+  // runs hooks_.run_worker and returns its pid, or -1; BecomeWorker is the
+  // child's side and never returns.
   void SpawnWorker(size_t index);
-  // Forks a worker that runs hooks_.run_worker; returns its pid, or -1.
   pid_t ForkWorker(size_t index);
   [[noreturn]] void BecomeWorker(size_t index);
   WorkerChannels Channels();

@@ -58,6 +58,20 @@ std::optional<WorkerTable::Departed> WorkerTable::Exited(pid_t pid) {
   return departed;
 }
 
+std::vector<PoolPolicy::SlotView> WorkerTable::PolicyView() const {
+  std::vector<PoolPolicy::SlotView> view(slots_.size());
+  for (size_t i = 0; i < view.size(); ++i) {
+    const ScoreboardSlot& score = scoreboard_.slot(i);
+    view[i] = {.pid = slots_[i].pid,
+               .retiring = slots_[i].retiring,
+               .state = score.state.load(),
+               .respawn_at = slots_[i].respawn_at,
+               .request_started_ms = score.request_started_ms.load(),
+               .timed_out_at = slots_[i].timed_out_at};
+  }
+  return view;
+}
+
 int WorkerTable::Live() const {
   return static_cast<int>(
       std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.pid > 0; }));

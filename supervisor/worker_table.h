@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "supervisor/pool_policy.h"
 #include "supervisor/scoreboard.h"
 
 namespace shoal::supervisor {
@@ -71,6 +72,9 @@ class WorkerTable {
   // also true if it became ready since the last NoteReady), or nullopt if
   // `pid` is no worker of this table.
   std::optional<Departed> Exited(pid_t pid);
+
+  // What the pool policy sees of every slot.
+  std::vector<PoolPolicy::SlotView> PolicyView() const;
 
   // Workers alive (started and not yet reaped).
   int Live() const;
