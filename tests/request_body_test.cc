@@ -7,30 +7,17 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <map>
-#include <sstream>
 #include <string>
 
 #include "support/paths.h"
 #include "support/serving_fixture.h"
 #include "support/sha256.h"
+#include "support/test_data.h"
 #include "support/upload.h"
 #include "support/wait.h"
 
 namespace shoal::tests {
 namespace {
-
-// "KEY<TAB>VALUE" lines, as probe's /length and /count and the Django
-// site's upload view answer.
-std::map<std::string, std::string> Fields(const std::string& body) {
-  std::map<std::string, std::string> fields;
-  std::istringstream in(body);
-  for (std::string line; std::getline(in, line);) {
-    size_t tab = line.find('\t');
-    if (tab != std::string::npos) fields[line.substr(0, tab)] = line.substr(tab + 1);
-  }
-  return fields;
-}
 
 // Whether the front end passes a chunked upload on as it streams in,
 // without a length, in the location UploadPath() names.
@@ -64,7 +51,7 @@ TEST_P(RequestBodyTest, ChunkedUploadReachesAnAppReadingByLength) {
     return;
   }
   ASSERT_TRUE(response.starts_with("HTTP/1.1 200 ")) << response;
-  auto fields = Fields(response.substr(response.find("\r\n\r\n") + 4));
+  auto fields = Lines(response.substr(response.find("\r\n\r\n") + 4));
   EXPECT_EQ(fields["content_length"], "3000000");
   EXPECT_EQ(fields["bytes"], "3000000");
   EXPECT_EQ(fields["sha256"], Sha256Hex(std::string(3000000, 'u')));
@@ -83,7 +70,7 @@ TEST_P(RequestBodyTest, BodyOverMaxBodySizeGets413) {
   // One at the limit passes.
   std::string fits = StreamPost(served.port(), UploadPath("length"), 1 << 20, 1,
                                 /*chunked=*/false, std::chrono::seconds(30));
-  EXPECT_EQ(Fields(fits)["bytes"], "1048576") << fits.substr(0, 300);
+  EXPECT_EQ(Lines(fits)["bytes"], "1048576") << fits.substr(0, 300);
 
   // No length: refused once the spool passes the limit.
   std::string chunked = StreamPost(served.port(), UploadPath("length"), 1 << 20, 3,
@@ -109,7 +96,7 @@ TEST_P(RequestBodyTest, NoSpoolChunkedPassesTheBodyOnWithoutALength) {
 
   std::string body = StreamPost(served.port(), UploadPath("count"), 100000, 30,
                                 /*chunked=*/true, std::chrono::seconds(30));
-  auto fields = Fields(body);
+  auto fields = Lines(body);
   EXPECT_EQ(fields["bytes"], "3000000") << body;
   // As the front end sent it: nginx an empty CONTENT_LENGTH, Apache none.
   EXPECT_TRUE(fields["content_length"] == "" || fields["content_length"] == "<absent>") << body;
@@ -139,7 +126,7 @@ TEST_P(DjangoChunkedUploadTest, ViewReceivesTheExactBytesAndLength) {
   std::string body = StreamPost(served.port(), std::string(nginx ? "/unbuffered" : "") +
                                                    "/notes/upload/",
                                 10000, 30, /*chunked=*/true, std::chrono::seconds(30));
-  auto fields = Fields(body);
+  auto fields = Lines(body);
   EXPECT_EQ(fields["content_length"], "300000") << body;
   EXPECT_EQ(fields["bytes"], "300000");
   EXPECT_EQ(fields["sha256"], Sha256Hex(std::string(300000, 'u')));
@@ -157,7 +144,7 @@ TEST_F(ServingTest, GibibyteChunkedUploadIsSpooledInConstantMemory) {
   std::string body = StreamPost(served.port(), "/unbuffered/count", 1 << 20, 1024,
                                 /*chunked=*/true, std::chrono::seconds(120));
 
-  auto fields = Fields(body);
+  auto fields = Lines(body);
   EXPECT_EQ(fields["bytes"], std::to_string(uint64_t{1} << 30)) << body;
   // Read whole first, so the app was told its length.
   EXPECT_EQ(fields["content_length"], std::to_string(uint64_t{1} << 30));

@@ -374,19 +374,26 @@ TEST_F(ServingTest, HupUnderWrkLoadLosesNoRequest) {
   EXPECT_TRUE(served.shoal().running());
 }
 
-TEST_F(ServingTest, TermServesConnectionsAlreadyQueued) {
-  ServedApp& served = Serve({.workers = 2});
-  ShoalProcess& shoal = served.shoal();
-  std::vector<std::future<int>> queued;
-  for (int i = 0; i < 12; ++i) {
-    queued.push_back(std::async(std::launch::async, [&served] {
+// Sends `count` GETs of `target` at once, each on its own thread; each
+// future gives the status, or 0 if the request failed outright.
+std::vector<std::future<int>> SendAtOnce(ServedApp& served, const std::string& target, int count) {
+  std::vector<std::future<int>> sent;
+  for (int i = 0; i < count; ++i) {
+    sent.push_back(std::async(std::launch::async, [&served, target] {
       try {
-        return served.Get("/slow?seconds=0.3", std::chrono::seconds(30)).status;
+        return served.Get(target, std::chrono::seconds(30)).status;
       } catch (const std::exception&) {
         return 0;
       }
     }));
   }
+  return sent;
+}
+
+TEST_F(ServingTest, TermServesConnectionsAlreadyQueued) {
+  ServedApp& served = Serve({.workers = 2});
+  ShoalProcess& shoal = served.shoal();
+  std::vector<std::future<int>> queued = SendAtOnce(served, "/slow?seconds=0.3", 12);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // two in the app, the rest queued
 
   shoal.Signal(SIGTERM);
@@ -405,16 +412,7 @@ TEST_F(ServingTest, TermWhileWorkersStillBootServesTheConnectionsQueuedForThem) 
                              .extra_args = {"--lazy-apps"},
                              .env = {{"SHOAL_TEST_IMPORT_SECONDS", "1.5"}}});
   ShoalProcess& shoal = served.shoal();
-  std::vector<std::future<int>> queued;
-  for (int i = 0; i < 4; ++i) {
-    queued.push_back(std::async(std::launch::async, [&served] {
-      try {
-        return served.Get("/", std::chrono::seconds(20)).status;
-      } catch (const std::exception&) {
-        return 0;
-      }
-    }));
-  }
+  std::vector<std::future<int>> queued = SendAtOnce(served, "/", 4);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
   shoal.Signal(SIGTERM);
@@ -429,17 +427,8 @@ TEST_F(ServingTest, TermWhileWorkersStillBootServesTheConnectionsQueuedForThem) 
 TEST_F(ServingTest, PastTheGracefulTimeoutAWorkersTracebackIsLoggedThenItIsKilled) {
   ServedApp& served = Serve({.workers = 1, .extra_args = {"--graceful-timeout", "1"}});
   ShoalProcess& shoal = served.shoal();
-  std::future<int> stuck = std::async(std::launch::async, [&served] {
-    try {
-      return served.Get("/slow?seconds=20", std::chrono::seconds(30)).status;
-    } catch (const std::exception&) {
-      return 0;
-    }
-  });
-  ASSERT_TRUE(WaitUntil(std::chrono::seconds(5), [&] {
-    return shoal.Log().find("GET /slow?seconds=20") != std::string::npos ||
-           served.shoal().WorkerPids().size() == 1;
-  }));
+  std::vector<std::future<int>> stuck = SendAtOnce(served, "/slow?seconds=20", 1);
+  ASSERT_TRUE(shoal.WaitForWorkers(1, std::chrono::seconds(5)));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // in the app
   const auto signalled = std::chrono::steady_clock::now();
 
@@ -448,7 +437,7 @@ TEST_F(ServingTest, PastTheGracefulTimeoutAWorkersTracebackIsLoggedThenItIsKille
   EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(10)), std::optional<int>(0));
   // The grace, then a second for the traceback.
   EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(4));
-  EXPECT_NE(stuck.get(), 200);
+  EXPECT_NE(stuck[0].get(), 200);
   const std::string log = shoal.Log();
   EXPECT_NE(log.find("graceful timeout of 1 s reached; 1 worker(s) still running: their Python "
                      "tracebacks follow, then they are killed"),
