@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -49,7 +50,21 @@ std::optional<HandedConnection> ParkingLot::OnReadable(int fd) {
   if (got < 0) return std::nullopt;  // spurious wake-up
   if (parked->connection.protocol == protocols::Protocol::kAjp &&
       std::memcmp(peek, kCping, static_cast<size_t>(got)) == 0) {
-    if (got < static_cast<ssize_t>(sizeof(kCping))) return std::nullopt;  // rest on its way
+    if (got < static_cast<ssize_t>(sizeof(kCping))) {
+      // The rest is on its way, or never comes: wait for more bytes only,
+      // for a short while (ExpireIdle).
+      if (!parked->partial_since) {
+        parked->partial_since = Clock::now();
+        ++partial_;
+        Rearm(fd, /*edge_triggered=*/true);
+      }
+      return std::nullopt;
+    }
+    if (parked->partial_since) {
+      parked->partial_since.reset();
+      --partial_;
+      Rearm(fd, /*edge_triggered=*/false);
+    }
     // A health check: answer it here, whatever the workers are doing.
     if (recv(fd, peek, sizeof(peek), MSG_DONTWAIT) != sizeof(kCping) ||
         send(fd, kCpong, sizeof(kCpong), MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(kCpong)) {
@@ -66,7 +81,29 @@ std::optional<HandedConnection> ParkingLot::OnReadable(int fd) {
 std::optional<ParkingLot::Clock::time_point> ParkingLot::ExpireIdle(Clock::time_point now) {
   while (!order_.empty() && now - order_.front().since >= idle_timeout_) Drop(order_.begin());
   if (order_.empty()) return std::nullopt;
-  return order_.front().since + idle_timeout_;
+  Clock::time_point next = order_.front().since + idle_timeout_;
+  if (partial_ == 0) return next;
+  for (auto parked = order_.begin(); parked != order_.end();) {
+    auto current = parked++;
+    if (!current->partial_since) continue;
+    if (now - *current->partial_since >= kPartialTimeout) {
+      spdlog::info("an idle AJP connection sent part of a CPING and not the rest within {} s; "
+                   "closed",
+                   kPartialTimeout.count());
+      Drop(current);
+    } else {
+      next = std::min(next, *current->partial_since + kPartialTimeout);
+    }
+  }
+  if (order_.empty()) return std::nullopt;
+  return next;
+}
+
+void ParkingLot::Rearm(int fd, bool edge_triggered) {
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLRDHUP | (edge_triggered ? EPOLLET : 0u);
+  event.data.fd = fd;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
 }
 
 void ParkingLot::Clear() {
@@ -81,6 +118,7 @@ std::vector<HandedConnection> ParkingLot::TakeAll() {
 
 HandedConnection ParkingLot::Take(Order::iterator parked) {
   int fd = parked->connection.fd.get();
+  if (parked->partial_since) --partial_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   by_fd_.erase(fd);
   HandedConnection connection = std::move(parked->connection);

@@ -6,7 +6,9 @@
 // and now, even with every worker busy; anything else is a request, and the
 // connection leaves the lot to be handed to an idle worker. Connections idle
 // longer than the idle timeout are closed, and when the lot is full the
-// oldest is closed to make room. A busy connection is never here, so never
+// oldest is closed to make room. A CPING that has only begun to arrive gets
+// kPartialTimeout for the rest, and the master does not wake for it again
+// meanwhile (it used to spin on it). A busy connection is never here, so never
 // closed by either rule.
 //
 // Runs in the master, after the workers are forked; not thread-safe.
@@ -41,8 +43,12 @@ class ParkingLot {
   // only needed a CPONG.
   std::optional<HandedConnection> OnReadable(int fd);
 
-  // Closes connections idle past the timeout. Returns when the next one will
-  // expire, if any is parked.
+  // A CPING begun but not finished within this is closed.
+  static constexpr std::chrono::seconds kPartialTimeout{2};
+
+  // Closes connections idle past the timeout, or with a partial CPING past
+  // kPartialTimeout. Returns when the next one will expire, if any is
+  // parked.
   std::optional<Clock::time_point> ExpireIdle(Clock::time_point now);
 
   // Closes everything parked.
@@ -53,6 +59,7 @@ class ParkingLot {
   void ForgetInChild() {
     by_fd_.clear();
     order_.clear();
+    partial_ = 0;
   }
 
   // Takes every parked connection out of the lot (for a re-exec).
@@ -62,16 +69,23 @@ class ParkingLot {
   struct Parked {
     HandedConnection connection;
     Clock::time_point since;
+    // The start of a CPING came, not the rest: since when. Watched edge-
+    // triggered meanwhile, so the master wakes for more bytes, not again
+    // and again for the same ones.
+    std::optional<Clock::time_point> partial_since = {};
   };
   using Order = std::list<Parked>;  // oldest first
 
   void Drop(Order::iterator parked);
+  // Watches the connection level- or edge-triggered (see Parked).
+  void Rearm(int fd, bool edge_triggered);
   HandedConnection Take(Order::iterator parked);
 
   int epoll_fd_;
   std::chrono::milliseconds idle_timeout_;
   size_t max_idle_;
   Order order_;
+  size_t partial_ = 0;  // parked connections with a partial CPING
   std::unordered_map<int, Order::iterator> by_fd_;
 };
 

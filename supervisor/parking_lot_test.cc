@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -97,6 +99,55 @@ TEST_F(ParkingLotTest, AjpCpingIsAnsweredAndTheConnectionStays) {
   char cpong[5];
   ASSERT_EQ(read(pair.peer.get(), cpong, 5), 5);
   EXPECT_EQ(std::string(cpong, 5), std::string("AB\x00\x01\x09", 5));
+}
+
+// How many times epoll reports `fd` readable right now.
+int ReadyNow(int epoll_fd, int fd) {
+  epoll_event events[8];
+  int count = epoll_wait(epoll_fd, events, 8, 0);
+  int ready = 0;
+  for (int i = 0; i < count; ++i) ready += events[i].data.fd == fd;
+  return ready;
+}
+
+TEST_F(ParkingLotTest, APartialCpingDoesNotWakeTheMasterAgainAndIsClosedAfterItsDeadline) {
+  ParkingLot lot(epoll_.get(), 60s, 10);
+  Pair pair = MakePair();
+  int fd = pair.parked.get();
+  lot.Park({protocols::Protocol::kAjp, std::move(pair.parked)});
+  const char cping[] = {0x12, 0x34, 0x00, 0x01, 0x0A};
+  ASSERT_EQ(write(pair.peer.get(), cping, 1), 1);
+  ASSERT_EQ(ReadyNow(epoll_.get(), fd), 1);
+  EXPECT_FALSE(lot.OnReadable(fd));
+  // Watched edge-triggered from here, it may wake the loop once more for
+  // the byte already there, and then not again: no spinning on it.
+  if (ReadyNow(epoll_.get(), fd) == 1) {
+    EXPECT_FALSE(lot.OnReadable(fd));
+  }
+  EXPECT_EQ(ReadyNow(epoll_.get(), fd), 0);
+  EXPECT_EQ(ReadyNow(epoll_.get(), fd), 0);
+  // The rest, in time: answered, and watched as before.
+  ASSERT_EQ(write(pair.peer.get(), cping + 1, 4), 4);
+  ASSERT_EQ(ReadyNow(epoll_.get(), fd), 1);
+  EXPECT_FALSE(lot.OnReadable(fd));
+  char cpong[5];
+  ASSERT_EQ(read(pair.peer.get(), cpong, 5), 5);
+  EXPECT_EQ(std::string(cpong, 5), std::string("AB\x00\x01\x09", 5));
+  EXPECT_TRUE(lot.Holds(fd));
+  // Another start of one, never finished: closed after the deadline.
+  ASSERT_EQ(write(pair.peer.get(), cping, 2), 2);
+  EXPECT_FALSE(lot.OnReadable(fd));
+  auto now = ParkingLot::Clock::now();
+  std::optional<ParkingLot::Clock::time_point> next = lot.ExpireIdle(now);
+  ASSERT_TRUE(next);
+  EXPECT_LE(*next, now + ParkingLot::kPartialTimeout);
+  EXPECT_TRUE(lot.Holds(fd));
+  lot.ExpireIdle(now + ParkingLot::kPartialTimeout + 1ms);
+  EXPECT_FALSE(lot.Holds(fd));
+  // Closed with the partial CPING unread: the peer sees a reset (or EOF).
+  char byte;
+  ssize_t got = read(pair.peer.get(), &byte, 1);
+  EXPECT_TRUE(got == 0 || (got < 0 && errno == ECONNRESET)) << got << " " << errno;
 }
 
 TEST_F(ParkingLotTest, WhenFullTheOldestIsClosed) {
