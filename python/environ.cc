@@ -203,6 +203,7 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
   std::optional<std::string_view> path_info;
   std::string_view script_name, request_uri, document_uri, https, request_scheme, content_length;
   std::string_view server_name, server_port, server_addr, http_host;
+  bool content_length_seen = false;
   for (size_t position = 0; position < params.size(); ++position) {
     const protocols::Param& param = params[position];
     std::string_view name = param.name;
@@ -217,7 +218,18 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
     if (name == "DOCUMENT_URI") document_uri = param.value;
     if (name == "HTTPS") https = param.value;
     if (name == "REQUEST_SCHEME") request_scheme = param.value;
-    if (name == "CONTENT_LENGTH") content_length = param.value;
+    if (name == "CONTENT_LENGTH") {
+      // Two lengths: which frames the body? SCGI's netstring reader takes
+      // the first; refuse rather than let the app see another.
+      if (content_length_seen) {
+        built.refusal_status = 400;
+        built.refusal = "CONTENT_LENGTH sent twice ('" + std::string(content_length) + "', '" +
+                        std::string(param.value) + "')";
+        return built;
+      }
+      content_length_seen = true;
+      content_length = param.value;
+    }
     if (name == "SERVER_NAME") server_name = param.value;
     if (name == "SERVER_PORT") server_port = param.value;
     if (name == "SERVER_ADDR") server_addr = param.value;

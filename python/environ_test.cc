@@ -146,9 +146,24 @@ TEST_F(EnvironTest, EmptyServerNameFallsBackToTheHostHeader) {
 }
 
 TEST_F(EnvironTest, RefusesAMalformedContentLength) {
-  auto built = Build("", "POST", "/", {{"CONTENT_LENGTH", "12abc"}});
-  EXPECT_FALSE(built.environ);
-  EXPECT_EQ(built.refusal_status, 400);
+  for (const char* bad : {"12abc", "-5", "+5", " 5", "5 ", "0x10", "99999999999999999999"}) {
+    auto built = Build("", "POST", "/", {{"CONTENT_LENGTH", bad}});
+    EXPECT_FALSE(built.environ) << bad;
+    EXPECT_EQ(built.refusal_status, 400) << bad;
+    EXPECT_EQ(built.refusal, std::string("invalid CONTENT_LENGTH '") + bad + "'");
+  }
+}
+
+TEST_F(EnvironTest, RefusesAContentLengthSentTwice) {
+  EnvironBuilder builder({""});
+  for (const char* second : {"7", "5"}) {
+    FakeExchange exchange({{"REQUEST_METHOD", "POST"}, {"REQUEST_URI", "/"},
+                           {"CONTENT_LENGTH", "5"}, {"CONTENT_LENGTH", second}});
+    EnvironBuilder::Built built = builder.Build(exchange.params(), errors_.get());
+    EXPECT_FALSE(built.environ);
+    EXPECT_EQ(built.refusal_status, 400);
+    EXPECT_EQ(built.refusal, std::string("CONTENT_LENGTH sent twice ('5', '") + second + "')");
+  }
 }
 
 // One builder serves a worker's every request, remembering each param
