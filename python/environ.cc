@@ -212,6 +212,7 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
       if (name == "HTTP_HOST" && http_host.empty()) http_host = param.value;
       continue;
     }
+    if (name == "REQUEST_METHOD") built.head_request = param.value == "HEAD";
     if (name == "PATH_INFO") path_info = param.value;
     if (name == "SCRIPT_NAME") script_name = param.value;
     if (name == "REQUEST_URI") request_uri = param.value;

@@ -52,6 +52,7 @@ class EnvironBuilder {
     int refusal_status = 0;   // 404 (outside the mount) or 400 (bad CONTENT_LENGTH)
     std::string refusal;      // why, for the log
     int64_t content_length = -1;  // -1 when absent or empty
+    bool head_request = false;    // REQUEST_METHOD is HEAD
     size_t mount = 0;             // which prefix the request is under
   };
 

@@ -14,6 +14,11 @@ namespace {
 
 constexpr std::string_view kInternalError = "Internal Server Error\n";
 
+// The answer to a body over --max-body-size, wherever that is found.
+void SendTooLarge(Response& response) {
+  response.SendError("413 Request Entity Too Large", "Request Entity Too Large\n");
+}
+
 // Calls iterable.close() if it has one; a failure there is logged.
 void CloseIterable(PyObject* iterable, const std::string& request_line) {
   // The usual body, a list (or tuple, or bytes), has no close(): asking
@@ -99,9 +104,8 @@ protocols::Outcome WsgiGateway::Handle(protocols::Exchange& exchange) {
 
 protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
                                     const std::string& request_line) {
-  Response response(exchange,
-                    protocols::FindParam(exchange.params(), "REQUEST_METHOD") == "HEAD");
   EnvironBuilder::Built built = environ_builder_.Build(exchange.params(), errors_.get());
+  Response response(exchange, built.head_request);
   if (!built.environ) {
     if (built.refusal_status == 0) {
       spdlog::error("{}: cannot build the environ\n{}", request_line, FormatAndClearException());
@@ -156,7 +160,7 @@ protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
     // limit, and the app let wsgi.input's error through.
     spdlog::warn("{}: 413, request body over --max-body-size ({} bytes)", request_line,
                  config_.spool.max_size);
-    response.SendError("413 Request Entity Too Large", "Request Entity Too Large\n");
+    SendTooLarge(response);
     return protocols::Outcome::kServed;
   }
   if (!response.headers_sent()) {
@@ -183,7 +187,7 @@ std::optional<protocols::Outcome> WsgiGateway::PrepareBody(protocols::Exchange& 
     }
     spdlog::warn("{}: 413, CONTENT_LENGTH {} is over --max-body-size ({} bytes)", request_line,
                  built.content_length, max_size);
-    response.SendError("413 Request Entity Too Large", "Request Entity Too Large\n");
+    SendTooLarge(response);
     return protocols::Outcome::kServed;
   }
   if (!config_.spool_chunked) return std::nullopt;
@@ -192,7 +196,7 @@ std::optional<protocols::Outcome> WsgiGateway::PrepareBody(protocols::Exchange& 
       break;
     case protocols::SpooledBody::Failure::kTooLarge:
       spdlog::warn("{}: 413, {}", request_line, spooled.error());
-      response.SendError("413 Request Entity Too Large", "Request Entity Too Large\n");
+      SendTooLarge(response);
       return protocols::Outcome::kServed;
     case protocols::SpooledBody::Failure::kReadFailed:
       spdlog::info("{}: client went away while its body was read ({})", request_line,
