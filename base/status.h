@@ -19,22 +19,28 @@ class [[nodiscard]] Status {
   Status() = default;  // OK
   static Status Ok() { return Status(); }
   static Status Error(std::string message) { return Status(std::move(message), true); }
+  // A failure because a deadline passed (a client too slow for one of the
+  // --*-timeout options): a caller may log these more sparingly.
+  static Status TimedOut(std::string message) {
+    Status status(std::move(message), true);
+    status.timed_out_ = true;
+    return status;
+  }
 
   bool ok() const { return !failed_; }
+  bool timed_out() const { return timed_out_; }
   const std::string& message() const { return message_; }
 
  private:
   Status(std::string message, bool failed) : message_(std::move(message)), failed_(failed) {}
   std::string message_;
   bool failed_ = false;
+  bool timed_out_ = false;
 };
 
 // "<context> failed: <strerror(err)>", the one shape of every syscall error.
 Status PosixError(const std::string& context, int err);
 
-// A failed read or write on a connection: "<context> timed out" when `err`
-// is EAGAIN (the socket's SO_RCVTIMEO ran out), else as PosixError.
-Status SocketError(const std::string& context, int err);
 
 template <typename T>
 class [[nodiscard]] Result {

@@ -17,6 +17,7 @@ int WriteAll(int fd, iovec* parts, size_t count) {
     auto left = static_cast<size_t>(wrote);
     while (count > 0 && left >= parts->iov_len) {
       left -= parts->iov_len;
+      parts->iov_len = 0;
       ++parts;
       --count;
     }

@@ -8,8 +8,10 @@
 
 namespace shoal {
 
-// Writes all of `parts` (which it consumes: entries are advanced in place)
-// to `fd`. Returns 0, or the errno of the write that failed.
+// Writes all of `parts` (which it consumes: entries written are left empty,
+// the one written in part is advanced) to `fd`. Returns 0, or the errno of
+// the write that failed; after EAGAIN (a non-blocking `fd` that is full),
+// calling it again with the same `parts` writes the rest.
 int WriteAll(int fd, iovec* parts, size_t count);
 
 }  // namespace shoal

@@ -73,6 +73,17 @@ po::options_description MakeDescription() {
         "keep-alive timeout: nginx's is 60 s)")
     ("max-idle-connections", po::value<size_t>()->value_name("N")->default_value(1000),
         "keep at most N idle persistent connections; beyond, the oldest is closed")
+    ("header-timeout", po::value<double>()->value_name("SECONDS")->default_value(10),
+        "a request's whole head (and any control records before it) must arrive within this, "
+        "from its first read; else the connection is closed")
+    ("body-timeout", po::value<double>()->value_name("SECONDS")->default_value(60),
+        "the longest wait for the next bytes of a request body; then the request is dropped")
+    ("send-timeout", po::value<double>()->value_name("SECONDS")->default_value(60),
+        "the longest wait for the front end to take more of a response; then it is dropped")
+    ("min-rate", po::value<std::string>()->value_name("BYTES")->default_value("500"),
+        "a client must move at least BYTES a second of request body and of response, on "
+        "average over the time spent waiting on it (as Apache's mod_reqtimeout MinRate); "
+        "0: no minimum")
     ("timeout", po::value<double>()->value_name("SECONDS")->default_value(0),
         "a request running longer has its Python traceback logged and its worker killed "
         "(0: no limit)")
@@ -246,6 +257,18 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   o.idle_timeout_ms = static_cast<int64_t>(idle_timeout * 1000);
   o.max_idle_connections = vm["max-idle-connections"].as<size_t>();
   if (o.max_idle_connections < 1) return Invalid("max-idle-connections", "0", "expected at least 1");
+  for (auto [name, field] : {std::pair{"header-timeout", &o.header_timeout_ms},
+                             std::pair{"body-timeout", &o.body_timeout_ms},
+                             std::pair{"send-timeout", &o.send_timeout_ms}}) {
+    double seconds = vm[name].as<double>();
+    if (!(seconds >= 0.001 && seconds <= 86400)) {
+      return Invalid(name, std::to_string(seconds), "expected 0.001 to 86400 seconds");
+    }
+    *field = static_cast<int64_t>(seconds * 1000);
+  }
+  Result<uint64_t> min_rate = ParseSize("min-rate", vm["min-rate"].as<std::string>());
+  if (!min_rate.ok()) return min_rate.status();
+  o.min_rate = min_rate.value();
   double timeout = vm["timeout"].as<double>();
   if (!(timeout >= 0 && timeout <= 86400)) {
     return Invalid("timeout", std::to_string(timeout), "expected 0 to 86400 seconds");

@@ -56,6 +56,11 @@ struct Options {
   // long, and at most this many kept (the oldest goes first).
   int64_t idle_timeout_ms = 300'000;
   size_t max_idle_connections = 1000;
+  // Deadlines on a connection's phases (protocols::ConnectionConfig).
+  int64_t header_timeout_ms = 10'000;
+  int64_t body_timeout_ms = 60'000;
+  int64_t send_timeout_ms = 60'000;
+  uint64_t min_rate = 500;  // bytes a second a client must move; 0: no minimum
   int64_t timeout_ms = 0;          // --timeout per request; 0: none
   uint64_t max_requests = 0;        // recycle a worker after this many; 0: never
   uint64_t max_requests_jitter = 0; // plus up to this many more, per worker

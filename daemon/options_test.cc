@@ -50,6 +50,22 @@ TEST(OptionsTest, Defaults) {
   EXPECT_TRUE(o.gc_freeze);
   EXPECT_EQ(o.max_body_size, 0u);
   EXPECT_TRUE(o.spool_chunked);
+  EXPECT_EQ(o.header_timeout_ms, 10'000);
+  EXPECT_EQ(o.body_timeout_ms, 60'000);
+  EXPECT_EQ(o.send_timeout_ms, 60'000);
+  EXPECT_EQ(o.min_rate, 500u);
+}
+
+TEST(OptionsTest, DeadlinesInSecondsAndAMinimumRate) {
+  auto cl = Parse({"--app", "a:b", "--bind", ":1", "--header-timeout", "2.5", "--body-timeout",
+                   "30", "--send-timeout", "0.25", "--min-rate", "1k"});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  const Options& o = cl.value().options;
+  EXPECT_EQ(o.header_timeout_ms, 2500);
+  EXPECT_EQ(o.body_timeout_ms, 30'000);
+  EXPECT_EQ(o.send_timeout_ms, 250);
+  EXPECT_EQ(o.min_rate, 1024u);
+  EXPECT_EQ(Parse({"--app", "a:b", "--bind", ":1", "--min-rate", "0"}).value().options.min_rate, 0u);
 }
 
 TEST(OptionsTest, BodySizesTakeNginxSuffixes) {
@@ -167,6 +183,10 @@ TEST(OptionsTest, BadUsageNamesTheProblem) {
       {{"--mount", "a=x:y", "--bind", ":1"}, "must start with '/'"},
       {{"--mount", "/a=x:y", "--mount", "/a/=z:w", "--bind", ":1"}, "already mounted"},
       {{"--app", "r:app", "--mount", "/=x:y", "--bind", ":1"}, "already mounted"},
+      {{"--app", "a:b", "--bind", ":1", "--header-timeout", "0"}, "for --header-timeout"},
+      {{"--app", "a:b", "--bind", ":1", "--body-timeout", "-1"}, "for --body-timeout"},
+      {{"--app", "a:b", "--bind", ":1", "--send-timeout", "90000"}, "for --send-timeout"},
+      {{"--app", "a:b", "--bind", ":1", "--min-rate", "fast"}, "for --min-rate"},
   };
   for (const BadCase& c : cases) {
     auto cl = Parse(c.args);

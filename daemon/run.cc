@@ -62,7 +62,11 @@ supervisor::WorkerSettings WorkerSettingsOf(const Options& options) {
                          .ajp_secret = options.ajp_secret,
                          .fastcgi_limits = {.max_conns = static_cast<int>(options.max_idle_connections) +
                                                          max_workers,
-                                            .max_reqs = max_workers}},
+                                            .max_reqs = max_workers},
+                         .header_timeout = std::chrono::milliseconds(options.header_timeout_ms),
+                         .body_timeout = std::chrono::milliseconds(options.body_timeout_ms),
+                         .send_timeout = std::chrono::milliseconds(options.send_timeout_ms),
+                         .min_rate = options.min_rate},
           .idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms),
           .max_requests = options.max_requests,
           .max_requests_jitter = options.max_requests_jitter,

@@ -68,7 +68,7 @@ Result<bool> AjpConnection::ReadPacket(std::string& payload) {
         return true;
       }
     }
-    Result<Received> got = ReadMore("read");
+    Result<Received> got = ReadMore("read of a packet");
     if (!got.ok()) return got.status();
     if (got.value() == Received::kEof) {
       if (input_.empty()) return false;

@@ -52,7 +52,7 @@ class Connection : public Exchange {
 std::unique_ptr<Connection> MakeConnection(Protocol protocol, UniqueFd fd,
                                            const ConnectionConfig& config, bool reused = false);
 
-// For --protocol auto: waits (within the socket's read timeout) for the
+// For --protocol auto: waits (within --header-timeout) for the
 // first kDetectBytes bytes of the new connection `fd`, peeking, so they
 // stay for the connection to read, and makes the connection for the
 // protocol they show with MakeConnection. Returns it; nullptr when the

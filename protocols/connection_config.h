@@ -7,7 +7,9 @@
 // option. Plain data: set in the master before fork, read in the workers.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace shoal::protocols {
@@ -28,6 +30,17 @@ struct ConnectionConfig {
   // --ajp-secret: the secret every AJP request must carry; empty: none.
   std::string ajp_secret = {};
   FastCgiLimits fastcgi_limits = {};
+  // --header-timeout: a request's whole head (and any control records and
+  // their answers before it) must arrive within this, from the first read.
+  std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
+  // --body-timeout: the longest wait for the next bytes of a request body.
+  std::chrono::milliseconds body_timeout = std::chrono::seconds(60);
+  // --send-timeout: the longest wait for the front end to take more of the
+  // response (a client that does not read).
+  std::chrono::milliseconds send_timeout = std::chrono::seconds(60);
+  // --min-rate: bytes a second a client must move, on average over the
+  // time spent waiting on it, in the body and the response; 0: no minimum.
+  uint64_t min_rate = 500;
 };
 
 }  // namespace shoal::protocols

@@ -27,6 +27,7 @@ Result<Incoming> FastCgiConnection::ReadHead() {
     input_.Consume(padding_left_);
   }
   abort_received_ = false;
+  input_ended_ = false;
   stdin_ended_ = false;
   stdin_left_ = padding_left_ = 0;
   request_id_ = 0;
@@ -233,29 +234,34 @@ bool FastCgiConnection::DrainBody() {
 bool FastCgiConnection::PeerAborted() {
   if (request_id_ == 0 || !open()) return false;
   // Only what is buffered or waiting is looked at; this never blocks.
-  if (input_.size() < padding_left_ + FCGI_HEADER_LEN) {
+  if (!input_ended_ && input_.size() < padding_left_ + FCGI_HEADER_LEN) {
     Result<Received> got = ReadMore("read", Wait::kNoWait);
-    if (got.ok() && got.value() == Received::kEof) return true;  // the web server closed
-    if (input_.size() < padding_left_ + FCGI_HEADER_LEN) return false;
+    if (got.ok() && got.value() == Received::kEof) input_ended_ = true;
   }
-  // The end of STDIN, if the app left it unread, is stepped over.
-  RecordHeader header = ParseRecordHeader(input_.unread().substr(padding_left_));
-  if (stdin_left_ == 0 && !stdin_ended_ && header.type == FCGI_STDIN &&
-      header.request_id == request_id_ && header.content_length == 0) {
-    input_.Consume(padding_left_ + FCGI_HEADER_LEN);
-    padding_left_ = header.padding_length;
-    stdin_ended_ = true;
-    return PeerAborted();
+  if (input_.size() >= padding_left_ + FCGI_HEADER_LEN) {
+    // The end of STDIN, if the app left it unread, is stepped over.
+    RecordHeader header = ParseRecordHeader(input_.unread().substr(padding_left_));
+    if (stdin_left_ == 0 && !stdin_ended_ && header.type == FCGI_STDIN &&
+        header.request_id == request_id_ && header.content_length == 0) {
+      input_.Consume(padding_left_ + FCGI_HEADER_LEN);
+      padding_left_ = header.padding_length;
+      stdin_ended_ = true;
+      return PeerAborted();
+    }
+    // Behind unread body bytes nothing else can be seen.
+    if (stdin_left_ == 0 && header.type == FCGI_ABORT_REQUEST && header.request_id == request_id_ &&
+        input_.size() >= padding_left_ + header.record_size()) {
+      input_.Consume(padding_left_ + header.record_size());
+      padding_left_ = 0;
+      abort_received_ = true;
+      return true;
+    }
   }
-  // Behind unread body bytes nothing else can be seen.
-  if (stdin_left_ > 0 || header.type != FCGI_ABORT_REQUEST || header.request_id != request_id_ ||
-      input_.size() < padding_left_ + header.record_size()) {
-    return false;
-  }
-  input_.Consume(padding_left_ + header.record_size());
-  padding_left_ = 0;
-  abort_received_ = true;
-  return true;
+  // The web server shut its side. Before the body's end that is an abort.
+  // After the whole request it may be a half-close (shutdown(SHUT_WR)) that
+  // still waits for the response, unless the socket shows the peer gone
+  // both ways (a unix socket's peer closed; TCP tells only at a write).
+  return input_ended_ && (!stdin_ended_ || PeerHungUp());
 }
 
 
@@ -353,7 +359,7 @@ Status FastCgiConnection::Finish() {
   AppendRecordHeader(output_, FCGI_STDOUT, request_id_, 0);
   AppendEndRequest(output_, request_id_, FCGI_REQUEST_COMPLETE);
   Status written = WriteOut(std::string_view());
-  keep_open_ = keep_conn_ && written.ok() && (drained || stdin_ended_);
+  keep_open_ = keep_conn_ && !input_ended_ && written.ok() && (drained || stdin_ended_);
   request_id_ = 0;
   if (!keep_open_) Close();
   return written;

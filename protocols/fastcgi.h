@@ -57,8 +57,10 @@ class FastCgiConnection final : public SocketConnection {
   Status Write(std::string_view data) override;
   // Writes what is buffered. Returns as Write.
   Status Flush() override;
-  // An FCGI_ABORT_REQUEST for this request, or the web server closing.
-  // Abort then ends the request with END_REQUEST, as the spec asks.
+  // An FCGI_ABORT_REQUEST for this request, or the web server closing
+  // before the request's end (a half-close after it still gets the
+  // response and END_REQUEST). After FCGI_ABORT_REQUEST, Abort ends the
+  // request with END_REQUEST, as the spec asks.
   bool PeerAborted() override;
   // Drains unread STDIN, then sends the end of STDOUT and END_REQUEST with
   // what is buffered. Keeps the connection (keep_open) if the web server
@@ -167,6 +169,7 @@ class FastCgiConnection final : public SocketConnection {
   size_t stdin_left_ = 0;     // content bytes of the current STDIN record not yet read
   size_t padding_left_ = 0;   // its padding, skipped before the next header
   bool stdin_ended_ = false;
+  bool input_ended_ = false;  // the web server shut its side (EOF seen)
   bool abort_received_ = false;
 };
 

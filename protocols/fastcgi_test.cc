@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <string>
 #include <thread>
@@ -272,6 +274,131 @@ TEST_F(FastCgiTest, AbortRequestIsSeenAndTheRequestEndsProperly) {
   ASSERT_FALSE(records.empty());
   EXPECT_EQ(records.back().first, 3) << "no END_REQUEST after the abort";
   EXPECT_TRUE(connection_->keep_open());
+}
+
+TEST_F(FastCgiTest, AHalfCloseAfterACompleteRequestStillGetsTheResponseAndEndRequest) {
+  Send(Request(/*keep_conn=*/true, "body"));
+  ASSERT_EQ(shutdown(peer_.get(), SHUT_WR), 0);
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  EXPECT_FALSE(connection_->PeerAborted());
+  ASSERT_TRUE(connection_->Write("answer").ok());
+  EXPECT_FALSE(connection_->PeerAborted());
+  ASSERT_TRUE(connection_->Finish().ok());
+  auto records = Records(Received());
+  ASSERT_GE(records.size(), 2u);
+  EXPECT_EQ(records.front().second.substr(records.front().second.size() - 6), "answer");
+  EXPECT_EQ(records.back().first, 3) << "no END_REQUEST after a half-close";
+  EXPECT_EQ(connection_->ReadRequest().value(), Incoming::kClosed);
+}
+
+TEST_F(FastCgiTest, ClosingBeforeTheBodysEndOrForGoodIsAnAbort) {
+  Send(Begin(true) + Params({{"CONTENT_LENGTH", "10"}}) + Record(5, "abc"));
+  ASSERT_EQ(shutdown(peer_.get(), SHUT_WR), 0);
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  char body[3];
+  ASSERT_EQ(connection_->ReadBody(body, sizeof(body)).value(), 3u);
+  EXPECT_TRUE(connection_->PeerAborted()) << "a body cut short is an abort";
+
+  SetUp();  // a fresh connection; this time the web server closes outright
+  Send(Request(/*keep_conn=*/true, ""));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  EXPECT_FALSE(connection_->PeerAborted());
+  peer_.Reset();
+  EXPECT_TRUE(connection_->PeerAborted()) << "a closed unix socket peer shows POLLHUP";
+}
+
+// The deadlines (socket_connection.h), with short timeouts.
+TEST_F(FastCgiTest, AHeadTricklingPastTheHeaderTimeoutIsDroppedAtTheDeadline) {
+  config_.header_timeout = std::chrono::milliseconds(300);
+  std::string request = Request(/*keep_conn=*/false, "");
+  std::thread trickle([&] {
+    for (size_t i = 0; i < 10 && i < request.size(); ++i) {  // a byte every 100 ms: 1 s in all
+      if (write(peer_.get(), &request[i], 1) != 1) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  auto start = std::chrono::steady_clock::now();
+  Result<Incoming> read = connection_->ReadRequest();
+  auto took = std::chrono::steady_clock::now() - start;
+  trickle.join();
+  ASSERT_FALSE(read.ok());
+  EXPECT_TRUE(read.status().timed_out());
+  EXPECT_EQ(read.status().message(),
+            "fastcgi read of a request's head timed out (--header-timeout 0.3 s)");
+  EXPECT_GE(took, std::chrono::milliseconds(290));
+  EXPECT_LT(took, std::chrono::milliseconds(900)) << "the bytes kept coming, the deadline held";
+}
+
+TEST_F(FastCgiTest, AFloodOfManagementRecordsWhoseAnswersAreNeverReadEndsAtTheHeaderTimeout) {
+  config_.header_timeout = std::chrono::milliseconds(300);
+  std::string flood;
+  for (int i = 0; i < 20000; ++i) flood += Record(9, "", 0);  // FCGI_GET_VALUES, 160 KB
+  std::thread send([&] { (void)write(peer_.get(), flood.data(), flood.size()); });
+  auto start = std::chrono::steady_clock::now();
+  Result<Incoming> read = connection_->ReadRequest();
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(read.ok()) << "answers piled up unread; the worker must not wait for ever";
+  EXPECT_TRUE(read.status().timed_out()) << read.status().message();
+  EXPECT_LT(took, std::chrono::seconds(2));
+  peer_.Reset();
+  send.join();
+}
+
+TEST_F(FastCgiTest, ABodyThatStopsComingEndsAtTheBodyTimeout) {
+  config_.body_timeout = std::chrono::milliseconds(200);
+  Send(Begin(true) + Params({{"CONTENT_LENGTH", "10"}}) + Record(5, "abc"));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  char buffer[10];
+  auto start = std::chrono::steady_clock::now();
+  Result<size_t> read = connection_->ReadBody(buffer, sizeof(buffer));
+  ASSERT_FALSE(read.ok());
+  EXPECT_TRUE(read.status().timed_out());
+  EXPECT_EQ(read.status().message(),
+            "fastcgi read of the body timed out (--body-timeout 0.2 s)");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(190));
+}
+
+TEST_F(FastCgiTest, AFrontEndThatDoesNotReadIsDroppedAtTheSendTimeout) {
+  config_.send_timeout = std::chrono::milliseconds(200);
+  Send(Request(/*keep_conn=*/true, ""));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  std::string big(8 << 20, 'x');  // far more than the socket buffers hold
+  auto start = std::chrono::steady_clock::now();
+  Status written = connection_->Write(big);
+  ASSERT_FALSE(written.ok());
+  EXPECT_TRUE(written.timed_out());
+  EXPECT_EQ(written.message(), "fastcgi write timed out (--send-timeout 0.2 s)");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+TEST_F(FastCgiTest, ABodyTrickledBelowTheMinimumRateEndsThoughEachByteComesInTime) {
+  config_.body_timeout = std::chrono::milliseconds(300);  // each wait is well within it
+  config_.min_rate = 1000;  // bytes a second; the trickle gives 320 (16 on the wire per 50 ms)
+  Send(Begin(true) + Params({{"CONTENT_LENGTH", "1000"}}));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  std::atomic<bool> stop = false;
+  std::thread trickle([&] {
+    for (int i = 0; i < 40 && !stop; ++i) {  // a one-byte record every 50 ms, 2 s at most
+      std::string record = Record(5, "x");
+      if (write(peer_.get(), record.data(), record.size()) < 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  char buffer[1000];
+  auto start = std::chrono::steady_clock::now();
+  Result<size_t> read = connection_->ReadBody(buffer, sizeof(buffer));
+  auto took = std::chrono::steady_clock::now() - start;
+  stop = true;
+  trickle.join();
+  ASSERT_FALSE(read.ok());
+  EXPECT_TRUE(read.status().timed_out());
+  EXPECT_NE(read.status().message().find("too slow (under --min-rate 1000 bytes/s)"),
+            std::string::npos) << read.status().message();
+  // Allowed: 0.3 s of waiting plus 1 s per 1000 bytes moved: about 0.45 s
+  // (0.3 + 0.32 t = t); never the trickle's 2 s.
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
 }
 
 TEST_F(FastCgiTest, ParamsSplitAcrossRecordsAndPairsAreJoined) {

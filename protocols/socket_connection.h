@@ -3,10 +3,23 @@
 // It owns the accepted socket, the bytes read from it and not yet parsed
 // (one ReadBuffer), and the one loop that reads and writes it: EINTR
 // retried, the peer's EOF told apart from an error, and every error worded
-// the same way, "<protocol> <what> failed: <errno text>" or "<protocol>
-// <what> timed out" (the socket's read timeout ran out). It also keeps
+// the same way, "<protocol> <what> failed: <errno text>". It also keeps
 // Connection's promise on ReadRequest in one place: a connection that ends
 // (kClosed, or an error) is closed, and one left waiting (kIdle) is kept.
+//
+// Deadlines. The socket is non-blocking; a read or write that would block
+// waits in AwaitFd under the deadline of the phase it is in, and fails with
+// Status::TimedOut ("<protocol> <what> timed out (--<option> N s)") when it
+// passes. The head phase starts at each ReadRequest: everything up to a
+// complete request head, control records and their answers included, must
+// be done by --header-timeout, however the bytes trickle. In the body phase
+// (after the head, to the end of the response) each wait for body bytes is
+// bounded by --body-timeout and each wait to write by --send-timeout; and,
+// as Apache's mod_reqtimeout does with MinRate, all the time spent waiting
+// on the client in one direction may be that timeout plus one second per
+// --min-rate bytes moved, so a trickle of a byte now and then cannot keep
+// a worker either. Time the app spends is not counted. So no client,
+// however slow or unread, holds a worker past a deadline.
 //
 // FastCgiConnection, ScgiConnection and AjpConnection derive from it and
 // add their records; MakeConnection makes them and the worker owns them.
@@ -15,7 +28,9 @@
 
 #include <sys/uio.h>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -62,10 +77,10 @@ class SocketConnection : public Connection {
   // close the connection or set keep_open_: ReadRequest does.
   virtual Result<Incoming> ReadHead() = 0;
 
-  // One read(2) of up to `chunk` bytes, appended to input_ (a recv(2) with
-  // MSG_DONTWAIT under kNoWait). Returns kBytes when some arrived, kEof at
-  // the peer's EOF, kNothingYet when kNoWait found nothing; or the error
-  // SocketFailure(what).
+  // One read(2) of up to `chunk` bytes, appended to input_; under kBlock
+  // it first waits (AwaitSocket) if nothing is there. Returns kBytes when
+  // some arrived, kEof at the peer's EOF, kNothingYet when kNoWait found
+  // nothing; or the error SocketFailure(what), or AwaitSocket's.
   Result<Received> ReadMore(const char* what, Wait wait = Wait::kBlock, size_t chunk = kReadChunk);
 
   // Reads until input_ holds at least `size` bytes (one read when they
@@ -77,10 +92,10 @@ class SocketConnection : public Connection {
   }
 
   // Up to `size` bytes of request body: what input_ holds first, else one
-  // read(2) straight into `buffer` (no copy), blocking. Returns how many
-  // (at least one); or an error: "<protocol> connection closed in the
-  // middle of the body" at EOF, else "<protocol> read of the request body
-  // failed: ..." (or "... timed out"). REQUIRES: size > 0.
+  // read(2) straight into `buffer` (no copy), waiting as ReadMore does.
+  // Returns how many (at least one); or an error: "<protocol> connection
+  // closed in the middle of the body" at EOF, else "<protocol> read of the
+  // request body failed: ..." (or "... timed out ..."). REQUIRES: size > 0.
   Result<size_t> ReadBodyBytes(char* buffer, size_t size);
 
   // Writes all of `parts` (consumed in place: entries are advanced), across
@@ -89,12 +104,25 @@ class SocketConnection : public Connection {
   // Writes all of `bytes` (never raising SIGPIPE). Returns as above.
   Status Send(std::string_view bytes);
 
-  // "<protocol> <what> failed: <strerror(errno)>", or "<protocol> <what>
-  // timed out" when errno is EAGAIN. Reads errno: call it first.
+  // Waits until the socket is ready for `events` (POLLIN for a read,
+  // POLLOUT for a write) within the current phase's deadline. Returns OK;
+  // or "<protocol> <what> timed out (--<option> N s)" or "... too slow
+  // (under --min-rate N bytes/s)", a Status::TimedOut; or poll's failure.
+  Status AwaitSocket(short events, const char* what);
+
+  // Counts `bytes` sent by other means than Send (sendfile) for --min-rate.
+  void NoteSent(uint64_t bytes);
+
+  // "<protocol> <what> failed: <strerror(errno)>". Reads errno: call it
+  // first.
   Status SocketFailure(const char* what) const;
 
   // Whether the socket is still open.
   bool open() const { return fd_.valid(); }
+  // Whether poll(2) shows the peer gone both ways (POLLHUP), without
+  // waiting: a closed unix socket peer; over TCP, mostly only after a
+  // write met a reset.
+  bool PeerHungUp() const;
   // Closes the socket; the connection is not kept. Idempotent.
   void Close();
   // Closes the socket with a reset (SO_LINGER 0), which tells a web server
@@ -110,7 +138,23 @@ class SocketConnection : public Connection {
   // Fill's reads, when the buffer is short of `size`.
   Status FillFromSocket(size_t size, const char* what);
 
+  using Clock = std::chrono::steady_clock;
+  // Where a wait's deadline comes from: the head's one deadline, or a fresh
+  // --body-timeout / --send-timeout per wait (see the comment at the top).
+  enum class Phase { kHead, kBody };
+
+  // --min-rate's account of one direction in the body phase: the time
+  // spent waiting on the client, and the bytes it moved.
+  struct Account {
+    Clock::duration waited{};
+    uint64_t bytes = 0;
+  };
+
   UniqueFd fd_;
+  Phase phase_ = Phase::kHead;
+  Clock::time_point head_deadline_;
+  Account received_;
+  Account sent_;
 };
 
 }  // namespace shoal::protocols

@@ -24,8 +24,13 @@ ParkingLot::ParkingLot(int epoll_fd, std::chrono::milliseconds idle_timeout, siz
 
 void ParkingLot::Park(HandedConnection connection) {
   if (by_fd_.size() >= max_idle_) {
-    spdlog::info("{} idle connections parked, the most allowed; closing the oldest",
-                 by_fd_.size());
+    // A front end can cause this once per connection: rate-limited.
+    service::LogRateLimit::Verdict verdict = full_lines_.Admit(Clock::now());
+    if (verdict.write) {
+      spdlog::info("{} idle connections parked, the most allowed (--max-idle-connections); "
+                   "closing the oldest{}",
+                   by_fd_.size(), service::LogRateLimit::Suffix(verdict.held_back));
+    }
     Drop(order_.begin());
   }
   int fd = connection.fd.get();

@@ -21,14 +21,11 @@
 #include "base/unique_fd.h"
 #include "protocols/connection.h"
 #include "service/exit_codes.h"
+#include "service/log_rate_limit.h"
 #include "supervisor/handoff.h"
 
 namespace shoal::supervisor {
 namespace {
-
-// How long a read from the front end may wait (nginx's own upstream
-// timeouts are 60 s).
-constexpr std::chrono::seconds kReadTimeout(60);
 
 volatile std::sig_atomic_t stop_requested = 0;
 
@@ -63,6 +60,9 @@ class Worker {
   size_t ScoreboardIndex() const { return static_cast<size_t>(config_.index); }
   // Counts the request, notes memory, and decides whether to leave.
   void AfterRequest();
+  // The one line for a connection ended by bad input or a deadline; lines
+  // for deadlines, which a client can cause at will, are rate-limited.
+  void LogDropped(const Status& why, const char* suffix);
 
   const WorkerConfig& config_;
   protocols::RequestHandler& handler_;
@@ -76,6 +76,7 @@ class Worker {
   bool ready_open_ = true;  // the ready channel still has a master behind it
   bool recycle_ = false;  // leave after the request in hand
   std::chrono::steady_clock::time_point next_rss_check_;
+  service::LogRateLimit deadline_lines_{10, std::chrono::seconds(10)};
 };
 
 Status Worker::Watch(int fd, uint32_t events) { return WatchFd(epoll_.get(), fd, events); }
@@ -175,7 +176,9 @@ int Worker::Run() {
 }
 
 bool Worker::AcceptAndServe() {
-  int fd = accept4(config_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  // Non-blocking: a connection's waits are bounded by its deadlines
+  // (protocols/socket_connection.h).
+  int fd = accept4(config_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd < 0) {
     if (errno == EMFILE || errno == ENFILE) {
       // Out of fds: shed this connection instead of spinning on it.
@@ -190,8 +193,6 @@ bool Worker::AcceptAndServe() {
   }
   UniqueFd connection(fd);
   ParkHeld();
-  timeval timeout{kReadTimeout.count(), 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   if (tcp_) {
     int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
@@ -203,7 +204,7 @@ bool Worker::AcceptAndServe() {
   Result<std::unique_ptr<protocols::Connection>> detected =
       protocols::DetectConnection(std::move(connection), config_.connection);
   if (!detected.ok()) {
-    spdlog::warn("{}", detected.status().message());
+    LogDropped(detected.status(), "");
   } else if (detected.value()) {
     Serve(std::move(detected.value()));
   }
@@ -237,7 +238,7 @@ void Worker::Serve(std::unique_ptr<protocols::Connection> connection) {
 bool Worker::ServeOne(protocols::Connection& connection) {
   Result<protocols::Incoming> incoming = connection.ReadRequest();
   if (!incoming.ok()) {
-    spdlog::warn("{}; connection closed", incoming.status().message());
+    LogDropped(incoming.status(), "; connection closed");
     return false;
   }
   if (incoming.value() == protocols::Incoming::kRequest) {
@@ -277,6 +278,17 @@ void Worker::AfterRequest() {
     spdlog::info("resident memory {} MiB is over --reload-on-rss {} MiB; leaving to be replaced",
                  rss / 1024, config_.reload_on_rss_mb);
     recycle_ = true;
+  }
+}
+
+void Worker::LogDropped(const Status& why, const char* suffix) {
+  if (!why.timed_out()) {
+    spdlog::warn("{}{}", why.message(), suffix);
+    return;
+  }
+  service::LogRateLimit::Verdict verdict = deadline_lines_.Admit(std::chrono::steady_clock::now());
+  if (verdict.write) {
+    spdlog::warn("{}{}{}", why.message(), suffix, service::LogRateLimit::Suffix(verdict.held_back));
   }
 }
 
