@@ -224,6 +224,7 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   supervisor::Handover handover;
   if (inherited) {
     handover.old_lifeline = std::move(inherited->old_lifeline);
+    handover.channels = std::move(inherited->channels);
     handover.parked = std::move(inherited->parked);
   }
   supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv), std::move(hooks),

@@ -3,7 +3,7 @@
 #include <sys/epoll.h>
 
 #include <cerrno>
-#include <tuple>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -11,23 +11,24 @@
 
 namespace shoal::supervisor {
 Result<std::unique_ptr<ConnectionBroker>> ConnectionBroker::Create(
-    int epoll_fd, std::chrono::milliseconds idle_timeout, size_t max_idle) {
-  auto park = MakeHandoffChannel();
-  if (!park.ok()) return park.status();
-  auto ready = MakeHandoffChannel();
-  if (!ready.ok()) return ready.status();
+    int epoll_fd, std::chrono::milliseconds idle_timeout, size_t max_idle,
+    std::optional<HandoffChannels> inherited) {
+  if (!inherited) {
+    Result<HandoffChannels> made = MakeHandoffChannels();
+    if (!made.ok()) return made.status();
+    inherited = std::move(made).value();
+  }
   std::unique_ptr<ConnectionBroker> broker(new ConnectionBroker(epoll_fd, idle_timeout, max_idle));
-  std::tie(broker->park_receive_, broker->park_send_) = std::move(park).value();
-  std::tie(broker->ready_receive_, broker->ready_send_) = std::move(ready).value();
-  Status watched = WatchFd(epoll_fd, broker->park_receive_.get(), EPOLLIN);
+  broker->channels_ = std::move(*inherited);
+  Status watched = WatchFd(epoll_fd, broker->channels_.park_receive.get(), EPOLLIN);
   if (!watched.ok()) return watched;
   return broker;
 }
 
 bool ConnectionBroker::OnEvent(int fd) {
-  if (fd == park_receive_.get()) {
+  if (fd == channels_.park_receive.get()) {
     ReceiveParked();
-  } else if (fd == ready_send_.get()) {
+  } else if (fd == channels_.ready_send.get()) {
     ready_blocked_ = false;
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   } else if (lot_.Holds(fd)) {
@@ -42,7 +43,8 @@ bool ConnectionBroker::OnEvent(int fd) {
 
 void ConnectionBroker::ReceiveParked() {
   for (;;) {
-    Result<std::optional<HandedConnection>> parked = ReceiveConnection(park_receive_.get());
+    Result<std::optional<HandedConnection>> parked =
+        ReceiveConnection(channels_.park_receive.get());
     if (!parked.ok()) {
       spdlog::error("{}", parked.status().message());
       return;
@@ -56,11 +58,11 @@ void ConnectionBroker::ReceiveParked() {
 void ConnectionBroker::Dispatch() {
   while (!ready_.empty() && !ready_blocked_) {
     HandedConnection& next = ready_.front();
-    Result<bool> sent =
-        SendConnection(ready_send_.get(), next.protocol, next.fd.get(), /*dont_wait=*/true);
+    Result<bool> sent = SendConnection(channels_.ready_send.get(), next.protocol, next.fd.get(),
+                                       /*dont_wait=*/true);
     if (sent.ok() && !sent.value()) {
       // Every worker is busy and the channel is full: wait until it drains.
-      Status watched = WatchFd(epoll_fd_, ready_send_.get(), EPOLLOUT);
+      Status watched = WatchFd(epoll_fd_, channels_.ready_send.get(), EPOLLOUT);
       if (!watched.ok()) spdlog::error("{}", watched.message());
       ready_blocked_ = watched.ok();
       return;
@@ -83,8 +85,8 @@ void ConnectionBroker::Clear() {
 }
 
 void ConnectionBroker::DropInWorker() {
-  park_receive_.Reset();
-  ready_send_.Reset();
+  channels_.park_receive.Reset();
+  channels_.ready_send.Reset();
   lot_.ForgetInChild();
   ready_.clear();
 }

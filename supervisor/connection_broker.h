@@ -10,7 +10,11 @@
 //
 // Made by the Master before the first fork, in the master process; its fds
 // are registered in the master's epoll. A worker keeps only its ends of the
-// channels (WorkerEnds) and drops the rest right after fork.
+// channels and drops the rest right after fork (DropInWorker). The channels
+// outlive a re-exec (HUP, USR2): the next image makes its broker over the
+// same ones (Create's `inherited`), so the previous generation's workers
+// go on parking their idle connections while they last, and park the one
+// they hold when they leave; the new image receives them all.
 #pragma once
 
 #include <chrono>
@@ -30,18 +34,22 @@ class ConnectionBroker {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Makes both channels and registers the park channel in `epoll_fd`.
+  // Takes over the channels a previous image of the master handed over,
+  // or makes both if `inherited` is nullopt (a first start, or a previous
+  // image that passed none), and registers the park channel in `epoll_fd`.
   // Returns the error of the first call that failed.
-  static Result<std::unique_ptr<ConnectionBroker>> Create(int epoll_fd,
-                                                          std::chrono::milliseconds idle_timeout,
-                                                          size_t max_idle);
+  static Result<std::unique_ptr<ConnectionBroker>> Create(
+      int epoll_fd, std::chrono::milliseconds idle_timeout, size_t max_idle,
+      std::optional<HandoffChannels> inherited = std::nullopt);
   ConnectionBroker(const ConnectionBroker&) = delete;
   ConnectionBroker& operator=(const ConnectionBroker&) = delete;
 
   // The workers' ends: where they park connections, and where they wait
   // for ready ones. Valid until DropInWorker in the master.
-  int park_fd_for_workers() const { return park_send_.get(); }
-  int ready_fd_for_workers() const { return ready_receive_.get(); }
+  int park_fd_for_workers() const { return channels_.park_send.get(); }
+  int ready_fd_for_workers() const { return channels_.ready_receive.get(); }
+  // All four ends, for a re-exec to hand over; they stay the broker's.
+  const HandoffChannels& channels() const { return channels_; }
 
   // Handles readiness of `fd` if it is the broker's (the park channel, the
   // ready channel draining, or a parked connection). Returns false if it
@@ -81,10 +89,7 @@ class ConnectionBroker {
   void ReceiveParked();
 
   int epoll_fd_;
-  UniqueFd park_receive_;   // the master's end of the park channel
-  UniqueFd park_send_;      // the workers' end
-  UniqueFd ready_receive_;  // the workers' end of the ready channel
-  UniqueFd ready_send_;     // the master's end
+  HandoffChannels channels_;
   ParkingLot lot_;
   std::deque<HandedConnection> ready_;  // requests waiting for a worker
   bool ready_blocked_ = false;          // the ready channel is full

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <tuple>
+#include <utility>
 
 namespace shoal::supervisor {
 
@@ -13,6 +15,17 @@ Result<std::pair<UniqueFd, UniqueFd>> MakeHandoffChannel() {
     return PosixError("socketpair(SOCK_SEQPACKET)", errno);
   }
   return std::make_pair(UniqueFd(fds[0]), UniqueFd(fds[1]));
+}
+
+Result<HandoffChannels> MakeHandoffChannels() {
+  auto park = MakeHandoffChannel();
+  if (!park.ok()) return park.status();
+  auto ready = MakeHandoffChannel();
+  if (!ready.ok()) return ready.status();
+  HandoffChannels channels;
+  std::tie(channels.park_receive, channels.park_send) = std::move(park).value();
+  std::tie(channels.ready_receive, channels.ready_send) = std::move(ready).value();
+  return channels;
 }
 
 namespace {

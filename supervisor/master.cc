@@ -61,7 +61,9 @@ bool Master::SetUp() {
   epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.valid()) return fail(PosixError("epoll_create1", errno));
   auto broker = ConnectionBroker::Create(epoll_.get(), config_.idle_timeout,
-                                         config_.max_idle_connections);
+                                         config_.max_idle_connections,
+                                         std::move(handover_.channels));
+  handover_.channels.reset();
   if (!broker.ok()) return fail(broker.status());
   broker_ = std::move(broker).value();
   Result<WorkerTable> table = WorkerTable::Create(policy_.capacity());
@@ -198,6 +200,7 @@ void Master::HandleHup(int signal) {
   ReexecHandover handover{.listen_fd = config_.listen_fd,
                           .stats_fd = stats_ ? stats_->listen_fd() : -1,
                           .old_lifeline_fd = lifeline_write_.get(),
+                          .channels = &broker_->channels(),
                           .parked = broker_->TakeAll()};
   // Workers of an image before this one, if a reload is still under way, go now.
   handover_.old_lifeline.Reset();

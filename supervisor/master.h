@@ -14,7 +14,7 @@
 // its Python traceback logged (SIGUSR2, faulthandler) and is killed a
 // second later. A second TERM, or INT or QUIT, kills them at once. Either
 // way the master exits 0. HUP and USR2 re-execute the master in place
-// (reexec.h).
+// (reexec.h); no kept connection is closed by it.
 //
 // Workers learn of the master's death from the lifeline pipe (EOF when the
 // master's write end closes, even on SIGKILL) and PR_SET_PDEATHSIG.
@@ -54,6 +54,7 @@ struct MasterConfig {
 // What a previous image of this master hands over (see reexec.h).
 struct Handover {
   UniqueFd old_lifeline;                // closed once the new workers are up
+  std::optional<HandoffChannels> channels;  // the broker's, shared with the old workers
   std::vector<HandedConnection> parked; // idle connections to park again
 };
 

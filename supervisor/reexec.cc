@@ -19,7 +19,16 @@ std::optional<Inheritance> TakeInheritance() {
   Inheritance inheritance{.listen_fd = fields->TakeFd("listen"),
                           .stats_fd = fields->TakeFd("stats"),
                           .old_lifeline = fields->TakeFd("old_lifeline"),
+                          .channels = std::nullopt,
                           .parked = {}};
+  HandoffChannels channels{.park_receive = fields->TakeFd("park_receive"),
+                           .park_send = fields->TakeFd("park_send"),
+                           .ready_receive = fields->TakeFd("ready_receive"),
+                           .ready_send = fields->TakeFd("ready_send")};
+  if (channels.park_receive.valid() && channels.park_send.valid() &&
+      channels.ready_receive.valid() && channels.ready_send.valid()) {
+    inheritance.channels = std::move(channels);
+  }
   for (const std::string& name : fields->FdNames("parked")) {
     auto protocol = static_cast<protocols::Protocol>(fields->Number(name + "_protocol", 0));
     inheritance.parked.push_back({protocol, fields->TakeFd(name)});
@@ -33,6 +42,12 @@ Status Reexec(const std::string& program, const std::vector<std::string>& argv,
   fields.AddFd("listen", handover.listen_fd);
   fields.AddFd("stats", handover.stats_fd);
   fields.AddFd("old_lifeline", handover.old_lifeline_fd);
+  if (handover.channels != nullptr) {
+    fields.AddFd("park_receive", handover.channels->park_receive.get());
+    fields.AddFd("park_send", handover.channels->park_send.get());
+    fields.AddFd("ready_receive", handover.channels->ready_receive.get());
+    fields.AddFd("ready_send", handover.channels->ready_send.get());
+  }
   for (size_t i = 0; i < handover.parked.size(); ++i) {
     const std::string name = "parked" + std::to_string(i);
     fields.AddFd(name, handover.parked[i].fd.get());

@@ -3,10 +3,19 @@
 // The master execve()s its own binary with the same arguments and pid, so a
 // process supervisor keeps tracking it. The fds the new image must take
 // over are left open and named in the environment (ExecFields): the
-// listening socket, the stats socket, the parked idle connections, and the
-// old lifeline's write end, which the new master closes once its own
-// workers are up, so the old workers serve until then and then leave.
-// Master process only.
+// listening socket, the stats socket, the parked idle connections, both
+// ends of the park and ready channels (HandoffChannels), and the old
+// lifeline's write end, which the new master closes once its own workers
+// are up, so the old workers serve until then and then leave.
+//
+// No kept connection is closed by a reload. The parked ones cross the exec
+// as fds. The channels cross it too, so the old workers keep parking with
+// the master (now the new image) between the exec and their exit; a
+// connection parked just before the exec waits in the channel for the new
+// image; and an old worker leaving because its lifeline closed parks the
+// connection it holds instead of closing it (after finishing the request
+// on it, if one is in hand). Only a stop (TERM, INT, QUIT) closes kept
+// connections, since nobody will serve them. Master process only.
 #pragma once
 
 #include <optional>
@@ -25,6 +34,7 @@ struct ReexecHandover {
   int listen_fd = -1;
   int stats_fd = -1;         // -1: no --stats
   int old_lifeline_fd = -1;  // the write end of the current workers' lifeline
+  const HandoffChannels* channels = nullptr;  // the connection broker's
   std::vector<HandedConnection> parked = {};
 };
 
@@ -33,6 +43,9 @@ struct Inheritance {
   UniqueFd listen_fd;
   UniqueFd stats_fd;      // invalid: no --stats
   UniqueFd old_lifeline;  // closed once the new workers are up
+  // nullopt: the previous image passed none (one from before the channels
+  // crossed the exec); the new image makes its own.
+  std::optional<HandoffChannels> channels;
   std::vector<HandedConnection> parked;
 };
 

@@ -164,6 +164,10 @@ int Worker::Run() {
     }
   }
   if (master_gone) {
+    // Re-executed (HUP, USR2): the park channel crossed the exec, so the
+    // new image takes the connection held here rather than see it closed.
+    // (If the master died, parking fails and the connection is closed.)
+    ParkHeld();
     spdlog::info("the master is gone or was re-executed; worker exiting");
     return service::kExitOk;
   }
@@ -215,8 +219,9 @@ bool Worker::TakeReadyAndServe() {
   if (!ready_open_) return false;
   Result<std::optional<HandedConnection>> handed = ReceiveConnection(config_.ready_fd);
   if (!handed.ok()) {
-    // The master image that handed out connections is gone (a HUP or USR2
-    // re-exec): keep serving new connections until the lifeline says go.
+    // No master holds the channel's other end (it died, or was re-executed
+    // from a binary that makes its own channels): keep serving new
+    // connections until the lifeline says go.
     epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, config_.ready_fd, nullptr);
     ready_open_ = false;
     return false;
@@ -311,7 +316,8 @@ void Worker::ParkHeld() {
   if (!held_) return;
   epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, held_->fd(), nullptr);
   Result<bool> parked = SendConnection(config_.park_fd, held_->protocol(), held_->fd());
-  // (Fails only when the master image that parks connections is gone.)
+  // (Fails only when no master holds the channel's other end; see
+  // TakeReadyAndServe.)
   if (!parked.ok() && ready_open_) {
     spdlog::warn("{}; closing a kept connection", parked.status().message());
   }

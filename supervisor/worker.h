@@ -16,7 +16,9 @@
 // connects and sends nothing cannot hold a worker. Stops when told (SIGTERM:
 // finish the request in hand, serve the connections already queued, exit)
 // or when the master is gone (the lifeline reads EOF; PR_SET_PDEATHSIG sends
-// SIGTERM if it dies while this worker is busy).
+// SIGTERM if it dies while this worker is busy). The lifeline also closes
+// when a re-executed master's new workers are up: a kept connection held
+// then is parked with the new image, not closed (reexec.h).
 #pragma once
 
 #include <chrono>
