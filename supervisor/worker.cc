@@ -171,7 +171,12 @@ int Worker::Run() {
     spdlog::info("the master is gone or was re-executed; worker exiting");
     return service::kExitOk;
   }
-  if (!stop_requested) return service::kExitWorkerRecycled;  // --max-requests or --reload-on-rss
+  if (!stop_requested) {
+    // --max-requests or --reload-on-rss: the master serves on what this
+    // worker kept, through its replacement.
+    ParkHeld();
+    return service::kExitWorkerRecycled;
+  }
   // Graceful stop: what the listen queue and the ready channel already hold
   // was sent before the stop; serve it rather than reset it.
   held_.reset();
@@ -236,7 +241,8 @@ bool Worker::TakeReadyAndServe() {
 void Worker::Serve(std::unique_ptr<protocols::Connection> connection) {
   do {
     if (!ServeOne(*connection)) return;
-  } while (connection->keep_open() && connection->has_buffered_input() && !recycle_);
+  // (Even when about to be recycled: bytes already read would be lost.)
+  } while (connection->keep_open() && connection->has_buffered_input());
   if (connection->keep_open()) Hold(std::move(connection));
 }
 

@@ -162,6 +162,35 @@ TEST_P(ReloadKeptConnectionsTest, AConnectionMidRequestAtTheReloadIsKeptAfterIts
   EXPECT_TRUE(body && *body == "Hello from probe\n") << "the kept connection was closed";
 }
 
+// A worker replaced for --max-requests hands the connection it keeps to the
+// master too: every kept connection serves again across the replacements.
+class RecycledKeptConnectionsTest : public ReloadKeptConnectionsTest {};
+
+TEST_F(RecycledKeptConnectionsTest, AWorkerReplacedForMaxRequestsHandsItsKeptConnectionOn) {
+  shoal_ = std::make_unique<ShoalProcess>(
+      std::vector<std::string>{"--app", "probe:app", "--chdir", AppsDir().string(), "--bind",
+                               "unix:" + socket_.string(), "--workers", "1", "--max-requests",
+                               "2"},
+      dir_ / "shoal.log");
+  ASSERT_TRUE(shoal_->WaitForSocket(socket_, seconds(15))) << shoal_->Log();
+  constexpr int kConnections = 5;
+  std::vector<Fd> connections;
+  for (int i = 0; i < kConnections; ++i) {
+    connections.push_back(fastcgi::ConnectUnix(socket_.string()));
+    ASSERT_TRUE(connections.back().valid());
+  }
+  int failed = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kConnections; ++i) {
+      std::optional<std::string> body = Exchange(connections[i].get(), "/");
+      if (!body || *body != "Hello from probe\n") ++failed;
+    }
+  }
+  EXPECT_EQ(failed, 0) << failed << " of " << 3 * kConnections << " requests failed; "
+                       << shoal_->Log();
+  EXPECT_TRUE(Has(shoal_->Log(), "recycled after 2 requests")) << "no worker was replaced";
+}
+
 std::string SignalName(const testing::TestParamInfo<int>& signal) {
   return signal.param == SIGHUP ? "Hup" : "Usr2";
 }
