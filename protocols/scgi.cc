@@ -82,10 +82,10 @@ Result<uint64_t> ScgiConnection::SendFile(int fd, uint64_t offset, uint64_t leng
     size_t want = static_cast<size_t>(std::min<uint64_t>(length - sent, 1 << 30));
     ssize_t n = RetryOnEintr([&] { return sendfile(this->fd(), fd, &position, want); });
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (Status ready = AwaitSocket(POLLOUT, "sendfile"); !ready.ok()) return ready;
+      if (Status ready = AwaitSocket(POLLOUT, "sendfile"); !ready.ok()) return SendFailed(ready);
       continue;
     }
-    if (n < 0) return SocketFailure("sendfile");
+    if (n < 0) return SendFailed(SocketFailure("sendfile"));
     if (n == 0) break;  // the file is shorter than it was
     NoteSent(static_cast<uint64_t>(n));
     sent += static_cast<uint64_t>(n);

@@ -153,30 +153,42 @@ uint64_t Total(const iovec* parts, size_t count) {
 }  // namespace
 
 Status SocketConnection::Send(iovec* parts, size_t count) {
+  if (send_failed_) return EarlierSendFailed();
   for (;;) {
     const uint64_t before = Total(parts, count);
     int error = WriteAll(fd_.get(), parts, count);
     sent_.bytes += before - Total(parts, count);  // WriteAll empties what it wrote
     if (error == 0) return Status::Ok();
     errno = error;
-    if (!WouldBlock()) return SocketFailure("write");
-    if (Status ready = AwaitSocket(POLLOUT, "write"); !ready.ok()) return ready;
+    if (!WouldBlock()) return SendFailed(SocketFailure("write"));
+    if (Status ready = AwaitSocket(POLLOUT, "write"); !ready.ok()) return SendFailed(ready);
   }
 }
 
 Status SocketConnection::Send(std::string_view bytes) {
+  if (send_failed_) return EarlierSendFailed();
   while (!bytes.empty()) {
     ssize_t sent =
         RetryOnEintr([&] { return send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL); });
     if (sent < 0 && WouldBlock()) {
-      if (Status ready = AwaitSocket(POLLOUT, "write"); !ready.ok()) return ready;
+      if (Status ready = AwaitSocket(POLLOUT, "write"); !ready.ok()) return SendFailed(ready);
       continue;
     }
-    if (sent < 0) return SocketFailure("write");
+    if (sent < 0) return SendFailed(SocketFailure("write"));
     sent_.bytes += static_cast<uint64_t>(sent);
     bytes.remove_prefix(static_cast<size_t>(sent));
   }
   return Status::Ok();
+}
+
+Status SocketConnection::SendFailed(Status failure) {
+  send_failed_ = true;
+  return failure;
+}
+
+Status SocketConnection::EarlierSendFailed() const {
+  return Status::Error(std::string(ProtocolName(protocol())) +
+                       " write not tried: an earlier one failed");
 }
 
 Status SocketConnection::SocketFailure(const char* what) const {

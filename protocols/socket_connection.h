@@ -99,7 +99,9 @@ class SocketConnection : public Connection {
   Result<size_t> ReadBodyBytes(char* buffer, size_t size);
 
   // Writes all of `parts` (consumed in place: entries are advanced), across
-  // partial writes. Returns OK, or "<protocol> write failed: ...".
+  // partial writes. Returns OK, or "<protocol> write failed: ..." (or
+  // timed out). After one failure every later Send fails at once, so an
+  // abort after a timed-out write does not wait a second time.
   Status Send(iovec* parts, size_t count);
   // Writes all of `bytes` (never raising SIGPIPE). Returns as above.
   Status Send(std::string_view bytes);
@@ -112,6 +114,11 @@ class SocketConnection : public Connection {
 
   // Counts `bytes` sent by other means than Send (sendfile) for --min-rate.
   void NoteSent(uint64_t bytes);
+  // Notes that a write failed (or timed out), so that no later write on
+  // this connection waits again; returns `failure`.
+  Status SendFailed(Status failure);
+  // What a Send after a failed one returns at once.
+  Status EarlierSendFailed() const;
 
   // "<protocol> <what> failed: <strerror(errno)>". Reads errno: call it
   // first.
@@ -155,6 +162,7 @@ class SocketConnection : public Connection {
   Clock::time_point head_deadline_;
   Account received_;
   Account sent_;
+  bool send_failed_ = false;
 };
 
 }  // namespace shoal::protocols
