@@ -232,6 +232,7 @@ void Master::ReapWorkers() {
                                                     .ready = gone->slot.ready,
                                                     .retired = gone->slot.retiring,
                                                     .timed_out = gone->slot.timed_out_at.has_value(),
+                                                    .unresponsive = gone->slot.unresponsive,
                                                     .wanted = wanted,
                                                     .requests = gone->requests});
     table_->slot(index).respawn_at = now + verdict.respawn_after;
@@ -245,7 +246,8 @@ void Master::ManageWorkers() {
   for (size_t i = 0; i < table_->size(); ++i) {
     if (table_->NoteReady(i)) backoff_.WorkerReady();
   }
-  PoolPolicy::Actions actions = policy_.Decide(table_->PolicyView(), Clock::now(), Scoreboard::NowMs());
+  const int64_t now_ms = Scoreboard::NowMs();
+  PoolPolicy::Actions actions = policy_.Decide(table_->PolicyView(), Clock::now(), now_ms);
   for (size_t index : actions.spawn) SpawnWorker(index);
   for (size_t index : actions.retire) {
     table_->slot(index).retiring = true;
@@ -266,6 +268,20 @@ void Master::ManageWorkers() {
     kill(table_->slot(index).pid, SIGKILL);
     table_->slot(index).timed_out_at = Clock::time_point::max();
   }
+  for (size_t index : actions.unresponsive) KillUnresponsiveWorker(index, now_ms);
+}
+
+// An idle worker silent past --heartbeat-timeout (stopped, or stuck in C
+// code) can answer no signal but KILL; it is replaced when reaped.
+void Master::KillUnresponsiveWorker(size_t index, int64_t now_ms) {
+  WorkerTable::Slot& slot = table_->slot(index);
+  const int64_t silent_ms = now_ms - table_->score(index).heartbeat_ms.load();
+  spdlog::error("worker {} pid {} idle and silent for {:.1f} s (--heartbeat-timeout {} s); "
+                "killing it",
+                index, slot.pid, static_cast<double>(silent_ms) / 1000,
+                std::chrono::duration<double>(config_.pool.heartbeat_timeout).count());
+  kill(slot.pid, SIGKILL);
+  slot.unresponsive = true;
 }
 
 // Past --graceful-timeout: every thread's traceback of each worker still
@@ -295,9 +311,14 @@ int Master::PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const {
   }
   if (next_expiry) deadline = std::min(deadline, *next_expiry);
   // Stuck requests, and an adaptive pool's idle count, are looked at a few
-  // times a second (workers change state without telling the master).
+  // times a second (workers change state without telling the master);
+  // heartbeats a few times per --heartbeat-timeout, at least once a second.
   if (config_.pool.request_timeout.count() > 0 || config_.pool.adaptive) {
     deadline = std::min(deadline, Clock::now() + 250ms);
+  }
+  if (config_.pool.heartbeat_timeout.count() > 0) {
+    deadline = std::min(deadline, Clock::now() + std::clamp<Clock::duration>(
+                                                      config_.pool.heartbeat_timeout / 4, 250ms, 1s));
   }
   if (deadline == Clock::time_point::max()) return -1;
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
