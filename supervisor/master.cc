@@ -86,7 +86,13 @@ int Master::Run() {
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
   while (!(stopping_ && table_->Live() == 0) && !gave_up_) {
-    std::optional<Clock::time_point> next_expiry = broker_->ExpireIdle(Clock::now());
+    const Clock::time_point woke = Clock::now();
+    std::optional<Clock::time_point> next_expiry = broker_->ExpireIdle(woke);
+    if (stats_) {
+      if (std::optional<Clock::time_point> stats_expiry = stats_->Expire(woke)) {
+        next_expiry = next_expiry ? std::min(*next_expiry, *stats_expiry) : *stats_expiry;
+      }
+    }
     int count = epoll_wait(epoll_.get(), events, kMaxEvents, PollTimeoutMs(next_expiry));
     if (count < 0 && errno != EINTR) {
       spdlog::critical("{}", PosixError("epoll_wait", errno).message());
@@ -98,7 +104,7 @@ int Master::Run() {
       if (fd == signal_fd_.get()) {
         HandleSignals();
       } else if (stats_ && stats_->Owns(fd)) {
-        stats_->OnReadable(fd);
+        stats_->OnEvent(fd, events[i].events);
       } else {
         broker_->OnEvent(fd);
       }

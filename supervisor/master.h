@@ -4,7 +4,8 @@
 // bound; runs no app code. Signals are blocked and read from a signalfd, so
 // no handler ever runs. Each wake-up of its one epoll loop handles, in this
 // order: the signals received (HandleX per signal), the persistent
-// connections (ConnectionBroker), the stats socket, then reaps the workers
+// connections (ConnectionBroker), the stats socket (whose clients it closes
+// past their deadline), then reaps the workers
 // that exited (ReapWorkers) and carries out what the PoolPolicy decides
 // (ManageWorkers: spawn, retire, --timeout, and KILL for an idle worker
 // whose scoreboard heartbeat is older than --heartbeat-timeout). What it knows of each worker is
@@ -117,7 +118,7 @@ class Master {
   [[noreturn]] void BecomeWorker(size_t index);
   WorkerChannels Channels();
   // How long the loop may sleep: until the nearest respawn, stop step,
-  // heartbeat check, or `next_expiry` of an idle connection.
+  // heartbeat check, or `next_expiry` of an idle connection or stats client.
   int PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const;
 
   MasterConfig config_;
