@@ -87,6 +87,9 @@ po::options_description MakeDescription() {
     ("timeout", po::value<double>()->value_name("SECONDS")->default_value(0),
         "a request running longer has its Python traceback logged and its worker killed "
         "(0: no limit)")
+    ("heartbeat-timeout", po::value<double>()->value_name("SECONDS")->default_value(10),
+        "an idle worker whose scoreboard heartbeat is older (stopped, or stuck in C code) is "
+        "killed and replaced; busy workers are under --timeout (0: off)")
     ("max-requests", po::value<uint64_t>()->value_name("N")->default_value(0),
         "replace a worker after it has served N requests (0: never)")
     ("max-requests-jitter", po::value<uint64_t>()->value_name("N")->default_value(0),
@@ -274,6 +277,14 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
     return Invalid("timeout", std::to_string(timeout), "expected 0 to 86400 seconds");
   }
   o.timeout_ms = static_cast<int64_t>(timeout * 1000);
+  // Idle workers beat once a second (Scoreboard::kBeatInterval): a shorter
+  // limit than two beats would kill healthy ones.
+  double heartbeat_timeout = vm["heartbeat-timeout"].as<double>();
+  if (!(heartbeat_timeout == 0 || (heartbeat_timeout >= 2 && heartbeat_timeout <= 86400))) {
+    return Invalid("heartbeat-timeout", std::to_string(heartbeat_timeout),
+                   "expected 0 (off) or 2 to 86400 seconds");
+  }
+  o.heartbeat_timeout_ms = static_cast<int64_t>(heartbeat_timeout * 1000);
   o.max_requests = vm["max-requests"].as<uint64_t>();
   o.max_requests_jitter = vm["max-requests-jitter"].as<uint64_t>();
   o.reload_on_rss_mb = vm["reload-on-rss"].as<uint64_t>();

@@ -62,6 +62,7 @@ struct Options {
   int64_t send_timeout_ms = 60'000;
   uint64_t min_rate = 500;  // bytes a second a client must move; 0: no minimum
   int64_t timeout_ms = 0;          // --timeout per request; 0: none
+  int64_t heartbeat_timeout_ms = 10'000;  // an idle worker silent this long is killed; 0: never
   uint64_t max_requests = 0;        // recycle a worker after this many; 0: never
   uint64_t max_requests_jitter = 0; // plus up to this many more, per worker
   uint64_t reload_on_rss_mb = 0;    // recycle a worker above this resident size; 0: never

@@ -50,6 +50,7 @@ TEST(OptionsTest, Defaults) {
   EXPECT_TRUE(o.gc_freeze);
   EXPECT_EQ(o.max_body_size, 0u);
   EXPECT_TRUE(o.spool_chunked);
+  EXPECT_EQ(o.heartbeat_timeout_ms, 10'000);
   EXPECT_EQ(o.header_timeout_ms, 10'000);
   EXPECT_EQ(o.body_timeout_ms, 60'000);
   EXPECT_EQ(o.send_timeout_ms, 60'000);
@@ -66,6 +67,21 @@ TEST(OptionsTest, DeadlinesInSecondsAndAMinimumRate) {
   EXPECT_EQ(o.send_timeout_ms, 250);
   EXPECT_EQ(o.min_rate, 1024u);
   EXPECT_EQ(Parse({"--app", "a:b", "--bind", ":1", "--min-rate", "0"}).value().options.min_rate, 0u);
+}
+
+TEST(OptionsTest, HeartbeatTimeoutIsOffAtZeroAndAtLeastTwoBeats) {
+  for (auto [text, ms] : std::vector<std::pair<const char*, int64_t>>{
+           {"0", 0}, {"2", 2000}, {"2.5", 2500}, {"600", 600'000}}) {
+    auto cl = Parse({"--app", "a:b", "--bind", ":1", "--heartbeat-timeout", text});
+    ASSERT_TRUE(cl.ok()) << text << ": " << cl.status().message();
+    EXPECT_EQ(cl.value().options.heartbeat_timeout_ms, ms) << text;
+  }
+  for (const char* text : {"1", "0.5", "-1", "86401", "nan", "soon"}) {
+    auto cl = Parse({"--app", "a:b", "--bind", ":1", "--heartbeat-timeout", text});
+    ASSERT_FALSE(cl.ok()) << text;
+    EXPECT_NE(cl.status().message().find("--heartbeat-timeout"), std::string::npos)
+        << cl.status().message();
+  }
 }
 
 TEST(OptionsTest, BodySizesTakeNginxSuffixes) {

@@ -88,7 +88,13 @@ int Master::Run() {
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
   while (!(stopping_ && table_->Live() == 0) && !gave_up_) {
-    std::optional<Clock::time_point> next_expiry = broker_->ExpireIdle(Clock::now());
+    const Clock::time_point woke = Clock::now();
+    std::optional<Clock::time_point> next_expiry = broker_->ExpireIdle(woke);
+    if (stats_) {
+      if (std::optional<Clock::time_point> stats_expiry = stats_->Expire(woke)) {
+        next_expiry = next_expiry ? std::min(*next_expiry, *stats_expiry) : *stats_expiry;
+      }
+    }
     int count = epoll_wait(epoll_.get(), events, kMaxEvents, PollTimeoutMs(next_expiry));
     if (count < 0 && errno != EINTR) {
       spdlog::critical("{}", PosixError("epoll_wait", errno).message());
@@ -100,7 +106,7 @@ int Master::Run() {
       if (fd == signal_fd_.get()) {
         HandleSignals();
       } else if (stats_ && stats_->Owns(fd)) {
-        stats_->OnReadable(fd);
+        stats_->OnEvent(fd, events[i].events);
       } else {
         broker_->OnEvent(fd);
       }
@@ -235,6 +241,7 @@ void Master::ReapWorkers() {
                                                     .ready = gone->slot.ready,
                                                     .retired = gone->slot.retiring,
                                                     .timed_out = gone->slot.timed_out_at.has_value(),
+                                                    .unresponsive = gone->slot.unresponsive,
                                                     .wanted = wanted,
                                                     .requests = gone->requests});
     table_->slot(index).respawn_at = now + verdict.respawn_after;
@@ -248,7 +255,8 @@ void Master::ManageWorkers() {
   for (size_t i = 0; i < table_->size(); ++i) {
     if (table_->NoteReady(i)) backoff_.WorkerReady();
   }
-  PoolPolicy::Actions actions = policy_.Decide(table_->PolicyView(), Clock::now(), Scoreboard::NowMs());
+  const int64_t now_ms = Scoreboard::NowMs();
+  PoolPolicy::Actions actions = policy_.Decide(table_->PolicyView(), Clock::now(), now_ms);
   for (size_t index : actions.spawn) SpawnWorker(index);
   for (size_t index : actions.retire) {
     table_->slot(index).retiring = true;
@@ -269,6 +277,20 @@ void Master::ManageWorkers() {
     kill(table_->slot(index).pid, SIGKILL);
     table_->slot(index).timed_out_at = Clock::time_point::max();
   }
+  for (size_t index : actions.unresponsive) KillUnresponsiveWorker(index, now_ms);
+}
+
+// An idle worker silent past --heartbeat-timeout (stopped, or stuck in C
+// code) can answer no signal but KILL; it is replaced when reaped.
+void Master::KillUnresponsiveWorker(size_t index, int64_t now_ms) {
+  WorkerTable::Slot& slot = table_->slot(index);
+  const int64_t silent_ms = now_ms - table_->score(index).heartbeat_ms.load();
+  spdlog::error("worker {} pid {} idle and silent for {:.1f} s (--heartbeat-timeout {} s); "
+                "killing it",
+                index, slot.pid, static_cast<double>(silent_ms) / 1000,
+                std::chrono::duration<double>(config_.pool.heartbeat_timeout).count());
+  kill(slot.pid, SIGKILL);
+  slot.unresponsive = true;
 }
 
 // Past --graceful-timeout: every thread's traceback of each worker still
@@ -298,9 +320,14 @@ int Master::PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const {
   }
   if (next_expiry) deadline = std::min(deadline, *next_expiry);
   // Stuck requests, and an adaptive pool's idle count, are looked at a few
-  // times a second (workers change state without telling the master).
+  // times a second (workers change state without telling the master);
+  // heartbeats a few times per --heartbeat-timeout, at least once a second.
   if (config_.pool.request_timeout.count() > 0 || config_.pool.adaptive) {
     deadline = std::min(deadline, Clock::now() + 250ms);
+  }
+  if (config_.pool.heartbeat_timeout.count() > 0) {
+    deadline = std::min(deadline, Clock::now() + std::clamp<Clock::duration>(
+                                                      config_.pool.heartbeat_timeout / 4, 250ms, 1s));
   }
   if (deadline == Clock::time_point::max()) return -1;
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());

@@ -4,9 +4,11 @@
 // bound; runs no app code. Signals are blocked and read from a signalfd, so
 // no handler ever runs. Each wake-up of its one epoll loop handles, in this
 // order: the signals received (HandleX per signal), the persistent
-// connections (ConnectionBroker), the stats socket, then reaps the workers
+// connections (ConnectionBroker), the stats socket (whose clients it closes
+// past their deadline), then reaps the workers
 // that exited (ReapWorkers) and carries out what the PoolPolicy decides
-// (ManageWorkers: spawn, retire, --timeout). What it knows of each worker is
+// (ManageWorkers: spawn, retire, --timeout, and KILL for an idle worker
+// whose scoreboard heartbeat is older than --heartbeat-timeout). What it knows of each worker is
 // in one WorkerTable, beside the scoreboard the workers write.
 //
 // TERM: workers get TERM, finish in-flight requests, serve what is already
@@ -106,6 +108,7 @@ class Master {
   void HandleTtou();
   void ReapWorkers();
   void ManageWorkers();
+  void KillUnresponsiveWorker(size_t index, int64_t now_ms);
   void EscalateStop();
   // master_fork.cc: SpawnWorker starts a worker in slot `index` (on
   // failure the slot is retried in a second); ForkWorker forks one that
@@ -115,8 +118,8 @@ class Master {
   pid_t ForkWorker(size_t index);
   [[noreturn]] void BecomeWorker(size_t index);
   WorkerChannels Channels();
-  // How long the loop may sleep: until the nearest respawn, stop step, or
-  // `next_expiry` of an idle connection.
+  // How long the loop may sleep: until the nearest respawn, stop step,
+  // heartbeat check, or `next_expiry` of an idle connection or stats client.
   int PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const;
 
   MasterConfig config_;

@@ -23,6 +23,14 @@ constexpr int kMaxSpawnRate = 32;
 
 }  // namespace
 
+bool PoolPolicy::Unresponsive(const SlotView& slot, int64_t now_ms) const {
+  // Only a worker in its wait for work beats (heartbeat_ms != 0); one that
+  // is serving is under --timeout and the protocols' deadlines instead.
+  return settings_.heartbeat_timeout.count() > 0 && slot.ready && !slot.unresponsive &&
+         !slot.timed_out_at && slot.state == WorkerState::kIdle && slot.heartbeat_ms != 0 &&
+         now_ms - slot.heartbeat_ms >= settings_.heartbeat_timeout.count();
+}
+
 size_t PoolPolicy::capacity() const {
   return settings_.adaptive ? static_cast<size_t>(settings_.max_children) : target_;
 }
@@ -35,7 +43,9 @@ PoolPolicy::Actions PoolPolicy::Decide(std::span<const SlotView> slots, Clock::t
     if (!settings_.adaptive && i < target_ && slot.pid == 0 && slot.respawn_at <= now) {
       actions.spawn.push_back(i);
     }
-    if (slot.pid == 0 || settings_.request_timeout.count() <= 0) continue;
+    if (slot.pid == 0) continue;
+    if (Unresponsive(slot, now_ms)) actions.unresponsive.push_back(i);
+    if (settings_.request_timeout.count() <= 0) continue;
     if (slot.timed_out_at) {
       if (*slot.timed_out_at != Clock::time_point::max() && now - *slot.timed_out_at >= kTracebackGrace) {
         actions.kill.push_back(i);
@@ -118,6 +128,10 @@ StartBackoff::Verdict StartBackoff::Judge(const Exit& exit) {
     return {.kind = Kind::kRecycled};
   }
   if (exit.timed_out) return {.kind = Kind::kTimedOut};
+  if (exit.unresponsive) {
+    WorkerReady();  // it had served: replaced at once, no start backoff
+    return {.kind = Kind::kUnresponsive};
+  }
   if (exit.ready) {
     WorkerReady();
     const bool killed = WIFSIGNALED(exit.status) && WTERMSIG(exit.status) == SIGKILL;
@@ -152,6 +166,8 @@ std::string ExitLogLine(const StartBackoff::Verdict& verdict, size_t index, pid_
     case Kind::kRecycled:
       return fmt::format("{} recycled after {} requests; respawning", worker, requests);
     case Kind::kTimedOut: return worker + " " + how + " after its request timed out; respawning";
+    case Kind::kUnresponsive:
+      return worker + " " + how + " after it stopped responding while idle; respawning";
     case Kind::kKilled: return worker + " " + how + " (out of memory?); respawning";
     case Kind::kDied: return worker + " " + how + "; respawning";
     case Kind::kFailedStart:
@@ -171,6 +187,7 @@ spdlog::level::level_enum ExitLogLevel(StartBackoff::Kind kind) {
     case Kind::kLeft:
     case Kind::kRecycled: return spdlog::level::info;
     case Kind::kTimedOut:
+    case Kind::kUnresponsive:
     case Kind::kDied: return spdlog::level::warn;
     case Kind::kKilled:
     case Kind::kFailedStart: return spdlog::level::err;

@@ -3,8 +3,9 @@
 //
 // Pure decisions over a view of the worker table and the clock: the Master
 // gathers the view, asks, and carries the answer out (fork, signals, log
-// lines). Kept apart so that the fixed and the adaptive pool, --timeout and
-// the start-failure backoff are tested without processes. Master process
+// lines). Kept apart so that the fixed and the adaptive pool, --timeout,
+// --heartbeat-timeout and the start-failure backoff are tested without
+// processes. Master process
 // only; not thread-safe.
 //
 // Fixed pool (--workers): slots [0, target) are kept filled; TTIN and TTOU
@@ -37,6 +38,11 @@ struct PoolSettings {
   // A request running longer gets its worker's traceback dumped, then the
   // worker killed a second later; zero: no limit.
   std::chrono::milliseconds request_timeout{0};
+  // An idle, ready worker whose heartbeat (Scoreboard::Beat) is older than
+  // this stopped responding (SIGSTOP, a deadlock in a C extension while
+  // idle): it is killed and replaced. Zero: never. Busy workers cannot beat
+  // and are judged by request_timeout only.
+  std::chrono::milliseconds heartbeat_timeout{10'000};
 };
 
 class PoolPolicy {
@@ -51,6 +57,9 @@ class PoolPolicy {
     Clock::time_point respawn_at = {};      // an empty slot may be filled from then
     int64_t request_started_ms = 0;         // Scoreboard::NowMs(); 0 when idle
     std::optional<Clock::time_point> timed_out_at = {};  // its traceback was asked for
+    bool ready = false;        // it became ready to serve
+    int64_t heartbeat_ms = 0;  // Scoreboard::NowMs() of its last beat; 0: not waiting
+    bool unresponsive = false; // killed for its heartbeat already
   };
 
   // What to do now; each list holds slot indices.
@@ -59,6 +68,7 @@ class PoolPolicy {
     std::vector<size_t> retire;          // SIGTERM: leave after the request in hand
     std::vector<size_t> dump_traceback;  // past --timeout: SIGUSR2 (faulthandler)
     std::vector<size_t> kill;            // a second after its traceback: SIGKILL
+    std::vector<size_t> unresponsive;    // idle, heartbeat past --heartbeat-timeout: SIGKILL
   };
 
   explicit PoolPolicy(PoolSettings settings) : settings_(settings), target_(settings.workers) {}
@@ -82,6 +92,8 @@ class PoolPolicy {
 
  private:
   Actions DecideAdaptive(std::span<const SlotView> slots, Clock::time_point now);
+  // An idle, ready worker silent past heartbeat_timeout, not yet killed for it.
+  bool Unresponsive(const SlotView& slot, int64_t now_ms) const;
 
   PoolSettings settings_;
   size_t target_;
@@ -96,7 +108,8 @@ class PoolPolicy {
 // to 10 s (so a broken app cannot fork-bomb the machine), and if no worker
 // has ever become ready the pool gives up after kMaxStartFailures (an app
 // that cannot boot does not heal). A worker that dies once ready (a
-// request that segfaults or calls os._exit, a kill -9) crashed: it is
+// request that segfaults or calls os._exit, a kill -9, a kill for its
+// heartbeat) crashed: it is
 // replaced at once, and the count of failed starts begins again; so a pool
 // whose workers became ready is never given up on.
 class StartBackoff {
@@ -108,11 +121,22 @@ class StartBackoff {
     bool ready = false;       // it had become ready to serve
     bool retired = false;     // it was told to leave as a spare
     bool timed_out = false;   // killed for --timeout
+    bool unresponsive = false;  // killed for --heartbeat-timeout (it was ready)
     bool wanted = true;       // its slot is still in the pool (not stopping, not past TTOU)
     uint64_t requests = 0;    // what it served
   };
 
-  enum class Kind { kRetired, kLeft, kRecycled, kTimedOut, kDied, kKilled, kFailedStart, kGiveUp };
+  enum class Kind {
+    kRetired,
+    kLeft,
+    kRecycled,
+    kTimedOut,
+    kUnresponsive,
+    kDied,
+    kKilled,
+    kFailedStart,
+    kGiveUp
+  };
   struct Verdict {
     Kind kind = Kind::kLeft;
     Clock::duration respawn_after{};  // for a slot to be filled again

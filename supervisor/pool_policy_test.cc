@@ -105,6 +105,35 @@ TEST(PoolPolicyTest, RequestPastTheTimeoutGetsATracebackThenAKill) {
   EXPECT_TRUE(no_limit.Decide(slots, kStart, 1'000'000).dump_traceback.empty());
 }
 
+TEST(PoolPolicyTest, IdleWorkerSilentPastTheHeartbeatTimeoutIsKilledOnce) {
+  PoolPolicy policy({.workers = 4, .heartbeat_timeout = 10'000ms});
+  auto idle = [](int64_t heartbeat_ms) {
+    SlotView slot = Worker(WorkerState::kIdle);
+    slot.ready = true;
+    slot.heartbeat_ms = heartbeat_ms;
+    return slot;
+  };
+  std::vector<SlotView> slots = {idle(1000), idle(5000), idle(1000), idle(1000)};
+  slots[2].state = WorkerState::kBusy;  // cannot beat: --timeout's business
+  slots[3].heartbeat_ms = 0;            // out of its wait: serving a connection
+  EXPECT_TRUE(policy.Decide(slots, kStart, 10'999).unresponsive.empty());
+  EXPECT_EQ(policy.Decide(slots, kStart, 11'000).unresponsive, (std::vector<size_t>{0}));
+  EXPECT_EQ(policy.Decide(slots, kStart, 20'000).unresponsive, (std::vector<size_t>{0, 1}));
+  // Killed already (it is reaped in a moment): not again.
+  slots[0].unresponsive = true;
+  EXPECT_EQ(policy.Decide(slots, kStart, 20'000).unresponsive, (std::vector<size_t>{1}));
+  // Not yet ready (still booting), or killed for --timeout: not judged.
+  slots[1].ready = false;
+  EXPECT_TRUE(policy.Decide(slots, kStart, 20'000).unresponsive.empty());
+  slots[1].ready = true;
+  slots[1].timed_out_at = kStart;
+  EXPECT_TRUE(policy.Decide(slots, kStart, 20'000).unresponsive.empty());
+  // Off at zero.
+  PoolPolicy off({.workers = 4, .heartbeat_timeout = 0ms});
+  std::vector<SlotView> silent = {idle(1)};
+  EXPECT_TRUE(off.Decide(silent, kStart, 1'000'000).unresponsive.empty());
+}
+
 int Exited(int code) { return code << 8; }
 int Killed(int signo) { return signo; }
 
@@ -162,6 +191,19 @@ TEST(StartBackoffTest, EachExitIsNamedForWhatItWas) {
             Kind::kTimedOut);
   EXPECT_EQ(backoff.Judge({.status = Killed(SIGKILL), .ready = true}).kind, Kind::kKilled);
   EXPECT_EQ(backoff.Judge({.status = Exited(1), .ready = true}).respawn_after, Clock::duration());
+  StartBackoff::Verdict silent =
+      backoff.Judge({.status = Killed(SIGKILL), .ready = true, .unresponsive = true});
+  EXPECT_EQ(silent.kind, Kind::kUnresponsive);
+  EXPECT_EQ(silent.respawn_after, Clock::duration()) << "replaced at once";
+}
+
+TEST(StartBackoffTest, AnUnresponsiveWorkerKilledAfterFailedStartsResetsTheBackoff) {
+  StartBackoff backoff;
+  backoff.WorkerReady();
+  for (int i = 0; i < 3; ++i) backoff.Judge({.status = Exited(3)});
+  EXPECT_EQ(backoff.failures_in_a_row(), 3);
+  backoff.Judge({.status = Killed(SIGKILL), .ready = true, .unresponsive = true});
+  EXPECT_EQ(backoff.failures_in_a_row(), 0);
 }
 
 TEST(ExitLogLineTest, SaysWhatHappenedAtTheLevelItDeserves) {
@@ -172,6 +214,10 @@ TEST(ExitLogLineTest, SaysWhatHappenedAtTheLevelItDeserves) {
             "worker 1 pid 42 exited with code 3 right after start; respawning in 0.4 s");
   EXPECT_EQ(ExitLogLine({.kind = Kind::kKilled}, 0, 7, Killed(SIGKILL), 5, backoff),
             "worker 0 pid 7 killed by signal 9 (Killed) (out of memory?); respawning");
+  EXPECT_EQ(ExitLogLine({.kind = Kind::kUnresponsive}, 1, 8, Killed(SIGKILL), 5, backoff),
+            "worker 1 pid 8 killed by signal 9 (Killed) after it stopped responding while idle; "
+            "respawning");
+  EXPECT_EQ(ExitLogLevel(Kind::kUnresponsive), spdlog::level::warn);
   EXPECT_EQ(ExitLogLine({.kind = Kind::kRecycled}, 2, 9, Exited(4), 500, backoff),
             "worker 2 pid 9 recycled after 500 requests; respawning");
   EXPECT_EQ(ExitLogLevel(Kind::kRecycled), spdlog::level::info);

@@ -4,9 +4,10 @@
 // One shared mapping of a memfd made by the master before the first fork
 // (a memfd, so a worker started by exec, with --lazy-apps, can map it too):
 // a fixed array of slots, one per worker slot. A worker writes only its own
-// slot (state, request count, the current request's start and line); the
-// master reads them all to find stuck requests (--timeout), and writes a
-// slot's pid and clears it when a worker starts or is reaped. Fields are
+// slot (state, request count, the current request's start and line, its
+// heartbeat); the master reads them all to find stuck requests (--timeout)
+// and idle workers that stopped responding (--heartbeat-timeout), and writes
+// a slot's pid and clears it when a worker starts or is reaped. Fields are
 // atomics, so no locks are needed; the request line is best effort (a
 // reader may see it half-written, never out of bounds).
 #pragma once
@@ -14,6 +15,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,6 +38,10 @@ struct ScoreboardSlot {
   std::atomic<uint64_t> busy_ms{0};           // time spent in requests, for the mean
   std::atomic<uint64_t> timeouts{0};          // per slot: workers killed by --timeout
   std::atomic<uint64_t> respawns{0};          // per slot: workers started after the first
+  // When the worker, waiting for work, last showed it was alive
+  // (CLOCK_MONOTONIC ms); 0 while it is out of its wait (reading a request,
+  // serving one), where the protocols' deadlines and --timeout apply instead.
+  std::atomic<int64_t> heartbeat_ms{0};
   char request_line[120] = {};                // "GET /path", cut to fit
 };
 
@@ -59,6 +65,14 @@ class Scoreboard {
   // Worker side: a request starts and ends in slot `index`. Signal-safe.
   void BeginRequest(size_t index, std::string_view request_line);
   void EndRequest(size_t index, bool app_failed);
+
+  // Worker side: the worker in slot `index` is waiting for work and alive
+  // now. A waiting worker beats at least every kBeatInterval. Signal-safe.
+  void Beat(size_t index) { slots_[index].heartbeat_ms.store(NowMs()); }
+  // Worker side: the worker left its wait to serve a connection; its
+  // heartbeat is not judged until its next Beat. Signal-safe.
+  void PauseHeartbeat(size_t index) { slots_[index].heartbeat_ms.store(0); }
+  static constexpr std::chrono::seconds kBeatInterval{1};
 
   // CLOCK_MONOTONIC in milliseconds, the scoreboard's clock.
   static int64_t NowMs();

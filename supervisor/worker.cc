@@ -125,12 +125,15 @@ int Worker::Run() {
   bool master_gone = false;
   if (config_.scoreboard) config_.scoreboard->slot(ScoreboardIndex()).state.store(WorkerState::kIdle);
   while (!stop_requested && !master_gone && !recycle_) {
-    int timeout_ms = -1;
-    if (held_) {
-      auto left = held_since_ + config_.idle_timeout - std::chrono::steady_clock::now();
-      timeout_ms = static_cast<int>(std::max<int64_t>(
-          0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
-    }
+    // Wakes at least every beat interval to show the master it is alive
+    // (--heartbeat-timeout), and when the held connection's idle time is up.
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        held_ ? std::min<std::chrono::steady_clock::duration>(
+                    held_since_ + config_.idle_timeout - std::chrono::steady_clock::now(),
+                    Scoreboard::kBeatInterval)
+              : Scoreboard::kBeatInterval);
+    int timeout_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+    if (config_.scoreboard) config_.scoreboard->Beat(ScoreboardIndex());
     handler_.BeginIdle();
     int count = epoll_pwait(epoll_.get(), events, kMaxEvents, timeout_ms, &wait_mask_);
     int saved_errno = errno;
@@ -141,11 +144,15 @@ int Worker::Run() {
       return service::kExitFailure;
     }
     if (count == 0) {
-      // The held connection was idle for the whole idle timeout.
-      epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, held_->fd(), nullptr);
-      held_.reset();
+      if (held_ && std::chrono::steady_clock::now() >= held_since_ + config_.idle_timeout) {
+        // The held connection was idle for the whole idle timeout.
+        epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, held_->fd(), nullptr);
+        held_.reset();
+      }
       continue;
     }
+    // Out of the wait: reading and serving are under their own deadlines.
+    if (config_.scoreboard) config_.scoreboard->PauseHeartbeat(ScoreboardIndex());
     // One piece of work per wake-up: what else was ready is still ready at
     // the next epoll_pwait, and meanwhile another idle worker may take it.
     int fd = -1;

@@ -12,6 +12,10 @@
 // takes any other work it parks that connection with the master, so an idle
 // connection never waits behind a busy worker (no pinning).
 //
+// While it waits it beats in the scoreboard at least once a second
+// (Scoreboard::Beat), so the master can tell a stopped or stuck idle worker
+// (--heartbeat-timeout); out of the wait it pauses its heartbeat.
+//
 // Every accepted connection gets a read timeout, so a front end that
 // connects and sends nothing cannot hold a worker. Stops when told (SIGTERM:
 // finish the request in hand, serve the connections already queued, exit)

@@ -22,6 +22,7 @@ void WorkerTable::Started(size_t index, pid_t pid, Clock::time_point now) {
   slot.started = now;
   slot.retiring = false;
   slot.ready = false;
+  slot.unresponsive = false;
   slot.timed_out_at.reset();
   ScoreboardSlot& score = scoreboard_.slot(index);
   if (slot.ever_started) score.respawns.fetch_add(1);
@@ -31,6 +32,8 @@ void WorkerTable::Started(size_t index, pid_t pid, Clock::time_point now) {
   score.busy_ms.store(0);
   score.rss_kb.store(0);
   score.request_started_ms.store(0);
+  // Not judged while starting; a fresh beat for the moment it turns idle.
+  score.heartbeat_ms.store(Scoreboard::NowMs());
   score.state.store(WorkerState::kStarting);
   score.pid.store(pid);
 }
@@ -52,6 +55,7 @@ std::optional<WorkerTable::Departed> WorkerTable::Exited(pid_t pid) {
   Departed departed{.index = index, .slot = *found, .requests = scoreboard_.slot(index).requests.load()};
   found->pid = 0;
   found->retiring = false;
+  found->unresponsive = false;
   found->timed_out_at.reset();
   scoreboard_.slot(index).pid.store(0);
   scoreboard_.slot(index).state.store(WorkerState::kEmpty);
@@ -67,7 +71,10 @@ std::vector<PoolPolicy::SlotView> WorkerTable::PolicyView() const {
                .state = score.state.load(),
                .respawn_at = slots_[i].respawn_at,
                .request_started_ms = score.request_started_ms.load(),
-               .timed_out_at = slots_[i].timed_out_at};
+               .timed_out_at = slots_[i].timed_out_at,
+               .ready = slots_[i].ready,
+               .heartbeat_ms = score.heartbeat_ms.load(),
+               .unresponsive = slots_[i].unresponsive};
   }
   return view;
 }

@@ -2,7 +2,7 @@
 //
 // A slot holds at most one worker. The table keeps what the master knows
 // of it (pid, when it started, when an empty slot may be filled, whether it
-// was told to retire or ran past --timeout) together with the shared
+// was told to retire, ran past --timeout or stopped responding) together with the shared
 // Scoreboard where the worker reports on itself (state, counters, the
 // request in hand); every change to a slot goes through here, so the two
 // never drift apart. Owned by the Master, in the master process; workers
@@ -41,6 +41,8 @@ class WorkerTable {
     // The worker became ready to serve (its loop waits for work): dying
     // after that is a crash, not a failed start.
     bool ready = false;
+    // Killed for a heartbeat older than --heartbeat-timeout while idle.
+    bool unresponsive = false;
   };
 
   // A table of `slots` slots (at most kMaxWorkers) over a new scoreboard.

@@ -1,5 +1,7 @@
 #include "support/proc.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -50,6 +52,23 @@ std::vector<pid_t> ChildrenOf(pid_t parent, bool include_zombies) {
   }
   std::sort(children.begin(), children.end());
   return children;
+}
+
+std::optional<std::chrono::milliseconds> CpuTime(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  // After COMM: state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt
+  // majflt cmajflt utime(14) stime(15).
+  std::istringstream rest(line.substr(close + 1));
+  std::string skipped;
+  for (int field = 3; field <= 13; ++field) rest >> skipped;
+  long long utime = 0, stime = 0;
+  if (!(rest >> utime >> stime)) return std::nullopt;
+  const long ticks = sysconf(_SC_CLK_TCK);
+  return std::chrono::milliseconds((utime + stime) * 1000 / (ticks > 0 ? ticks : 100));
 }
 
 bool IsAlive(pid_t pid) {

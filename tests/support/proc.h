@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <optional>
 #include <vector>
 
 namespace shoal::tests {
@@ -17,5 +19,9 @@ std::vector<pid_t> ChildrenOf(pid_t parent, bool include_zombies = false);
 
 // True if `pid` exists and has not exited (a zombie counts as exited).
 bool IsAlive(pid_t pid);
+
+// The CPU time `pid` has used so far, user and system (utime + stime from
+// /proc/PID/stat, in clock ticks of 10 ms); nullopt if it cannot be read.
+std::optional<std::chrono::milliseconds> CpuTime(pid_t pid);
 
 }  // namespace shoal::tests
