@@ -13,6 +13,7 @@
 #include "python/app.h"
 #include "python/interpreter.h"
 #include "python/wsgi_call.h"
+#include "service/boot_signals.h"
 #include "service/exit_codes.h"
 #include "supervisor/lazy_worker.h"
 #include "supervisor/listener.h"
@@ -150,6 +151,10 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     spdlog::error("{}", listener.status().message());
     return service::kExitFailure;
   }
+  listener.value().DeferAccept(std::chrono::milliseconds(options.header_timeout_ms));
+  // Until the master's loop runs, a stop signal ends the boot cleanly.
+  service::StopOnSignalsWhileBooting(
+      options.bind.kind == BindAddress::Kind::kUnix ? options.bind.path : std::string());
   // Ghostcat (CVE-2020-1938): an AJP port others can reach lets them send
   // whatever request attributes they like. Like Tomcat since, refuse it
   // without a secret unless told otherwise.

@@ -314,7 +314,7 @@ TEST_F(FastCgiTest, AHeadTricklingPastTheHeaderTimeoutIsDroppedAtTheDeadline) {
   std::string request = Request(/*keep_conn=*/false, "");
   std::thread trickle([&] {
     for (size_t i = 0; i < 10 && i < request.size(); ++i) {  // a byte every 100 ms: 1 s in all
-      if (write(peer_.get(), &request[i], 1) != 1) return;
+      if (send(peer_.get(), &request[i], 1, MSG_NOSIGNAL) != 1) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
@@ -334,7 +334,7 @@ TEST_F(FastCgiTest, AFloodOfManagementRecordsWhoseAnswersAreNeverReadEndsAtTheHe
   config_.header_timeout = std::chrono::milliseconds(300);
   std::string flood;
   for (int i = 0; i < 20000; ++i) flood += Record(9, "", 0);  // FCGI_GET_VALUES, 160 KB
-  std::thread send([&] { (void)write(peer_.get(), flood.data(), flood.size()); });
+  std::thread send([&] { (void)::send(peer_.get(), flood.data(), flood.size(), MSG_NOSIGNAL); });
   auto start = std::chrono::steady_clock::now();
   Result<Incoming> read = connection_->ReadRequest();
   auto took = std::chrono::steady_clock::now() - start;
@@ -382,7 +382,7 @@ TEST_F(FastCgiTest, ABodyTrickledBelowTheMinimumRateEndsThoughEachByteComesInTim
   std::thread trickle([&] {
     for (int i = 0; i < 40 && !stop; ++i) {  // a one-byte record every 50 ms, 2 s at most
       std::string record = Record(5, "x");
-      if (write(peer_.get(), record.data(), record.size()) < 0) return;
+      if (send(peer_.get(), record.data(), record.size(), MSG_NOSIGNAL) < 0) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });

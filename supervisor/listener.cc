@@ -3,6 +3,7 @@
 #include <netdb.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -117,6 +118,17 @@ Result<Listener> Listener::Bind(const BindAddress& address, unsigned socket_mode
     return PosixError("listen(" + name + ")", errno);
   }
   return listener;
+}
+
+void Listener::DeferAccept(std::chrono::milliseconds timeout) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+      (address.ss_family != AF_INET && address.ss_family != AF_INET6)) {
+    return;
+  }
+  int seconds = static_cast<int>(std::chrono::ceil<std::chrono::seconds>(timeout).count());
+  ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof(seconds));
 }
 
 Listener& Listener::operator=(Listener&& other) noexcept {

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <optional>
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -40,6 +41,11 @@ class Listener {
   // True for a TCP socket bound to an address other hosts can reach (not
   // 127.0.0.0/8 or ::1).
   bool reachable_from_outside() const;
+  // On a TCP socket, asks the kernel to hand over a connection only once
+  // its first bytes have come, or `timeout` (rounded up to whole seconds)
+  // has passed (TCP_DEFER_ACCEPT, nginx's `deferred`): a connection that
+  // says nothing never takes a worker. Nothing on a unix socket.
+  void DeferAccept(std::chrono::milliseconds timeout);
 
  private:
   Listener() = default;

@@ -1,6 +1,7 @@
 #include "supervisor/listener.h"
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,6 +63,18 @@ TEST(ListenerTest, TcpPortInUseNamesTheAddress) {
 
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().message(), "bind(" + bind + ") failed: Address already in use");
+}
+
+TEST(ListenerTest, ATcpListenerDefersAcceptUntilTheFirstBytes) {
+  BindAddress any_port = ParseBindAddress("127.0.0.1:1").value();
+  any_port.port = 0;  // the kernel picks a free one
+  Result<Listener> listener = Listener::Bind(any_port, 0, 16);
+  ASSERT_TRUE(listener.ok()) << listener.status().message();
+  listener.value().DeferAccept(std::chrono::milliseconds(2500));
+  int seconds = 0;
+  socklen_t length = sizeof(seconds);
+  ASSERT_EQ(getsockopt(listener.value().fd(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, &length), 0);
+  EXPECT_GE(seconds, 3);  // rounded up (and by the kernel to its SYN-ACK retries)
 }
 
 TEST(ListenerTest, UnresolvableHostIsAnError) {

@@ -19,6 +19,7 @@
 
 #include "base/epoll_watch.h"
 #include "base/status.h"
+#include "service/boot_signals.h"
 #include "service/exit_codes.h"
 #include "service/logging.h"
 #include "supervisor/reexec.h"
@@ -52,6 +53,7 @@ bool Master::SetUp() {
   sigemptyset(&handled);
   for (int signal : kHandledSignals) sigaddset(&handled, signal);
   if (sigprocmask(SIG_BLOCK, &handled, nullptr) != 0) return fail(PosixError("sigprocmask", errno));
+  service::EndBootSignals();  // blocked now: from here they come through the signalfd
   signal_fd_.Reset(signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!signal_fd_.valid()) return fail(PosixError("signalfd", errno));
   int pipe_fds[2];

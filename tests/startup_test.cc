@@ -16,6 +16,7 @@
 #include <fstream>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/fd.h"
@@ -159,6 +160,28 @@ TEST_F(StartupTest, StaleSocketFileFromACrashedRunIsReplaced) {
   shoal.Signal(SIGTERM);
   EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(10)), std::optional<int>(0)) << shoal.Log();
   EXPECT_FALSE(std::filesystem::exists(socket));
+}
+
+// A stop while the app is still being imported (a supervisor's `svc -d`
+// during a slow boot) ends shoal at once and cleanly: one line, the socket
+// file removed, exit 0; not a death by the signal's default action.
+TEST_F(StartupTest, AStopSignalDuringTheImportExitsZeroAndRemovesTheSocket) {
+  for (int signal : {SIGTERM, SIGINT, SIGQUIT}) {
+    const std::filesystem::path socket = dir_ / "shoal.sock";
+    ShoalProcess shoal({"--app", "slow_import:app", "--chdir", AppsDir().string(), "--bind",
+                        UnixBind()},
+                       dir_ / ("boot-" + std::to_string(signal) + ".log"),
+                       {{"SHOAL_TEST_IMPORT_SECONDS", "5"}});
+    ASSERT_TRUE(shoal.WaitForSocket(socket, std::chrono::seconds(10))) << shoal.Log();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // importing
+    const auto signalled = std::chrono::steady_clock::now();
+    shoal.Signal(signal);
+    EXPECT_EQ(shoal.WaitForExit(std::chrono::seconds(3)), std::optional<int>(0))
+        << "signal " << signal << ": " << shoal.Log();
+    EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(2));
+    EXPECT_FALSE(std::filesystem::exists(socket)) << "signal " << signal;
+    EXPECT_TRUE(Has(shoal.Log(), "stop signal while starting")) << shoal.Log();
+  }
 }
 
 TEST_F(StartupTest, SocketAnotherProcessListensOnIsNotTakenOver) {

@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <atomic>
 #include <future>
+#include <iostream>
 #include <thread>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -58,6 +60,74 @@ TEST_F(ServingTest, KilledWorkerIsReplacedAndRequestsStillSucceed) {
     HttpResponse response = served.Get("/");
     EXPECT_EQ(response.status, 200) << "request " << i;
   }
+}
+
+// A storm of external kill -9s under load through nginx: every killed
+// worker was serving, so each is replaced at once (no start backoff); the
+// master stays, requests keep being answered, and the pool is back at size
+// within a second of the last kill.
+TEST_F(ServingTest, KillNineStormUnderLoadThroughNginx) {
+  ServedApp& served = Serve({.workers = 2});
+  ShoalProcess& shoal = served.shoal();
+  ASSERT_TRUE(shoal.WaitForWorkers(2, 10s));
+  std::atomic<bool> stop = false;
+  std::atomic<int> ok = 0, failed = 0;
+  std::mutex mutex;
+  std::set<pid_t> answered;  // workers that have served: ready, as a storm's victims are
+  std::thread load([&] {
+    const auto until = std::chrono::steady_clock::now() + 20s;
+    for (int i = 0; i < 50000 && !stop && std::chrono::steady_clock::now() < until; ++i) {
+      try {
+        HttpResponse response = served.Get("/pid");
+        if (response.status != 200) {
+          failed++;
+          continue;
+        }
+        ok++;
+        std::lock_guard lock(mutex);
+        answered.insert(std::stoi(response.body));
+      } catch (const std::exception&) {
+        failed++;
+      }
+    }
+  });
+  int kills = 0;
+  for (int round = 0; round < 20; ++round) {
+    pid_t victim = 0;
+    WaitUntil(2s, [&] {
+      std::lock_guard lock(mutex);
+      for (pid_t pid : shoal.WorkerPids()) {
+        if (answered.count(pid)) victim = pid;
+      }
+      return victim != 0;
+    });
+    if (victim != 0 && ::kill(victim, SIGKILL) == 0) ++kills;
+    std::this_thread::sleep_for(100ms);
+  }
+  const auto last_kill = std::chrono::steady_clock::now();
+  const int ok_at_last_kill = ok;
+  bool back = WaitUntil(5s, [&] { return shoal.WorkerPids().size() == 2; });
+  const auto back_after = std::chrono::steady_clock::now() - last_kill;
+  std::this_thread::sleep_for(500ms);
+  stop = true;
+  load.join();
+
+  EXPECT_GE(kills, 15);
+  ASSERT_TRUE(back) << "the pool is not back at size 5 s after the last kill";
+  EXPECT_LT(back_after, 1s) << "the pool came back at size only after "
+                            << std::chrono::duration_cast<std::chrono::milliseconds>(back_after).count()
+                            << " ms";
+  EXPECT_TRUE(shoal.running());
+  EXPECT_GT(ok_at_last_kill, 20) << "requests were not answered during the storm";
+  EXPECT_GT(ok, ok_at_last_kill) << "no request answered after the storm";
+  EXPECT_EQ(served.Get("/").status, 200);
+  const std::string log = shoal.Log();
+  EXPECT_EQ(log.find("right after start"), std::string::npos) << "a kill is no failed start";
+  EXPECT_EQ(log.find("giving up"), std::string::npos);
+  std::cout << "[figure] kill -9 storm: " << kills << " kills, " << ok << " answered, " << failed
+            << " failed, pool back at size "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(back_after).count()
+            << " ms after the last kill\n";
 }
 
 TEST_F(ServingTest, SigtermExitsZeroAndRemovesTheSocket) {
@@ -393,6 +463,7 @@ std::vector<std::future<int>> SendAtOnce(ServedApp& served, const std::string& t
 TEST_F(ServingTest, TermServesConnectionsAlreadyQueued) {
   ServedApp& served = Serve({.workers = 2});
   ShoalProcess& shoal = served.shoal();
+  ASSERT_TRUE(shoal.WaitForWorkers(2, std::chrono::seconds(10)));  // booted: this is about queues
   std::vector<std::future<int>> queued = SendAtOnce(served, "/slow?seconds=0.3", 12);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // two in the app, the rest queued
 
