@@ -7,7 +7,7 @@ probe app from tests/apps, then for each case opens 2 hostile connections
 client, capped at --cap seconds. Prints one line per case. Used for the
 before/after figures of issue 14 (docs/BENCHMARKS.md):
 
-    bench/hostile.py build/shoal [--cap 30] [-- extra shoal options]
+    bench/hostile.py build/shoal [--cap 30] [--only NAME] [-- extra shoal options]
 """
 import argparse
 import os
@@ -145,9 +145,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("shoal")
     parser.add_argument("--cap", type=float, default=30)
+    parser.add_argument("--only", default="", help="run the cases whose name holds this")
     parser.add_argument("extra", nargs="*")
     args = parser.parse_args()
     for name, protocol, behaviour in CASES:
+        if args.only not in name:
+            continue
         with tempfile.TemporaryDirectory() as scratch:
             path = os.path.join(scratch, "shoal.sock")
             server = subprocess.Popen(

@@ -41,7 +41,7 @@ SocketConnection::SocketConnection(UniqueFd fd, const ConnectionConfig& config)
 Result<Incoming> SocketConnection::ReadRequest() {
   keep_open_ = false;
   phase_ = Phase::kHead;
-  head_deadline_ = Clock::now() + config_.header_timeout;
+  head_deadline_ = {};  // set at the first wait: a head already here costs no clock read
   Result<Incoming> incoming = ReadHead();
   if (!incoming.ok() || incoming.value() == Incoming::kClosed) {
     Close();
@@ -57,6 +57,7 @@ Result<Incoming> SocketConnection::ReadRequest() {
 Status SocketConnection::AwaitSocket(short events, const char* what) {
   const std::string name(ProtocolName(protocol()));
   if (phase_ == Phase::kHead) {
+    if (head_deadline_ == Clock::time_point{}) head_deadline_ = Clock::now() + config_.header_timeout;
     int error = AwaitFd(fd_.get(), events, head_deadline_);
     if (error == 0) return Status::Ok();
     if (error != ETIMEDOUT) return PosixError(name + " poll", error);

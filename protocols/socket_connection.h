@@ -12,7 +12,8 @@
 // Status::TimedOut ("<protocol> <what> timed out (--<option> N s)") when it
 // passes. The head phase starts at each ReadRequest: everything up to a
 // complete request head, control records and their answers included, must
-// be done by --header-timeout, however the bytes trickle. In the body phase
+// be done within --header-timeout of its first wait, however the bytes
+// trickle (a head that is all there already never reads the clock). In the body phase
 // (after the head, to the end of the response) each wait for body bytes is
 // bounded by --body-timeout and each wait to write by --send-timeout; and,
 // as Apache's mod_reqtimeout does with MinRate, all the time spent waiting
