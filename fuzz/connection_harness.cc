@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -221,10 +222,6 @@ class FuzzHandler final : public protocols::RequestHandler {
     }
     // The params must have outlived the body's reads.
     if (Touch(exchange.params()) != before) std::abort();
-    if (exchange.PeerAborted()) {
-      exchange.Abort();
-      return Outcome::kClientGone;
-    }
     Header headers[] = {{"Content-Type", "text/plain"}, {"X-Request", std::string_view(line).substr(0, 200)}};
     if (!exchange.SendHeaders("200 OK", headers).ok()) {
       exchange.Abort();
@@ -232,8 +229,15 @@ class FuzzHandler final : public protocols::RequestHandler {
     }
     bool written = exchange.Write("hello\n").ok();
     if (mode == 1) {
-      written = written && exchange.Flush().ok() &&
-                exchange.Write(std::string(20000, 'x')).ok() &&
+      // A streamed response: the gateway asks whether the web server gave
+      // up between the app's blocks. (The web server here has half-closed
+      // once its input was sent, which FastCGI takes as giving up.)
+      written = written && exchange.Flush().ok();
+      if (written && exchange.PeerAborted()) {
+        exchange.Abort();
+        return Outcome::kClientGone;
+      }
+      written = written && exchange.Write(std::string(20000, 'x')).ok() &&
                 exchange.SendFile(FileToSend(), 100, 2000).ok();
     }
     if (mode == 2 || !written) {  // the app failed after its headers went out
@@ -260,10 +264,29 @@ void ServeFuzzInput(protocols::Protocol protocol, std::string_view input,
   std::unique_ptr<Connection> connection =
       protocols::MakeConnection(protocol, UniqueFd(fds[0]), config);
   FuzzHandler handler;
+  // SHOAL_FUZZ_TRACE=1 prints what each ReadRequest found and how each
+  // request ended, to see what an input (a seed, a crash) does.
+  static const bool trace = std::getenv("SHOAL_FUZZ_TRACE") != nullptr;
   for (int round = 0; round < kMaxRounds; ++round) {
     Result<Incoming> incoming = connection->ReadRequest();
+    if (trace) {
+      std::fprintf(stderr, "shoal-fuzz: ReadRequest: %s\n",
+                   !incoming.ok()                            ? incoming.status().message().c_str()
+                   : incoming.value() == Incoming::kRequest ? "request"
+                   : incoming.value() == Incoming::kIdle    ? "idle"
+                                                             : "closed");
+    }
     if (!incoming.ok() || incoming.value() == Incoming::kClosed) break;
-    if (incoming.value() == Incoming::kRequest) handler.Handle(*connection);
+    if (incoming.value() == Incoming::kRequest) {
+      std::string line = trace ? protocols::RequestLine(connection->params()) : "";
+      Outcome outcome = handler.Handle(*connection);
+      if (trace) {
+        std::fprintf(stderr, "shoal-fuzz: %s: %s\n", line.c_str(),
+                     outcome == Outcome::kServed      ? "served"
+                     : outcome == Outcome::kAppFailed ? "app failed"
+                                                      : "client gone");
+      }
+    }
     if (!connection->keep_open()) break;
     if (!connection->has_buffered_input()) {
       // Held idle: wait, as the worker's epoll does, for the next bytes or

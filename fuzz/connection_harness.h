@@ -12,8 +12,9 @@
 // spooled with SpooledBody when there is no length), touches every param
 // byte before and after, and answers in one of four ways chosen by the
 // request itself (so an input always takes the same path): a small
-// response; a flushed one with a large write and a file; a failure after
-// the headers (Abort); an answer without reading the body.
+// response; a streamed one (flushed, PeerAborted asked, then a large write
+// and a file); a failure after the headers (Abort); an answer without
+// reading the body.
 //
 // Used only by the *_connection fuzz targets, in one process, one input at
 // a time.
