@@ -17,6 +17,7 @@
 #include "support/paths.h"
 #include "support/serving_fixture.h"
 #include "support/temp_dir.h"
+#include "support/text.h"
 #include "support/wait.h"
 
 namespace shoal::tests {
@@ -26,10 +27,6 @@ constexpr char kUser[] = "admin";
 constexpr char kPassword[] = "shoal-Admin-pw-42";
 
 std::filesystem::path SiteDir() { return AppsDir() / "djangosite"; }
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Runs `python3 manage.py args...` with `env` added, up to 60 s. Returns ""
 // on exit 0, else what went wrong with the command's output.

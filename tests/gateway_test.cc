@@ -20,21 +20,18 @@
 #include <sstream>
 #include <string>
 
-#include "support/test_data.h"
 #include "support/child_process.h"
 #include "support/loopback.h"
 #include "support/paths.h"
 #include "support/serving_fixture.h"
 #include "support/temp_dir.h"
+#include "support/test_data.h"
+#include "support/text.h"
 #include "support/upload.h"
 #include "support/wait.h"
 
 namespace shoal::tests {
 namespace {
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::string Absent(const std::map<std::string, std::string>& values, const std::string& key) {
   auto found = values.find(key);

@@ -28,6 +28,7 @@
 #include "support/paths.h"
 #include "support/shoal_process.h"
 #include "support/temp_dir.h"
+#include "support/text.h"
 
 namespace shoal::tests {
 namespace {
@@ -38,10 +39,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr seconds kDeadline(2);  // each of --header-timeout, --body-timeout, --send-timeout
 constexpr int kAttackers = 2;    // as many as the workers
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // A raw connection doing something hostile on a thread of its own, for at
 // most `kAttackFor`, until the server closes it or the test ends.

@@ -25,6 +25,7 @@
 #include "support/serving_fixture.h"
 #include "support/shoal_process.h"
 #include "support/temp_dir.h"
+#include "support/text.h"
 #include "support/wait.h"
 
 namespace shoal::tests {
@@ -33,10 +34,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Each front end that keeps connections to shoal open.
 class KeptConnectionsTest : public FrontEndTest {};

@@ -27,6 +27,7 @@
 #include "support/serving_fixture.h"
 #include "support/shoal_process.h"
 #include "support/temp_dir.h"
+#include "support/text.h"
 #include "support/wait.h"
 
 namespace shoal::tests {
@@ -35,10 +36,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 bool Contains(const std::vector<pid_t>& pids, pid_t pid) {
   return std::find(pids.begin(), pids.end(), pid) != pids.end();

@@ -4,17 +4,14 @@
 #include <random>
 #include <string>
 
-#include "support/test_data.h"
 #include "support/paths.h"
 #include "support/serving_fixture.h"
+#include "support/test_data.h"
+#include "support/text.h"
 #include "support/wait.h"
 
 namespace shoal::tests {
 namespace {
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Where the two strings first differ, for a failure message that stays short.
 std::string FirstDifference(const std::string& a, const std::string& b) {

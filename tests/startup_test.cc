@@ -24,6 +24,7 @@
 #include "support/paths.h"
 #include "support/shoal_process.h"
 #include "support/temp_dir.h"
+#include "support/text.h"
 
 namespace shoal::tests {
 namespace {
@@ -45,10 +46,6 @@ size_t CountLines(const std::string& text) {
   while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
   if (trimmed.empty()) return 0;
   return static_cast<size_t>(std::count(trimmed.begin(), trimmed.end(), '\n')) + 1;
-}
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 TEST_F(StartupTest, BrokenImportExitsOneNamingTheExceptionAndWhereItWasRaised) {
