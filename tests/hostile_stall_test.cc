@@ -176,6 +176,47 @@ TEST_F(StallTest, IdleWorkerThatStopsIsKilledAndReplacedAndItsKeptConnectionClos
   EXPECT_TRUE(shoal_->running());
 }
 
+// A worker stopped in the middle of a request: other clients are served by
+// the other worker meanwhile, and --timeout (busy workers cannot beat) has
+// it killed and replaced; the pool is back at size within a second of it.
+TEST_F(StallTest, BusyWorkerThatStopsIsKilledAtTheTimeoutAndReplaced) {
+  Start({"--workers", "2", "--timeout", "2"});
+  ASSERT_TRUE(shoal_->WaitForWorkers(2, seconds(10)));
+  const std::filesystem::path started = dir_ / "started";
+  Fd busy = Connect();
+  Send(busy.get(), fastcgi::GetRequest("/slow?seconds=20&started=" + started.string(), false));
+  ASSERT_TRUE(WaitUntil(seconds(5), [&] { return std::filesystem::exists(started); }));
+  // The busy one is the worker that is not answering /pid.
+  const std::string other = Get("/pid");
+  ASSERT_FALSE(other.empty());
+  pid_t victim = 0;
+  for (pid_t pid : shoal_->WorkerPids()) {
+    if (pid != static_cast<pid_t>(std::stol(other))) victim = pid;
+  }
+  ASSERT_NE(victim, 0);
+  Stop(victim);
+  const Clock::time_point stopped = Clock::now();
+
+  auto asked = Clock::now();
+  EXPECT_EQ(Get("/"), "Hello from probe\n");
+  EXPECT_LT(Clock::now() - asked, seconds(1)) << "the other worker did not serve at once";
+
+  // Killed at --timeout (its request began at most a second before the stop).
+  std::optional<Clock::duration> closed = WaitForClose(busy.get(), seconds(8), stopped);
+  ASSERT_TRUE(closed) << "the stopped worker's request is still open after 8 s";
+  EXPECT_LE(*closed, milliseconds(3500)) << Seconds(*closed) << " s";
+  const Clock::time_point killed = Clock::now();
+  bool replaced = WaitUntil(seconds(1), [&] {
+    std::vector<pid_t> now = shoal_->WorkerPids();
+    return now.size() == 2 && std::find(now.begin(), now.end(), victim) == now.end();
+  });
+  EXPECT_TRUE(replaced) << "workers " << shoal_->WorkerPids().size() << " after "
+                        << Seconds(Clock::now() - killed) << " s";
+  EXPECT_TRUE(Has(shoal_->Log(), "ran past --timeout")) << shoal_->Log();
+  EXPECT_EQ(Get("/"), "Hello from probe\n");
+  EXPECT_TRUE(shoal_->running());
+}
+
 TEST_F(StallTest, BusyOrReadingWorkersAreNotJudgedByTheirHeartbeat) {
   Start({"--workers", "1", "--heartbeat-timeout", "2"});
   ASSERT_TRUE(shoal_->WaitForWorkers(1, seconds(10)));
