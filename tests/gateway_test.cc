@@ -421,6 +421,10 @@ TEST_P(GatewayTest, GibibyteUploadStreamsInConstantMemory) {
 
   auto counted = Lines(body);
   EXPECT_EQ(counted["bytes"], std::to_string(uint64_t{1} << 30)) << body;
+#ifdef SHOAL_SANITIZE
+  GTEST_SKIP() << "resident memory is not the worker's own under ASan: its quarantine keeps "
+                  "up to 256 MiB of freed blocks (the transfer itself was checked above)";
+#endif
   ASSERT_NE(Absent(counted, "rss_growth_kib"), "<absent>") << body;
   EXPECT_LT(std::stol(counted["rss_growth_kib"]), 16 * 1024);
 }

@@ -148,10 +148,14 @@ TEST_F(ServingTest, GibibyteChunkedUploadIsSpooledInConstantMemory) {
   EXPECT_EQ(fields["bytes"], std::to_string(uint64_t{1} << 30)) << body;
   // Read whole first, so the app was told its length.
   EXPECT_EQ(fields["content_length"], std::to_string(uint64_t{1} << 30));
-  ASSERT_NE(fields["rss_growth_kib"], "") << body;
-  EXPECT_LT(std::stol(fields["rss_growth_kib"]), 16 * 1024);
   // The spool file had no name: nothing is left in the directory.
   EXPECT_TRUE(std::filesystem::is_empty(spool.path()));
+#ifdef SHOAL_SANITIZE
+  GTEST_SKIP() << "resident memory is not the worker's own under ASan: its quarantine keeps "
+                  "up to 256 MiB of freed blocks (the transfer itself was checked above)";
+#endif
+  ASSERT_NE(fields["rss_growth_kib"], "") << body;
+  EXPECT_LT(std::stol(fields["rss_growth_kib"]), 16 * 1024);
 }
 
 TEST_F(ServingTest, SpoolDirThatIsMissingStopsShoalAtStart) {

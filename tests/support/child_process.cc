@@ -23,7 +23,7 @@ ChildProcess::ChildProcess(const std::filesystem::path& program,
                            const EnvVars& extra_env)
     : output_path_(output_path), stop_signal_(stop_signal) {
   bp::environment environment = boost::this_process::environment();
-  for (const auto& [name, value] : extra_env) environment[name] = value;
+  for (const auto& [name, value] : extra_env) environment.set(name, value);
   std::error_code ec;
   child_ = bp::child(bp::exe = program.string(), bp::args = args, bp::env = environment,
                      bp::std_in < bp::null, (bp::std_out & bp::std_err) > output_path.string(),
