@@ -108,6 +108,17 @@ class StallTest : public ::testing::Test {
     }
     return Body(fastcgi::ReadResponse(fd.get(), timeout));
   }
+  // Two workers again, `victim` not among them, within a second of now
+  // (its kill): replaced at once.
+  void ExpectReplacedWithinASecond(pid_t victim) {
+    const Clock::time_point killed = Clock::now();
+    bool replaced = WaitUntil(seconds(1), [&] {
+      std::vector<pid_t> now = shoal_->WorkerPids();
+      return now.size() == 2 && std::find(now.begin(), now.end(), victim) == now.end();
+    });
+    EXPECT_TRUE(replaced) << "workers " << shoal_->WorkerPids().size() << " after "
+                          << Seconds(Clock::now() - killed) << " s";
+  }
   void Stop(pid_t pid) {
     ASSERT_EQ(kill(pid, SIGSTOP), 0);
     stopped_.push_back(pid);
@@ -154,16 +165,7 @@ TEST_F(StallTest, IdleWorkerThatStopsIsKilledAndReplacedAndItsKeptConnectionClos
   ASSERT_TRUE(closed) << "the kept connection of a stopped worker is still open after 8 s";
   EXPECT_GE(*closed, milliseconds(900));
   EXPECT_LE(*closed, milliseconds(3500)) << Seconds(*closed) << " s";
-  const Clock::time_point killed = Clock::now();
-
-  // Replaced at once: two workers again, the victim not among them, within
-  // a second of the kill.
-  bool replaced = WaitUntil(seconds(1), [&] {
-    std::vector<pid_t> now = shoal_->WorkerPids();
-    return now.size() == 2 && std::find(now.begin(), now.end(), victim) == now.end();
-  });
-  EXPECT_TRUE(replaced) << "workers " << shoal_->WorkerPids().size() << " after "
-                        << Seconds(Clock::now() - killed) << " s";
+  ExpectReplacedWithinASecond(victim);
   EXPECT_FALSE(IsAlive(victim));
   const std::string log = shoal_->Log();
   EXPECT_TRUE(Has(log, "pid " + std::to_string(victim) + " idle and silent for ")) << log;
@@ -205,13 +207,7 @@ TEST_F(StallTest, BusyWorkerThatStopsIsKilledAtTheTimeoutAndReplaced) {
   std::optional<Clock::duration> closed = WaitForClose(busy.get(), seconds(8), stopped);
   ASSERT_TRUE(closed) << "the stopped worker's request is still open after 8 s";
   EXPECT_LE(*closed, milliseconds(3500)) << Seconds(*closed) << " s";
-  const Clock::time_point killed = Clock::now();
-  bool replaced = WaitUntil(seconds(1), [&] {
-    std::vector<pid_t> now = shoal_->WorkerPids();
-    return now.size() == 2 && std::find(now.begin(), now.end(), victim) == now.end();
-  });
-  EXPECT_TRUE(replaced) << "workers " << shoal_->WorkerPids().size() << " after "
-                        << Seconds(Clock::now() - killed) << " s";
+  ExpectReplacedWithinASecond(victim);
   EXPECT_TRUE(Has(shoal_->Log(), "ran past --timeout")) << shoal_->Log();
   EXPECT_EQ(Get("/"), "Hello from probe\n");
   EXPECT_TRUE(shoal_->running());
