@@ -62,7 +62,8 @@ using FormFields = std::vector<std::pair<std::string, std::string>>;
 std::string FormBody(const FormFields& fields) {
   std::string body;
   for (const auto& [name, value] : fields) {
-    body += (body.empty() ? "" : "&") + FormEscape(name) + "=" + FormEscape(value);
+    if (!body.empty()) body += '&';  // (GCC 12 -O3 warns of `"&" + string`: -Wrestrict)
+    body += FormEscape(name) + "=" + FormEscape(value);
   }
   return body;
 }

@@ -34,7 +34,11 @@ bool Contains(const std::vector<pid_t>& pids, pid_t pid) {
 
 std::string Show(const std::vector<pid_t>& pids) {
   std::string text;
-  for (pid_t pid : pids) text += (text.empty() ? "" : " ") + std::to_string(pid);
+  for (pid_t pid : pids) {
+    // (Not `("" or " ") + to_string`: GCC 12 at -O3 warns of that, -Wrestrict.)
+    if (!text.empty()) text += ' ';
+    text += std::to_string(pid);
+  }
   return "[" + text + "]";
 }
 
