@@ -158,8 +158,11 @@ Status SocketConnection::Send(iovec* parts, size_t count) {
   for (;;) {
     const uint64_t before = Total(parts, count);
     int error = WriteAll(fd_.get(), parts, count);
+    if (error == 0) {
+      sent_.bytes += before;
+      return Status::Ok();
+    }
     sent_.bytes += before - Total(parts, count);  // WriteAll empties what it wrote
-    if (error == 0) return Status::Ok();
     errno = error;
     if (!WouldBlock()) return SendFailed(SocketFailure("write"));
     if (Status ready = AwaitSocket(POLLOUT, "write"); !ready.ok()) return SendFailed(ready);

@@ -15,8 +15,10 @@ class LogRateLimit {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Lets `burst` lines through in each `period`.
-  LogRateLimit(uint64_t burst, std::chrono::seconds period) : burst_(burst), period_(period) {}
+  // Lets `burst` lines through in each `period`; shoal's limits all use
+  // the defaults, which the README states (10 lines in 10 s).
+  explicit LogRateLimit(uint64_t burst = 10, std::chrono::seconds period = std::chrono::seconds(10))
+      : burst_(burst), period_(period) {}
 
   // Whether the event at `now` gets its line. When it does, `held_back`
   // is how many lines were held back since the last one written.

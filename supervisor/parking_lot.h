@@ -85,7 +85,7 @@ class ParkingLot {
   int epoll_fd_;
   std::chrono::milliseconds idle_timeout_;
   size_t max_idle_;
-  service::LogRateLimit full_lines_{10, std::chrono::seconds(10)};
+  service::LogRateLimit full_lines_;
   Order order_;
   size_t partial_ = 0;  // parked connections with a partial CPING
   std::unordered_map<int, Order::iterator> by_fd_;

@@ -76,7 +76,7 @@ class Worker {
   bool ready_open_ = true;  // the ready channel still has a master behind it
   bool recycle_ = false;  // leave after the request in hand
   std::chrono::steady_clock::time_point next_rss_check_;
-  service::LogRateLimit deadline_lines_{10, std::chrono::seconds(10)};
+  service::LogRateLimit deadline_lines_;
 };
 
 Status Worker::Watch(int fd, uint32_t events) { return WatchFd(epoll_.get(), fd, events); }
