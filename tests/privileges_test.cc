@@ -19,6 +19,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <system_error>
 #include <string>
 #include <vector>
 
@@ -297,6 +298,29 @@ TEST_F(PrivilegesTest, DaemonizeReturnsOnceServingAndTermRemovesThePidfile) {
   EXPECT_TRUE(WaitUntil(seconds(15), [&] { return !IsAlive(guard.pid); }));
   EXPECT_FALSE(std::filesystem::exists(pidfile));
   EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+TEST_F(PrivilegesTest, DaemonizeLetsGoOfATerminalOnceServing) {
+  // script(1) runs the command on a pseudo-terminal: stdin, stdout and
+  // stderr are all that terminal.
+  const std::filesystem::path pidfile = dir_ / "shoal.pid";
+  std::string command = ShoalBinary().string();
+  for (const std::string& arg : Args({"--daemonize", "--pidfile", pidfile.string()})) {
+    command += " '" + arg + "'";
+  }
+  ChildProcess run("/usr/bin/script", {"-qec", command, "/dev/null"}, dir_ / "script.log");
+  std::optional<int> code = run.WaitForExit(seconds(20));
+  DaemonGuard guard{PidIn(pidfile)};
+
+  ASSERT_EQ(code, std::optional<int>(0)) << run.Output();
+  ASSERT_GT(guard.pid, 0) << run.Output();
+  for (int fd : {0, 1, 2}) {
+    std::error_code error;
+    std::filesystem::path target = std::filesystem::read_symlink(
+        "/proc/" + std::to_string(guard.pid) + "/fd/" + std::to_string(fd), error);
+    EXPECT_EQ(target, "/dev/null") << "fd " << fd;
+  }
+  EXPECT_TRUE(Has(FastCgiGet(socket_), "Hello from probe"));
 }
 
 TEST_F(PrivilegesTest, DaemonizeWithABrokenAppExitsOneWithTheErrorLine) {
