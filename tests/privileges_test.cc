@@ -143,7 +143,8 @@ class PrivilegesTest : public ::testing::Test {
 
 TEST_F(PrivilegesTest, UserDropsTheMasterAndEveryWorkerAndOwnsTheSocket) {
   REQUIRE_ROOT();
-  Start({"--user", "nobody"});
+  const std::filesystem::path stats = dir_ / "stats.sock";
+  Start({"--user", "nobody", "--stats", "unix:" + stats.string()});
 
   EXPECT_EQ(IdsOf(shoal_->pid()), std::make_pair(long{kNobody}, long{kNogroup}));
   for (pid_t worker : shoal_->WorkerPids()) {
@@ -154,6 +155,9 @@ TEST_F(PrivilegesTest, UserDropsTheMasterAndEveryWorkerAndOwnsTheSocket) {
   EXPECT_EQ(info.st_uid, kNobody);
   EXPECT_EQ(info.st_gid, kNogroup);
   EXPECT_EQ(info.st_mode & 0777, 0660u);
+  // The stats socket is the user's too (so `shoal status` works as that user).
+  ASSERT_EQ(stat(stats.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, kNobody);
   // The app was imported, and serves, after the drop.
   EXPECT_TRUE(Has(FastCgiGet(socket_), "Hello from probe")) << shoal_->Log();
   EXPECT_FALSE(Has(shoal_->Log(), "without --user")) << shoal_->Log();
