@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/socket_files.h"
 #include "python/app.h"
 #include "python/interpreter.h"
 #include "python/wsgi_call.h"
@@ -135,41 +136,6 @@ Status CheckSpoolDir(const std::string& dir) {
   if (!S_ISDIR(info.st_mode)) return Status::Error("'" + dir + "' is not a directory");
   if (access(dir.c_str(), W_OK | X_OK) != 0) return PosixError("access(" + dir + ", W_OK)", errno);
   return Status::Ok();
-}
-
-// The owner a unix socket gets: --socket-owner, else the --user and
-// --group shoal drops to, else unchanged.
-service::FileOwner SocketOwnerOf(const Options& options) {
-  if (options.socket_owner) return *options.socket_owner;
-  service::FileOwner owner;
-  if (options.user) owner.uid = options.user->uid;
-  if (options.group) {
-    owner.gid = *options.group;
-  } else if (options.user) {
-    owner.gid = options.user->gid;
-  }
-  return owner;
-}
-
-// A unix socket's directory must exist: shoal does not guess its owner and
-// mode. Returns the line that names it and the command that makes it.
-Status CheckSocketDirectory(const BindAddress& address, const Options& options) {
-  if (address.kind != BindAddress::Kind::kUnix) return Status::Ok();
-  const std::filesystem::path dir = std::filesystem::path(address.path).parent_path();
-  std::error_code error;
-  if (dir.empty() || std::filesystem::exists(dir, error) || error) return Status::Ok();
-  std::string owner;
-  if (options.user && options.user->has_entry) {
-    owner = options.user->name;
-  } else if (options.user) {
-    owner = std::to_string(options.user->uid);
-  } else if (Result<service::UserAccount> self = service::LookUpUser(std::to_string(geteuid()));
-             self.ok() && self.value().has_entry) {
-    owner = self.value().name;
-  }
-  return Status::Error("cannot bind " + address.ToString() + ": the directory " + dir.string() +
-                       " does not exist; make it first, e.g. `install -d " +
-                       (owner.empty() ? "" : "-o " + owner + " ") + dir.string() + "`");
 }
 
 }  // namespace
