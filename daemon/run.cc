@@ -6,15 +6,22 @@
 
 #include <cerrno>
 #include <csignal>
+#include <filesystem>
 #include <random>
+#include <system_error>
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/socket_files.h"
 #include "python/app.h"
 #include "python/interpreter.h"
 #include "python/wsgi_call.h"
 #include "service/boot_signals.h"
+#include "service/daemonize.h"
 #include "service/exit_codes.h"
+#include "service/logging.h"
+#include "service/pidfile.h"
+#include "service/privileges.h"
 #include "supervisor/lazy_worker.h"
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
@@ -75,7 +82,8 @@ supervisor::WorkerSettings WorkerSettingsOf(const Options& options) {
 }
 
 supervisor::MasterConfig MasterConfigOf(const Options& options, int listen_fd,
-                                        std::string program, std::vector<std::string> argv) {
+                                        std::string program, std::vector<std::string> argv,
+                                        std::string start_dir) {
   return {.pool = {.workers = static_cast<size_t>(options.workers),
                    .adaptive = options.adaptive,
                    .min_spare = options.min_spare,
@@ -88,7 +96,8 @@ supervisor::MasterConfig MasterConfigOf(const Options& options, int listen_fd,
           .max_idle_connections = options.max_idle_connections,
           .listen_fd = listen_fd,
           .program = std::move(program),
-          .argv = std::move(argv)};
+          .argv = std::move(argv),
+          .start_dir = std::move(start_dir)};
 }
 
 // Raises the soft limit on open files to the hard one: the master holds
@@ -140,13 +149,52 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
       return MakeGateway(options, apps.value());
     });
   }
+  // First, so it covers every file shoal makes, the socket included.
+  if (options.umask) ::umask(static_cast<mode_t>(*options.umask));
+  std::error_code no_cwd;
+  const std::string start_dir = std::filesystem::current_path(no_cwd).string();
+  const service::RunAs run_as{.user = options.user, .group = options.group};
+  if (Status can = service::CheckCanSwitchTo(run_as); !can.ok()) {
+    spdlog::error("{}", can.message());
+    return service::kExitFailure;
+  }
+  if (!options.pidfile.empty()) {
+    if (Status free = service::Pidfile::CheckNotRunning(options.pidfile); !free.ok()) {
+      spdlog::error("{}", free.message());
+      return service::kExitFailure;
+    }
+  }
   RaiseFileLimit(options.max_idle_connections + 64);
 
   // After HUP or USR2 this image takes over its predecessor's sockets.
   std::optional<supervisor::Inheritance> inherited = supervisor::TakeInheritance();
+  // A re-executed image is the daemon already.
+  std::optional<service::DaemonReadiness> readiness;
+  if (options.daemonize && !inherited) {
+    Result<service::DaemonReadiness> daemon = service::Daemonize();
+    if (!daemon.ok()) {
+      spdlog::error("{}", daemon.status().message());
+      return service::kExitFailure;
+    }
+    readiness.emplace(std::move(daemon).value());
+    service::InitLogging("master");
+  }
+  const service::FileOwner socket_owner = SocketOwnerOf(options);
+  if (!inherited) {
+    if (Status dir = CheckSocketDirectory(options.bind, options); !dir.ok()) {
+      spdlog::error("{}", dir.message());
+      return service::kExitFailure;
+    }
+    if (Status dir = options.stats ? CheckSocketDirectory(*options.stats, options) : Status::Ok();
+        !dir.ok()) {
+      spdlog::error("--stats: {}", dir.message());
+      return service::kExitFailure;
+    }
+  }
   Result<supervisor::Listener> listener =
       inherited ? supervisor::Listener::Adopt(std::move(inherited->listen_fd), options.bind)
-                : supervisor::Listener::Bind(options.bind, options.socket_mode, kListenBacklog);
+                : supervisor::Listener::Bind(options.bind, options.socket_mode, kListenBacklog,
+                                             socket_owner);
   if (!listener.ok()) {
     spdlog::error("{}", listener.status().message());
     return service::kExitFailure;
@@ -154,7 +202,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   listener.value().DeferAccept(std::chrono::milliseconds(options.header_timeout_ms));
   // Until the master's loop runs, a stop signal ends the boot cleanly.
   service::StopOnSignalsWhileBooting(
-      options.bind.kind == BindAddress::Kind::kUnix ? options.bind.path : std::string());
+      options.bind.kind == BindAddress::Kind::kUnix ? options.bind.path : std::string(),
+      options.pidfile);
   // Ghostcat (CVE-2020-1938): an AJP port others can reach lets them send
   // whatever request attributes they like. Like Tomcat since, refuse it
   // without a secret unless told otherwise.
@@ -166,22 +215,39 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
                   listener.value().name());
     return service::kExitFailure;
   }
-  // Found out now, not at the first upload spooled there.
-  if (Status spool_dir = CheckSpoolDir(options.spool_dir); !spool_dir.ok()) {
-    spdlog::error("--spool-dir: {}", spool_dir.message());
-    return service::kExitFailure;
-  }
   std::optional<supervisor::Listener> stats;
   if (options.stats) {
     Result<supervisor::Listener> bound =
         inherited && inherited->stats_fd.valid()
             ? supervisor::Listener::Adopt(std::move(inherited->stats_fd), *options.stats)
-            : supervisor::Listener::Bind(*options.stats, options.socket_mode, 16);
+            : supervisor::Listener::Bind(*options.stats, options.socket_mode, 16, socket_owner);
     if (!bound.ok()) {
       spdlog::error("--stats: {}", bound.status().message());
       return service::kExitFailure;
     }
     stats.emplace(std::move(bound).value());
+  }
+  // Once the socket is bound, with the pid that serves; before the drop,
+  // while /run is still writable.
+  std::optional<service::Pidfile> pidfile;
+  if (!options.pidfile.empty()) {
+    Result<service::Pidfile> written = service::Pidfile::Write(options.pidfile);
+    if (!written.ok()) {
+      spdlog::error("--pidfile: {}", written.status().message());
+      return service::kExitFailure;
+    }
+    pidfile.emplace(std::move(written).value());
+  }
+  // Everything after this (the spool check, --chdir, the import, every
+  // worker) runs as --user.
+  if (Status dropped = service::DropPrivileges(run_as); !dropped.ok()) {
+    spdlog::error("{}", dropped.message());
+    return service::kExitFailure;
+  }
+  // Found out now, not at the first upload spooled there.
+  if (Status spool_dir = CheckSpoolDir(options.spool_dir); !spool_dir.ok()) {
+    spdlog::error("--spool-dir: {}", spool_dir.message());
+    return service::kExitFailure;
   }
 
   std::string served;
@@ -209,6 +275,11 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   spdlog::info("shoal {} serving {} on {} ({}) with {}", SHOAL_VERSION, served,
                listener.value().name(),
                options.protocol ? protocols::ProtocolName(*options.protocol) : "auto", pool);
+  // Said once serving is sure, so a start that fails still ends in one line.
+  if (geteuid() == 0 && !options.user) {
+    spdlog::warn("running as root without --user: the app and every worker run as root too");
+  }
+  if (readiness) readiness->Ready();
 
   const int listen_fd = listener.value().fd();
   supervisor::WorkerHooks hooks;
@@ -233,7 +304,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     handover.channels = std::move(inherited->channels);
     handover.parked = std::move(inherited->parked);
   }
-  supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv), std::move(hooks),
+  supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv, start_dir),
+                            std::move(hooks),
                             std::move(stats), std::move(handover));
   return master.Run();
 }
