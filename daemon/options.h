@@ -70,6 +70,9 @@ struct Options {
   bool lazy_apps = false;       // each worker a fresh exec that imports the app itself
   bool gc_freeze = true;        // gc.freeze() after the preload import
   std::optional<BindAddress> stats;  // where the stats are served, if anywhere
+  // --ready-fd: s6's notification fd, written "\n" and closed once serving;
+  // -1: none.
+  int ready_fd = -1;
 };
 
 struct CommandLine {

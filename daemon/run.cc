@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include "python/wsgi_call.h"
 #include "service/boot_signals.h"
 #include "service/exit_codes.h"
+#include "service/readiness.h"
 #include "supervisor/lazy_worker.h"
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
@@ -75,7 +77,8 @@ supervisor::WorkerSettings WorkerSettingsOf(const Options& options) {
 }
 
 supervisor::MasterConfig MasterConfigOf(const Options& options, int listen_fd,
-                                        std::string program, std::vector<std::string> argv) {
+                                        std::string program, std::vector<std::string> argv,
+                                        service::Readiness readiness) {
   return {.pool = {.workers = static_cast<size_t>(options.workers),
                    .adaptive = options.adaptive,
                    .min_spare = options.min_spare,
@@ -88,7 +91,25 @@ supervisor::MasterConfig MasterConfigOf(const Options& options, int listen_fd,
           .max_idle_connections = options.max_idle_connections,
           .listen_fd = listen_fd,
           .program = std::move(program),
-          .argv = std::move(argv)};
+          .argv = std::move(argv),
+          .readiness = std::move(readiness)};
+}
+
+// Whom to tell that shoal serves: the --ready-fd (or, after a re-exec, the
+// one the previous image had not written yet) and $NOTIFY_SOCKET.
+// REQUIRES: this image has opened no fd yet (see TakeReadyFd).
+Result<service::Readiness> ReadinessOf(const Options& options,
+                                       std::optional<supervisor::Inheritance>& inherited) {
+  UniqueFd ready_fd;
+  if (inherited) {
+    ready_fd = std::move(inherited->ready_fd);
+  } else if (options.ready_fd >= 0) {
+    Result<UniqueFd> taken = service::TakeReadyFd(options.ready_fd);
+    if (!taken.ok()) return taken.status();
+    ready_fd = std::move(taken).value();
+  }
+  const char* notify_socket = std::getenv("NOTIFY_SOCKET");
+  return service::Readiness(std::move(ready_fd), notify_socket != nullptr ? notify_socket : "");
 }
 
 // Raises the soft limit on open files to the hard one: the master holds
@@ -144,6 +165,11 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
 
   // After HUP or USR2 this image takes over its predecessor's sockets.
   std::optional<supervisor::Inheritance> inherited = supervisor::TakeInheritance();
+  Result<service::Readiness> readiness = ReadinessOf(options, inherited);
+  if (!readiness.ok()) {
+    spdlog::error("{}", readiness.status().message());
+    return service::kExitFailure;
+  }
   Result<supervisor::Listener> listener =
       inherited ? supervisor::Listener::Adopt(std::move(inherited->listen_fd), options.bind)
                 : supervisor::Listener::Bind(options.bind, options.socket_mode, kListenBacklog);
@@ -233,7 +259,9 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     handover.channels = std::move(inherited->channels);
     handover.parked = std::move(inherited->parked);
   }
-  supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv), std::move(hooks),
+  supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv,
+                                           std::move(readiness).value()),
+                            std::move(hooks),
                             std::move(stats), std::move(handover));
   return master.Run();
 }
