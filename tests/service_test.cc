@@ -389,19 +389,34 @@ TEST(NotifySocketTest, ReadyReloadingReadyStopping) {
     return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string("(nothing)");
   };
 
+  // Workers that take a second to import (--lazy-apps: the master imports
+  // nothing), so READY=1 sent at fork instead of at the first worker's
+  // readiness would be seen: the stats would show no worker idle.
   const fs::path socket = temp / "app.sock";
-  ShoalProcess shoal({"--app", "probe:app", "--chdir", AppsDir().string(), "--bind",
-                      "unix:" + socket.string(), "--workers", "2"},
-                     temp / "shoal.log", {{"NOTIFY_SOCKET", notify_path.string()}});
+  const fs::path stats = temp / "stats.sock";
+  ShoalProcess shoal({"--app", "slow_import:app", "--chdir", AppsDir().string(), "--bind",
+                      "unix:" + socket.string(), "--workers", "2", "--lazy-apps", "--stats",
+                      "unix:" + stats.string()},
+                     temp / "shoal.log",
+                     {{"NOTIFY_SOCKET", notify_path.string()}, {"SHOAL_TEST_IMPORT_SECONDS", "1"}});
+  auto idle_workers = [&] {
+    ShoalRun status = RunShoalToExit({"status", "--stats", "unix:" + stats.string(), "--metrics"},
+                                     temp / "status.out", 10s);
+    return status.output;
+  };
   std::string ready = receive();
   EXPECT_TRUE(ready.starts_with("READY=1\nSTATUS=")) << ready << shoal.Log();
-  EXPECT_FALSE(shoal.WorkerPids().empty());
+  std::string metrics = idle_workers();
+  EXPECT_TRUE(Has(metrics, "shoal_workers{status=\"idle\"}")) << metrics;
+  EXPECT_FALSE(Has(metrics, "shoal_workers{status=\"idle\"} 0")) << metrics;
   shoal.Signal(SIGHUP);
   std::string reloading = receive();
   EXPECT_TRUE(reloading.starts_with("RELOADING=1\nMONOTONIC_USEC=")) << reloading;
   std::string ready_again = receive();
   EXPECT_TRUE(ready_again.starts_with("READY=1\n")) << ready_again << shoal.Log();
   EXPECT_TRUE(Has(shoal.Log(), "re-executed; the previous workers")) << shoal.Log();
+  metrics = idle_workers();
+  EXPECT_FALSE(Has(metrics, "shoal_workers{status=\"idle\"} 0")) << metrics;
   shoal.Signal(SIGTERM);
   EXPECT_EQ(receive(), "STOPPING=1");
   EXPECT_EQ(shoal.WaitForExit(30s), std::optional<int>(0));
