@@ -1,16 +1,10 @@
 // shoal as a service: directories written by `shoal service-dir` run under
 // the real daemontools (svscan, supervise, multilog), runit (runsv, svlogd)
 // and s6 (s6-svscan, s6-supervise, s6-log), serving through nginx; start,
-// reload and stop with each one's own commands; readiness over s6's
-// notification fd and systemd's NOTIFY_SOCKET.
-#include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
+// reload and stop with each one's own commands; s6 told of readiness.
 #include <pwd.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -27,7 +21,6 @@
 #include <vector>
 
 #include "support/child_process.h"
-#include "support/fd.h"
 #include "support/http_client.h"
 #include "support/loopback.h"
 #include "support/nginx_process.h"
@@ -270,12 +263,26 @@ TEST_F(ServiceTest, DaemontoolsServesLogsToMultilogReloadsAndStops) {
   ASSERT_EQ(Run("/usr/bin/svc", {"-u", service_.string()}).exit_code, 0);
   StartNginx();
   EXPECT_EQ(HttpGet(nginx_->port(), "/").body, "Hello from probe\n");
-  CommandRun status = Run("/usr/bin/svstat", {service_.string()});
-  EXPECT_TRUE(Has(status.output, ": up (pid ")) << status.output;
-
-  // setuidgid: the master and its workers run as www-data.
+  // In the foreground: the pid supervise started and watches is shoal's
+  // master itself.
   std::optional<pid_t> master = tree.Find("shoal");
   ASSERT_TRUE(master.has_value());
+  CommandRun status = Run("/usr/bin/svstat", {service_.string()});
+  EXPECT_TRUE(Has(status.output, ": up (pid " + std::to_string(*master) + ")")) << status.output;
+  std::vector<ProcessInfo> members = tree.Members();
+  auto parent_of = [&](pid_t pid) {
+    for (const ProcessInfo& p : members) {
+      if (p.pid == pid) {
+        for (const ProcessInfo& q : members) {
+          if (q.pid == p.ppid) return q.comm;
+        }
+      }
+    }
+    return std::string("(none)");
+  };
+  EXPECT_EQ(parent_of(*master), "supervise");
+
+  // setuidgid: the master and its workers run as www-data.
   struct stat proc_info {};
   ASSERT_EQ(stat(("/proc/" + std::to_string(*master)).c_str(), &proc_info), 0);
   EXPECT_EQ(proc_info.st_uid, getpwnam("www-data")->pw_uid);
@@ -369,159 +376,6 @@ TEST_F(ServiceTest, S6IsToldReadinessReloadsAndStopsWithExitZero) {
   CommandRun down = Run("/usr/bin/s6-svstat", {service_.string()});
   EXPECT_TRUE(Has(down.output, "down (exitcode 0)")) << down.output;
   EXPECT_TRUE(tree.Stop()) << "the supervision tree left a process behind";
-}
-
-// systemd's notify protocol, as Type=notify hears it: READY=1 once workers
-// serve, RELOADING=1 then READY=1 around HUP, STOPPING=1 on TERM.
-TEST(NotifySocketTest, ReadyReloadingReadyStopping) {
-  TempDir temp("shoal-notify");
-  const fs::path notify_path = temp / "notify.sock";
-  Fd notify(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  notify_path.string().copy(address.sun_path, sizeof(address.sun_path) - 1);
-  ASSERT_EQ(bind(notify.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  timeval timeout{20, 0};
-  setsockopt(notify.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  auto receive = [&] {
-    char buffer[512];
-    ssize_t n = recv(notify.get(), buffer, sizeof(buffer), 0);
-    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string("(nothing)");
-  };
-
-  // Workers that take a second to import (--lazy-apps: the master imports
-  // nothing), so READY=1 sent at fork instead of at the first worker's
-  // readiness would be seen: the stats would show no worker idle.
-  const fs::path socket = temp / "app.sock";
-  const fs::path stats = temp / "stats.sock";
-  ShoalProcess shoal({"--app", "slow_import:app", "--chdir", AppsDir().string(), "--bind",
-                      "unix:" + socket.string(), "--workers", "2", "--lazy-apps", "--stats",
-                      "unix:" + stats.string()},
-                     temp / "shoal.log",
-                     {{"NOTIFY_SOCKET", notify_path.string()}, {"SHOAL_TEST_IMPORT_SECONDS", "1"}});
-  auto idle_workers = [&] {
-    ShoalRun status = RunShoalToExit({"status", "--stats", "unix:" + stats.string(), "--metrics"},
-                                     temp / "status.out", 10s);
-    return status.output;
-  };
-  std::string ready = receive();
-  EXPECT_TRUE(ready.starts_with("READY=1\nSTATUS=")) << ready << shoal.Log();
-  std::string metrics = idle_workers();
-  EXPECT_TRUE(Has(metrics, "shoal_workers{status=\"idle\"}")) << metrics;
-  EXPECT_FALSE(Has(metrics, "shoal_workers{status=\"idle\"} 0")) << metrics;
-  shoal.Signal(SIGHUP);
-  std::string reloading = receive();
-  EXPECT_TRUE(reloading.starts_with("RELOADING=1\nMONOTONIC_USEC=")) << reloading;
-  std::string ready_again = receive();
-  EXPECT_TRUE(ready_again.starts_with("READY=1\n")) << ready_again << shoal.Log();
-  EXPECT_TRUE(Has(shoal.Log(), "re-executed; the previous workers")) << shoal.Log();
-  metrics = idle_workers();
-  EXPECT_FALSE(Has(metrics, "shoal_workers{status=\"idle\"} 0")) << metrics;
-  shoal.Signal(SIGTERM);
-  EXPECT_EQ(receive(), "STOPPING=1");
-  EXPECT_EQ(shoal.WaitForExit(30s), std::optional<int>(0));
-}
-
-// --ready-fd without s6: the newline comes on the fd, once, after a worker
-// serves; a fd that is not open is one line and exit 1.
-TEST(ReadyFdTest, NewlineOnTheFdOnceServingAndAClosedFdRefused) {
-  TempDir temp("shoal-readyfd");
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  Fd read_end(fds[0]);
-  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-  const int write_fd = fcntl(fds[1], F_DUPFD, 50);  // not close-on-exec: shoal inherits it
-  close(fds[1]);
-  const fs::path socket = temp / "app.sock";
-  std::optional<ShoalProcess> shoal;
-  shoal.emplace(std::vector<std::string>{"--app", "probe:app", "--chdir", AppsDir().string(),
-                                         "--bind", "unix:" + socket.string(), "--ready-fd",
-                                         std::to_string(write_fd)},
-                temp / "shoal.log");
-  close(write_fd);
-  // Everything on the pipe until EOF (every copy of the write end closed),
-  // each wait bounded.
-  std::string got;
-  for (;;) {
-    pollfd wait{read_end.get(), POLLIN, 0};
-    if (poll(&wait, 1, 20'000) != 1) break;
-    char buffer[16];
-    ssize_t n = read(read_end.get(), buffer, sizeof(buffer));
-    if (n <= 0) {
-      got += n == 0 ? "<EOF>" : "<error>";
-      break;
-    }
-    got.append(buffer, static_cast<size_t>(n));
-  }
-  EXPECT_EQ(got, "\n<EOF>") << shoal->Log();  // the master's copy closed, and no worker kept one
-  EXPECT_EQ(shoal->WorkerPids().size(), 2u);
-  shoal->Signal(SIGTERM);
-  EXPECT_EQ(shoal->WaitForExit(30s), std::optional<int>(0));
-
-  ShoalRun closed = RunShoalToExit({"--app", "probe:app", "--chdir", AppsDir().string(), "--bind",
-                                    "unix:" + (temp / "b.sock").string(), "--ready-fd", "77"},
-                                   temp / "closed.log", 20s);
-  EXPECT_EQ(closed.exit_code, std::optional<int>(1)) << closed.output;
-  EXPECT_TRUE(Has(closed.output, "--ready-fd 77: fd 77 is not open")) << closed.output;
-}
-
-TEST(ServiceDirCommandTest, BadOptionsAreTheParsersLineAndNothingIsWritten) {
-  TempDir temp("shoal-servicedir");
-  const fs::path dir = temp / "app";
-  ShoalRun bad = RunShoalToExit({"service-dir", dir.string(), "--kind", "runit", "--", "--app",
-                                 "probe:app", "--bind", ":1", "--workers", "0"},
-                                temp / "bad.out", 15s);
-  EXPECT_EQ(bad.exit_code, std::optional<int>(2));
-  EXPECT_TRUE(Has(bad.output, "shoal service-dir: invalid value '0' for --workers: expected 1 to 1024"))
-      << bad.output;
-  EXPECT_FALSE(fs::exists(dir));
-
-  ShoalRun kind = RunShoalToExit({"service-dir", dir.string(), "--kind", "upstart", "--",
-                                  "--app", "a:b", "--bind", ":1"},
-                                 temp / "kind.out", 15s);
-  EXPECT_EQ(kind.exit_code, std::optional<int>(2));
-  EXPECT_TRUE(Has(kind.output, "invalid value 'upstart' for --kind")) << kind.output;
-
-  ShoalRun user = RunShoalToExit({"service-dir", dir.string(), "--kind", "s6", "--user",
-                                  "no-such-user-shoal", "--", "--app", "a:b", "--bind", ":1"},
-                                 temp / "user.out", 15s);
-  EXPECT_EQ(user.exit_code, std::optional<int>(2));
-  EXPECT_TRUE(Has(user.output, "no such user 'no-such-user-shoal'")) << user.output;
-
-  // s6's run passes --ready-fd 3 itself: another one is refused.
-  ShoalRun twice = RunShoalToExit({"service-dir", dir.string(), "--kind", "s6", "--", "--app",
-                                   "a:b", "--bind", ":1", "--ready-fd", "4"},
-                                  temp / "twice.out", 15s);
-  EXPECT_EQ(twice.exit_code, std::optional<int>(2)) << twice.output;
-  EXPECT_FALSE(fs::exists(dir));
-}
-
-TEST(ServiceDirCommandTest, WritesOnceThenRefusesWithoutForce) {
-  TempDir temp("shoal-servicedir");
-  const fs::path dir = temp / "app";
-  std::vector<std::string> args = {"service-dir", dir.string(), "--kind", "daemontools", "--",
-                                   "--app", "probe:app", "--bind", "unix:/tmp/it's here.sock"};
-  ShoalRun wrote = RunShoalToExit(args, temp / "wrote.out", 15s);
-  ASSERT_EQ(wrote.exit_code, std::optional<int>(0)) << wrote.output;
-  EXPECT_TRUE(Has(wrote.output, "next: ln -s " + dir.string() + " /etc/service/")) << wrote.output;
-  const std::string run = ReadFileOrEmpty(dir / "run");
-  EXPECT_TRUE(Has(run, "exec envdir ./env " + fs::canonical(ShoalBinary()).string() +
-                           " --app probe:app --bind 'unix:/tmp/it'\\''s here.sock'\n"))
-      << run;
-  EXPECT_EQ(ReadFileOrEmpty(dir / "log" / "run"),
-            ReadFileOrEmpty(SourceDir() / "service" / "templates" / "daemontools" / "log" / "run")
-                .replace(ReadFileOrEmpty(SourceDir() / "service" / "templates" / "daemontools" /
-                                         "log" / "run")
-                             .find("setuidgid www-data "),
-                         19, ""));
-  EXPECT_TRUE(fs::is_directory(dir / "log" / "main"));
-  EXPECT_TRUE(fs::is_directory(dir / "env"));
-
-  ShoalRun again = RunShoalToExit(args, temp / "again.out", 15s);
-  EXPECT_EQ(again.exit_code, std::optional<int>(1));
-  EXPECT_TRUE(Has(again.output, "exists and is not empty (--force writes over it)")) << again.output;
-  args.insert(args.begin() + 4, "--force");
-  EXPECT_EQ(RunShoalToExit(args, temp / "forced.out", 15s).exit_code, std::optional<int>(0));
 }
 
 }  // namespace
