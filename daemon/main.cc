@@ -10,6 +10,7 @@
 #include "service/logging.h"
 #include "daemon/options.h"
 #include "daemon/run.h"
+#include "daemon/service_dir_command.h"
 #include "daemon/status_command.h"
 
 namespace {
@@ -21,6 +22,9 @@ int Main(int argc, char** argv) {
   using shoal::daemon::CommandLine;
   if (argc > 1 && std::strcmp(argv[1], "status") == 0) {
     return shoal::daemon::RunStatusCommand(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::strcmp(argv[1], "service-dir") == 0) {
+    return shoal::daemon::RunServiceDirCommand(argc - 1, argv + 1);
   }
   shoal::service::InitLogging("master");
   auto command_line = shoal::daemon::ParseCommandLine(argc, argv);

@@ -18,7 +18,9 @@ constexpr const char* kUsage =
     "shoal: serves a Python WSGI application over FastCGI, SCGI or AJP13 with preforked "
     "workers\n\n"
     "Usage: shoal --app MODULE:CALLABLE --bind unix:PATH|HOST:PORT [options]\n"
-    "       shoal status --stats ADDRESS [--json | --metrics]\n";
+    "       shoal status --stats ADDRESS [--json | --metrics]\n"
+    "       shoal service-dir DIR --kind daemontools|runit|s6 [--user U] [--log-user U] "
+    "[--force] -- OPTIONS\n";
 
 po::options_description MakeDescription() {
   po::options_description desc(std::string(kUsage) + "\nOptions");
@@ -102,6 +104,9 @@ po::options_description MakeDescription() {
     ("stats", po::value<std::string>()->value_name("ADDRESS"),
         "serve the scoreboard on unix:PATH or HOST:PORT: GET / (JSON), /metrics (Prometheus), "
         "/table; `shoal status --stats ADDRESS` prints it")
+    ("ready-fd", po::value<int>()->value_name("N"),
+        "once the first worker serves, write a newline to fd N and close it (s6's "
+        "notification-fd); with $NOTIFY_SOCKET set, systemd is told READY=1 as well")
     ("lazy-apps", po::bool_switch(),
         "each worker is a fresh exec of shoal and imports the app itself (for apps that start "
         "threads or connections at import); the default imports once, before forking")
@@ -401,6 +406,13 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   }
   Status hygiene = FillPrivilegesAndProcess(vm, o);
   if (!hygiene.ok()) return hygiene;
+  if (vm.count("ready-fd")) {
+    o.ready_fd = vm["ready-fd"].as<int>();
+    if (o.ready_fd < 3) {
+      return Invalid("ready-fd", std::to_string(o.ready_fd),
+                     "expected 3 or more (0, 1 and 2 are stdin, stdout and stderr)");
+    }
+  }
   o.debug = vm["debug"].as<bool>();
   o.lazy_apps = vm["lazy-apps"].as<bool>();
   o.gc_freeze = !vm["no-gc-freeze"].as<bool>();

@@ -80,6 +80,9 @@ struct Options {
   std::optional<unsigned> umask;  // --umask, set first thing; nullopt: inherited
   bool daemonize = false;         // --daemonize: detach, then serve
   std::string pidfile;            // --pidfile; "": none
+  // --ready-fd: s6's notification fd, written "\n" and closed once serving;
+  // -1: none.
+  int ready_fd = -1;
 };
 
 struct CommandLine {

@@ -294,5 +294,29 @@ TEST(OptionsTest, RelativeUnixSocketPathsAreMadeAbsoluteOnceAtStart) {
       << too_long.status().message();
 }
 
+TEST(OptionsTest, ReadyFdIsOffByDefaultAndNeverAStandardStream) {
+  EXPECT_EQ(Parse({"--app", "a:b", "--bind", ":1"}).value().options.ready_fd, -1);
+  auto three = Parse({"--app", "a:b", "--bind", ":1", "--ready-fd", "3"});
+  ASSERT_TRUE(three.ok()) << three.status().message();
+  EXPECT_EQ(three.value().options.ready_fd, 3);
+  for (const char* bad : {"0", "2", "-1"}) {
+    auto cl = Parse({"--app", "a:b", "--bind", ":1", "--ready-fd", bad});
+    ASSERT_FALSE(cl.ok()) << bad;
+    EXPECT_EQ(cl.status().message(),
+              std::string("invalid value '") + bad +
+                  "' for --ready-fd: expected 3 or more (0, 1 and 2 are stdin, stdout and stderr)");
+  }
+  EXPECT_FALSE(Parse({"--app", "a:b", "--bind", ":1", "--ready-fd", "x"}).ok());
+}
+
+TEST(OptionsTest, HelpListsTheServiceDirCommand) {
+  auto help = Parse({"--help"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_NE(help.value().help.find("shoal service-dir DIR --kind daemontools|runit|s6"),
+            std::string::npos)
+      << help.value().help;
+  EXPECT_NE(help.value().help.find("--ready-fd N"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace shoal::daemon

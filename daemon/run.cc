@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
+#include <cstdlib>
 #include <random>
 #include <system_error>
 
@@ -22,6 +23,7 @@
 #include "service/logging.h"
 #include "service/pidfile.h"
 #include "service/privileges.h"
+#include "service/readiness.h"
 #include "supervisor/lazy_worker.h"
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
@@ -83,7 +85,7 @@ supervisor::WorkerSettings WorkerSettingsOf(const Options& options) {
 
 supervisor::MasterConfig MasterConfigOf(const Options& options, int listen_fd,
                                         std::string program, std::vector<std::string> argv,
-                                        std::string start_dir) {
+                                        std::string start_dir, service::Readiness readiness) {
   return {.pool = {.workers = static_cast<size_t>(options.workers),
                    .adaptive = options.adaptive,
                    .min_spare = options.min_spare,
@@ -97,7 +99,25 @@ supervisor::MasterConfig MasterConfigOf(const Options& options, int listen_fd,
           .listen_fd = listen_fd,
           .program = std::move(program),
           .argv = std::move(argv),
-          .start_dir = std::move(start_dir)};
+          .start_dir = std::move(start_dir),
+          .readiness = std::move(readiness)};
+}
+
+// Whom to tell that shoal serves: the --ready-fd (or, after a re-exec, the
+// one the previous image had not written yet) and $NOTIFY_SOCKET.
+// REQUIRES: this image has opened no fd yet (see TakeReadyFd).
+Result<service::Readiness> ReadinessOf(const Options& options,
+                                       std::optional<supervisor::Inheritance>& inherited) {
+  UniqueFd ready_fd;
+  if (inherited) {
+    ready_fd = std::move(inherited->ready_fd);
+  } else if (options.ready_fd >= 0) {
+    Result<UniqueFd> taken = service::TakeReadyFd(options.ready_fd);
+    if (!taken.ok()) return taken.status();
+    ready_fd = std::move(taken).value();
+  }
+  const char* notify_socket = std::getenv("NOTIFY_SOCKET");
+  return service::Readiness(std::move(ready_fd), notify_socket != nullptr ? notify_socket : "");
 }
 
 // Raises the soft limit on open files to the hard one: the master holds
@@ -168,15 +188,20 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
 
   // After HUP or USR2 this image takes over its predecessor's sockets.
   std::optional<supervisor::Inheritance> inherited = supervisor::TakeInheritance();
+  Result<service::Readiness> readiness = ReadinessOf(options, inherited);
+  if (!readiness.ok()) {
+    spdlog::error("{}", readiness.status().message());
+    return service::kExitFailure;
+  }
   // A re-executed image is the daemon already.
-  std::optional<service::DaemonReadiness> readiness;
+  std::optional<service::DaemonReadiness> detached;
   if (options.daemonize && !inherited) {
     Result<service::DaemonReadiness> daemon = service::Daemonize();
     if (!daemon.ok()) {
       spdlog::error("{}", daemon.status().message());
       return service::kExitFailure;
     }
-    readiness.emplace(std::move(daemon).value());
+    detached.emplace(std::move(daemon).value());
     service::InitLogging("master");
   }
   const service::FileOwner socket_owner = SocketOwnerOf(options);
@@ -279,7 +304,7 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   if (geteuid() == 0 && !options.user) {
     spdlog::warn("running as root without --user: the app and every worker run as root too");
   }
-  if (readiness) readiness->Ready();
+  if (detached) detached->Ready();
 
   const int listen_fd = listener.value().fd();
   supervisor::WorkerHooks hooks;
@@ -304,7 +329,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     handover.channels = std::move(inherited->channels);
     handover.parked = std::move(inherited->parked);
   }
-  supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv, start_dir),
+  supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv, start_dir,
+                                           std::move(readiness).value()),
                             std::move(hooks),
                             std::move(stats), std::move(handover));
   return master.Run();

@@ -177,6 +177,7 @@ void Master::HandleTerm() {
     return;
   }
   stopping_ = true;
+  config_.readiness.Stopping();
   broker_->StopParking();
   stop_deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(config_.graceful_timeout);
   spdlog::info("signal {} ({}): stopping; in-flight requests get up to {} s", SIGTERM,
@@ -189,6 +190,7 @@ void Master::HandleInt(int signal) {
   spdlog::info("signal {} ({}): stopping now; killing {} worker(s)", signal, strsignal(signal),
                table_->Live());
   stopping_ = true;
+  config_.readiness.Stopping();
   broker_->StopParking();
   stop_deadline_ = kill_at_ = Clock::time_point::max();
   table_->SignalAll(SIGKILL);
@@ -208,13 +210,17 @@ void Master::HandleHup(int signal) {
   ReexecHandover handover{.listen_fd = config_.listen_fd,
                           .stats_fd = stats_ ? stats_->listen_fd() : -1,
                           .old_lifeline_fd = lifeline_write_.get(),
+                          .ready_fd = config_.readiness.pending_fd(),
                           .channels = &broker_->channels(),
                           .parked = broker_->TakeAll(),
                           .start_dir = config_.start_dir};
   // Workers of an image before this one, if a reload is still under way, go now.
   handover_.old_lifeline.Reset();
+  const bool was_ready = config_.readiness.told_ready();
+  config_.readiness.Reloading();
   Status failed = Reexec(config_.program, config_.argv, handover);
   spdlog::error("{}; carrying on as before", failed.message());
+  if (was_ready) config_.readiness.Ready("reload failed; serving as before");
   for (HandedConnection& parked : handover.parked) broker_->Park(std::move(parked));
 }
 
@@ -256,7 +262,12 @@ void Master::ReapWorkers() {
 
 void Master::ManageWorkers() {
   for (size_t i = 0; i < table_->size(); ++i) {
-    if (table_->NoteReady(i)) backoff_.WorkerReady();
+    if (table_->NoteReady(i)) {
+      backoff_.WorkerReady();
+      if (!config_.readiness.told_ready()) {
+        config_.readiness.Ready(std::to_string(table_->Live()) + " worker(s) started, serving");
+      }
+    }
   }
   const int64_t now_ms = Scoreboard::NowMs();
   PoolPolicy::Actions actions = policy_.Decide(table_->PolicyView(), Clock::now(), now_ms);
@@ -331,6 +342,11 @@ int Master::PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const {
   if (config_.pool.heartbeat_timeout.count() > 0) {
     deadline = std::min(deadline, Clock::now() + std::clamp<Clock::duration>(
                                                       config_.pool.heartbeat_timeout / 4, 250ms, 1s));
+  }
+  // Workers say they are ready only in the scoreboard: until the
+  // supervisor has been told, look often.
+  if (config_.readiness.wanted() && !config_.readiness.told_ready()) {
+    deadline = std::min(deadline, Clock::now() + 50ms);
   }
   if (deadline == Clock::time_point::max()) return -1;
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());

@@ -18,6 +18,9 @@
 // way the master exits 0. HUP and USR2 re-execute the master in place
 // (reexec.h); no kept connection is closed by it.
 //
+// The supervisor is told readiness (service::Readiness: s6's notification
+// fd, systemd's NOTIFY_SOCKET) once the first worker waits for work.
+//
 // Workers learn of the master's death from the lifeline pipe (EOF when the
 // master's write end closes, even on SIGKILL) and PR_SET_PDEATHSIG.
 #pragma once
@@ -33,6 +36,7 @@
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "service/readiness.h"
 #include "supervisor/connection_broker.h"
 #include "supervisor/handoff.h"
 #include "supervisor/listener.h"
@@ -54,6 +58,8 @@ struct MasterConfig {
   // The directory shoal started in: the re-executed image starts there too,
   // so relative paths in `argv` mean what they meant (--chdir moved since).
   std::string start_dir = {};
+  // Told once the first worker waits for work, and of reloads and stops.
+  service::Readiness readiness = {};
 };
 
 // What a previous image of this master hands over (see reexec.h).

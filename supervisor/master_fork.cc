@@ -67,6 +67,7 @@ void Master::BecomeWorker(size_t index) {
   stats_.reset();  // (its socket file belongs to the master, which removes it)
   handover_.old_lifeline.Reset();  // the previous workers must see the master go
   handover_.parked.clear();
+  config_.readiness.DropInWorker();  // the supervisor's, told by the master
   for (int signal : kHandledSignals) std::signal(signal, SIG_DFL);
   // TERM stays blocked until the worker loop waits for work: one that came
   // while this worker was still setting up then stops it gracefully,

@@ -20,6 +20,7 @@ std::optional<Inheritance> TakeInheritance() {
   Inheritance inheritance{.listen_fd = fields->TakeFd("listen"),
                           .stats_fd = fields->TakeFd("stats"),
                           .old_lifeline = fields->TakeFd("old_lifeline"),
+                          .ready_fd = fields->TakeFd("ready"),
                           .channels = std::nullopt,
                           .parked = {}};
   HandoffChannels channels{.park_receive = fields->TakeFd("park_receive"),
@@ -43,6 +44,7 @@ Status Reexec(const std::string& program, const std::vector<std::string>& argv,
   fields.AddFd("listen", handover.listen_fd);
   fields.AddFd("stats", handover.stats_fd);
   fields.AddFd("old_lifeline", handover.old_lifeline_fd);
+  fields.AddFd("ready", handover.ready_fd);
   if (handover.channels != nullptr) {
     fields.AddFd("park_receive", handover.channels->park_receive.get());
     fields.AddFd("park_send", handover.channels->park_send.get());

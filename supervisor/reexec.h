@@ -34,6 +34,7 @@ struct ReexecHandover {
   int listen_fd = -1;
   int stats_fd = -1;         // -1: no --stats
   int old_lifeline_fd = -1;  // the write end of the current workers' lifeline
+  int ready_fd = -1;         // --ready-fd while not yet written; -1: none
   const HandoffChannels* channels = nullptr;  // the connection broker's
   std::vector<HandedConnection> parked = {};
   std::string start_dir = {};  // where the new image starts; "": here
@@ -44,6 +45,7 @@ struct Inheritance {
   UniqueFd listen_fd;
   UniqueFd stats_fd;      // invalid: no --stats
   UniqueFd old_lifeline;  // closed once the new workers are up
+  UniqueFd ready_fd;      // --ready-fd, if no image has written it yet
   // nullopt: the previous image passed none (one from before the channels
   // crossed the exec); the new image makes its own.
   std::optional<HandoffChannels> channels;
