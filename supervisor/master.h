@@ -16,7 +16,9 @@
 // its Python traceback logged (SIGUSR2, faulthandler) and is killed a
 // second later. A second TERM, or INT or QUIT, kills them at once. Either
 // way the master exits 0. HUP and USR2 re-execute the master in place
-// (reexec.h); no kept connection is closed by it.
+// (reexec.h); no kept connection is closed by it. USR1 reopens the
+// --access-log file (after logrotate moved it) and passes USR1 on to the
+// workers, which reopen theirs between requests.
 //
 // Workers learn of the master's death from the lifeline pipe (EOF when the
 // master's write end closes, even on SIGKILL) and PR_SET_PDEATHSIG.
@@ -33,6 +35,7 @@
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "service/log_file.h"
 #include "supervisor/connection_broker.h"
 #include "supervisor/handoff.h"
 #include "supervisor/listener.h"
@@ -51,6 +54,9 @@ struct MasterConfig {
   // What HUP and USR2 re-execute: this binary's path and the arguments.
   std::string program = {};
   std::vector<std::string> argv = {};
+  // --access-log, which USR1 reopens (then the workers reopen theirs);
+  // null: none. Outlives the Master.
+  service::LogFile* access_log = nullptr;
 };
 
 // What a previous image of this master hands over (see reexec.h).
@@ -104,6 +110,7 @@ class Master {
   void HandleTerm();
   void HandleInt(int signal);
   void HandleHup(int signal);
+  void HandleUsr1();
   void HandleTtin();
   void HandleTtou();
   void ReapWorkers();
