@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "base/bind_address.h"
 #include "protocols/protocol.h"
+#include "service/logging.h"
 
 namespace shoal::daemon {
 
@@ -70,6 +71,10 @@ struct Options {
   bool lazy_apps = false;       // each worker a fresh exec that imports the app itself
   bool gc_freeze = true;        // gc.freeze() after the preload import
   std::optional<BindAddress> stats;  // where the stats are served, if anywhere
+  spdlog::level::level_enum log_level = spdlog::level::info;         // --log-level
+  service::LogTimestamps log_timestamps = service::LogTimestamps::kNone;  // --log-timestamps
+  // --access-log: an absolute path, "-" (stdout), or "" (none).
+  std::string access_log;
 };
 
 struct CommandLine {

@@ -15,6 +15,7 @@
 #include "python/wsgi_call.h"
 #include "service/boot_signals.h"
 #include "service/exit_codes.h"
+#include "service/log_file.h"
 #include "supervisor/lazy_worker.h"
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
@@ -132,7 +133,20 @@ Status CheckSpoolDir(const std::string& dir) {
 }  // namespace
 
 int RunShoal(const Options& options, const std::vector<std::string>& argv) {
-  const supervisor::WorkerSettings worker_settings = WorkerSettingsOf(options);
+  supervisor::WorkerSettings worker_settings = WorkerSettingsOf(options);
+  // Opened here, before fork, so a path that cannot be written stops the
+  // start; forked workers write through their copy (a --lazy-apps worker
+  // opens its own here).
+  std::optional<service::LogFile> access_log;
+  if (!options.access_log.empty()) {
+    Result<service::LogFile> opened = service::LogFile::Open(options.access_log);
+    if (!opened.ok()) {
+      spdlog::error("--access-log: {}", opened.status().message());
+      return supervisor::IsLazyWorker() ? service::kExitWorkerBootError : service::kExitFailure;
+    }
+    access_log.emplace(std::move(opened).value());
+    worker_settings.access_log = &*access_log;
+  }
   if (supervisor::IsLazyWorker()) {
     return supervisor::RunLazyWorker(worker_settings, [&]() -> supervisor::HandlerFactory::result_type {
       Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);
@@ -233,8 +247,10 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     handover.channels = std::move(inherited->channels);
     handover.parked = std::move(inherited->parked);
   }
-  supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv), std::move(hooks),
-                            std::move(stats), std::move(handover));
+  supervisor::MasterConfig master_config = MasterConfigOf(options, listen_fd, program, argv);
+  master_config.access_log = access_log ? &*access_log : nullptr;
+  supervisor::Master master(std::move(master_config), std::move(hooks), std::move(stats),
+                            std::move(handover));
   return master.Run();
 }
 
