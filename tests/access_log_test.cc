@@ -236,5 +236,58 @@ TEST_F(AccessLogFastCgiTest, DashWritesTheLinesToStdout) {
   })) << shoal_->Log();
 }
 
+// USR1 while --lazy-apps workers are still importing the app: it waits
+// (blocked) until their loop's handler is in place, so none dies of it, and
+// their first lines go to the new file.
+TEST(AccessLogBootTest, Usr1WhileWorkersImportKillsNoneAndIsNotLost) {
+  TempDir dir("shoal-accessboot");
+  const std::filesystem::path socket = dir / "shoal.sock";
+  const std::filesystem::path access_log = dir / "access.log";
+  ShoalProcess shoal({"--app", "slow_import:app", "--chdir", AppsDir().string(), "--bind",
+                      "unix:" + socket.string(), "--workers", "2", "--lazy-apps",
+                      "--access-log", access_log.string()},
+                     dir / "shoal.log", {{"SHOAL_TEST_IMPORT_SECONDS", "2"}});
+  ASSERT_TRUE(WaitUntil(15s, [&] { return shoal.WorkerPids().size() == 2; })) << shoal.Log();
+  const std::vector<pid_t> booting = shoal.WorkerPids();
+  // Still importing: USR1 is blocked (SigBlk bit 10) until the loop runs.
+  for (pid_t pid : booting) {
+    const std::string status = ReadFileOrEmpty("/proc/" + std::to_string(pid) + "/status");
+    const size_t at = status.find("SigBlk:\t");
+    ASSERT_NE(at, std::string::npos) << status;
+    const unsigned long long blocked = std::stoull(status.substr(at + 8, 16), nullptr, 16);
+    ASSERT_TRUE(blocked & (1ull << (SIGUSR1 - 1))) << "worker " << pid << " booted already";
+  }
+  std::filesystem::rename(access_log, dir / "access.log.1");
+  shoal.Signal(SIGUSR1);
+  ASSERT_TRUE(WaitUntil(10s, [&] { return Has(shoal.Log(), "reopened --access-log"); }))
+      << shoal.Log();
+  ASSERT_TRUE(shoal.WaitForSocket(socket, 15s));
+  for (int i = 0; i < 4; ++i) {
+    Fd fd = fastcgi::ConnectUnix(socket.string());
+    ASSERT_TRUE(fd.valid());
+    std::string request = fastcgi::GetRequest("/after-" + std::to_string(i), false);
+    ASSERT_EQ(write(fd.get(), request.data(), request.size()), ssize_t(request.size()));
+    EXPECT_TRUE(Has(fastcgi::ReadResponse(fd.get(), 15s), "imported slowly"));
+  }
+  EXPECT_EQ(shoal.WorkerPids(), booting) << shoal.Log();
+  EXPECT_FALSE(Has(shoal.Log(), "exited")) << shoal.Log();
+  ASSERT_TRUE(WaitUntil(10s, [&] { return CountLines(access_log) == 4; }))
+      << ReadFileOrEmpty(access_log);
+  EXPECT_FALSE(Has(ReadFileOrEmpty(dir / "access.log.1"), "after-"));
+}
+
+TEST(AccessLogBootTest, AnUnwritablePathStopsTheStartWithOneLine) {
+  TempDir dir("shoal-accessbad");
+  ShoalRun run = RunShoalToExit({"--app", "probe:app", "--chdir", AppsDir().string(), "--bind",
+                                 "unix:" + (dir / "s.sock").string(), "--access-log",
+                                 (dir / "no" / "access.log").string()},
+                                dir / "shoal.log", 20s);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_TRUE(Has(run.output, "--access-log: open(" + (dir / "no" / "access.log").string() +
+                                  ") failed: No such file or directory"))
+      << run.output;
+  EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
+}
+
 }  // namespace
 }  // namespace shoal::tests
