@@ -43,6 +43,10 @@ int Main(int argc, char** argv) {
     case CommandLine::Action::kServe:
       break;
   }
+  // Kept by every process from here: forked workers copy it, and a
+  // re-executed one (HUP, --lazy-apps) parses the same argv again.
+  shoal::service::ConfigureLogging({.level = command_line.value().options.log_level,
+                                    .timestamps = command_line.value().options.log_timestamps});
   return shoal::daemon::RunShoal(command_line.value().options,
                                  std::vector<std::string>(argv, argv + argc));
 }

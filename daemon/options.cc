@@ -130,6 +130,14 @@ po::options_description MakeDescription() {
     ("pidfile", po::value<std::string>()->value_name("FILE"),
         "write the master's pid to FILE once the socket is bound; removed on exit; refuse to "
         "start if it names a running shoal")
+    ("log-level", po::value<std::string>()->value_name("LEVEL")->default_value("info"),
+        "log lines at LEVEL and above: debug, info, warning (or warn) or error")
+    ("log-timestamps", po::value<std::string>()->value_name("STYLE")->default_value("none"),
+        "begin each log line with the time: none (multilog t, svlogd -tt and s6-log t add "
+        "their own), iso8601 (UTC, microseconds) or tai64n (multilog's form, for tai64nlocal)")
+    ("access-log", po::value<std::string>()->value_name("FILE"),
+        "append a line per request in Apache's combined format to FILE (- for stdout); "
+        "USR1 reopens it")
     ("debug", po::bool_switch(), "show Python tracebacks in 500 responses (never in production)");
   // clang-format on
   return desc;
@@ -411,6 +419,38 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
     if (o.ready_fd < 3) {
       return Invalid("ready-fd", std::to_string(o.ready_fd),
                      "expected 3 or more (0, 1 and 2 are stdin, stdout and stderr)");
+    }
+  }
+  const std::string& log_level = vm["log-level"].as<std::string>();
+  if (log_level == "debug") {
+    o.log_level = spdlog::level::debug;
+  } else if (log_level == "info") {
+    o.log_level = spdlog::level::info;
+  } else if (log_level == "warning" || log_level == "warn") {
+    o.log_level = spdlog::level::warn;
+  } else if (log_level == "error") {
+    o.log_level = spdlog::level::err;
+  } else {
+    return Invalid("log-level", log_level, "expected debug, info, warning or error");
+  }
+  const std::string& log_timestamps = vm["log-timestamps"].as<std::string>();
+  if (log_timestamps == "none") {
+    o.log_timestamps = service::LogTimestamps::kNone;
+  } else if (log_timestamps == "iso8601") {
+    o.log_timestamps = service::LogTimestamps::kIso8601;
+  } else if (log_timestamps == "tai64n") {
+    o.log_timestamps = service::LogTimestamps::kTai64n;
+  } else {
+    return Invalid("log-timestamps", log_timestamps, "expected none, iso8601 or tai64n");
+  }
+  if (vm.count("access-log")) {
+    o.access_log = vm["access-log"].as<std::string>();
+    if (o.access_log.empty()) return Invalid("access-log", "", "expected a file, or - for stdout");
+    // Before --chdir moves the working directory under a relative path; the
+    // same file after a reopen, whatever the app did to the directory.
+    if (o.access_log != "-") {
+      if (o.access_log.back() == '/') return Invalid("access-log", o.access_log, "is a directory");
+      o.access_log = std::filesystem::absolute(o.access_log).lexically_normal().string();
     }
   }
   o.debug = vm["debug"].as<bool>();

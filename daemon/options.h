@@ -15,6 +15,7 @@
 #include "base/bind_address.h"
 #include "protocols/protocol.h"
 #include "service/privileges.h"
+#include "service/logging.h"
 
 namespace shoal::daemon {
 
@@ -83,6 +84,10 @@ struct Options {
   // --ready-fd: s6's notification fd, written "\n" and closed once serving;
   // -1: none.
   int ready_fd = -1;
+  spdlog::level::level_enum log_level = spdlog::level::info;         // --log-level
+  service::LogTimestamps log_timestamps = service::LogTimestamps::kNone;  // --log-timestamps
+  // --access-log: an absolute path, "-" (stdout), or "" (none).
+  std::string access_log;
 };
 
 struct CommandLine {

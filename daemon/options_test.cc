@@ -57,6 +57,51 @@ TEST(OptionsTest, Defaults) {
   EXPECT_EQ(o.min_rate, 500u);
 }
 
+TEST(OptionsTest, LoggingDefaultsToInfoWithoutTimestampsOrAccessLog) {
+  auto cl = Parse({"--app", "a:b", "--bind", ":1"});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  EXPECT_EQ(cl.value().options.log_level, spdlog::level::info);
+  EXPECT_EQ(cl.value().options.log_timestamps, service::LogTimestamps::kNone);
+  EXPECT_EQ(cl.value().options.access_log, "");
+}
+
+TEST(OptionsTest, LogLevelsWithWarnForWarning) {
+  for (auto [text, level] : std::vector<std::pair<const char*, spdlog::level::level_enum>>{
+           {"debug", spdlog::level::debug},
+           {"info", spdlog::level::info},
+           {"warning", spdlog::level::warn},
+           {"warn", spdlog::level::warn},
+           {"error", spdlog::level::err}}) {
+    auto cl = Parse({"--app", "a:b", "--bind", ":1", "--log-level", text});
+    ASSERT_TRUE(cl.ok()) << text << ": " << cl.status().message();
+    EXPECT_EQ(cl.value().options.log_level, level) << text;
+  }
+}
+
+TEST(OptionsTest, LogTimestampStyles) {
+  for (auto [text, style] : std::vector<std::pair<const char*, service::LogTimestamps>>{
+           {"none", service::LogTimestamps::kNone},
+           {"iso8601", service::LogTimestamps::kIso8601},
+           {"tai64n", service::LogTimestamps::kTai64n}}) {
+    auto cl = Parse({"--app", "a:b", "--bind", ":1", "--log-timestamps", text});
+    ASSERT_TRUE(cl.ok()) << text << ": " << cl.status().message();
+    EXPECT_EQ(cl.value().options.log_timestamps, style) << text;
+  }
+}
+
+TEST(OptionsTest, AccessLogIsMadeAbsoluteExceptStdout) {
+  auto relative = Parse({"--app", "a:b", "--bind", ":1", "--access-log", "logs/../access.log"});
+  ASSERT_TRUE(relative.ok()) << relative.status().message();
+  EXPECT_EQ(relative.value().options.access_log,
+            (std::filesystem::current_path() / "access.log").string());
+  auto absolute = Parse({"--app", "a:b", "--bind", ":1", "--access-log", "/var/log/shoal.log"});
+  ASSERT_TRUE(absolute.ok());
+  EXPECT_EQ(absolute.value().options.access_log, "/var/log/shoal.log");
+  auto stdout_log = Parse({"--app", "a:b", "--bind", ":1", "--access-log", "-"});
+  ASSERT_TRUE(stdout_log.ok());
+  EXPECT_EQ(stdout_log.value().options.access_log, "-");
+}
+
 TEST(OptionsTest, DeadlinesInSecondsAndAMinimumRate) {
   auto cl = Parse({"--app", "a:b", "--bind", ":1", "--header-timeout", "2.5", "--body-timeout",
                    "30", "--send-timeout", "0.25", "--min-rate", "1k"});
@@ -214,6 +259,15 @@ TEST(OptionsTest, BadUsageNamesTheProblem) {
       {{"--app", "a:b", "--bind", ":1", "--umask", "u=rwx"}, "for --umask"},
       {{"--app", "a:b", "--bind", ":1", "--umask", "01777"}, "for --umask"},
       {{"--app", "a:b", "--bind", ":1", "--pidfile", ""}, "for --pidfile"},
+      {{"--app", "a:b", "--bind", ":1", "--log-level", "verbose"},
+       "invalid value 'verbose' for --log-level: expected debug, info, warning or error"},
+      {{"--app", "a:b", "--bind", ":1", "--log-level", "WARNING"}, "for --log-level"},
+      {{"--app", "a:b", "--bind", ":1", "--log-level", "critical"}, "for --log-level"},
+      {{"--app", "a:b", "--bind", ":1", "--log-timestamps", "tai64"},
+       "invalid value 'tai64' for --log-timestamps: expected none, iso8601 or tai64n"},
+      {{"--app", "a:b", "--bind", ":1", "--log-timestamps", ""}, "for --log-timestamps"},
+      {{"--app", "a:b", "--bind", ":1", "--access-log", ""}, "for --access-log"},
+      {{"--app", "a:b", "--bind", ":1", "--access-log", "/var/log/"}, "is a directory"},
   };
   for (const BadCase& c : cases) {
     auto cl = Parse(c.args);

@@ -24,6 +24,7 @@
 #include "service/pidfile.h"
 #include "service/privileges.h"
 #include "service/readiness.h"
+#include "service/log_file.h"
 #include "supervisor/lazy_worker.h"
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
@@ -161,7 +162,18 @@ Status CheckSpoolDir(const std::string& dir) {
 }  // namespace
 
 int RunShoal(const Options& options, const std::vector<std::string>& argv) {
-  const supervisor::WorkerSettings worker_settings = WorkerSettingsOf(options);
+  supervisor::WorkerSettings worker_settings = WorkerSettingsOf(options);
+  // A --lazy-apps worker opens its own access log (as --user already).
+  std::optional<service::LogFile> access_log;
+  if (supervisor::IsLazyWorker() && !options.access_log.empty()) {
+    Result<service::LogFile> opened = service::LogFile::Open(options.access_log);
+    if (!opened.ok()) {
+      spdlog::error("--access-log: {}", opened.status().message());
+      return service::kExitWorkerBootError;
+    }
+    access_log.emplace(std::move(opened).value());
+    worker_settings.access_log = &*access_log;
+  }
   if (supervisor::IsLazyWorker()) {
     return supervisor::RunLazyWorker(worker_settings, [&]() -> supervisor::HandlerFactory::result_type {
       Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);
@@ -192,6 +204,28 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   if (!readiness.ok()) {
     spdlog::error("{}", readiness.status().message());
     return service::kExitFailure;
+  }
+  // Opened before the fork, so a path that cannot be written stops the
+  // start; forked workers write through their copy. Given to --user, as
+  // nginx gives its logs to its workers' user, so that --lazy-apps workers
+  // can open it and USR1 can reopen it after the drop.
+  if (!options.access_log.empty()) {
+    Result<service::LogFile> opened = service::LogFile::Open(options.access_log);
+    if (opened.ok() && options.access_log != "-" && ::geteuid() == 0 &&
+        (options.user || options.group)) {
+      const uid_t uid = options.user ? options.user->uid : static_cast<uid_t>(-1);
+      const gid_t gid = options.group ? *options.group
+                                      : (options.user ? options.user->gid : static_cast<gid_t>(-1));
+      if (::chown(options.access_log.c_str(), uid, gid) != 0) {
+        opened = PosixError("chown(" + options.access_log + ")", errno);
+      }
+    }
+    if (!opened.ok()) {
+      spdlog::error("--access-log: {}", opened.status().message());
+      return service::kExitFailure;
+    }
+    access_log.emplace(std::move(opened).value());
+    worker_settings.access_log = &*access_log;
   }
   // A re-executed image is the daemon already.
   std::optional<service::DaemonReadiness> detached;
@@ -329,10 +363,11 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     handover.channels = std::move(inherited->channels);
     handover.parked = std::move(inherited->parked);
   }
-  supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv, start_dir,
-                                           std::move(readiness).value()),
-                            std::move(hooks),
-                            std::move(stats), std::move(handover));
+  supervisor::MasterConfig master_config = MasterConfigOf(
+      options, listen_fd, program, argv, start_dir, std::move(readiness).value());
+  master_config.access_log = access_log ? &*access_log : nullptr;
+  supervisor::Master master(std::move(master_config), std::move(hooks), std::move(stats),
+                            std::move(handover));
   return master.Run();
 }
 

@@ -184,7 +184,10 @@ void SendShort(Exchange& exchange, std::string_view status) {
 
 class FuzzHandler final : public protocols::RequestHandler {
  public:
-  Outcome Handle(Exchange& exchange) override {
+  protocols::Handled Handle(Exchange& exchange) override { return {.outcome = Serve(exchange)}; }
+
+ private:
+  Outcome Serve(Exchange& exchange) {
     std::span<const Param> params = exchange.params();
     std::string line = protocols::RequestLine(params);
     size_t before = Touch(params);
@@ -279,7 +282,7 @@ void ServeFuzzInput(protocols::Protocol protocol, std::string_view input,
     if (!incoming.ok() || incoming.value() == Incoming::kClosed) break;
     if (incoming.value() == Incoming::kRequest) {
       std::string line = trace ? protocols::RequestLine(connection->params()) : "";
-      Outcome outcome = handler.Handle(*connection);
+      Outcome outcome = handler.Handle(*connection).outcome;
       if (trace) {
         std::fprintf(stderr, "shoal-fuzz: %s: %s\n", line.c_str(),
                      outcome == Outcome::kServed      ? "served"

@@ -249,6 +249,7 @@ void Response::SendError(const char* status, std::string_view body) {
   headers_sent_ = true;
   status_code_ = std::atoi(status);
   bool sent = exchange_.SendHeaders(status, headers).ok() && exchange_.Write(body).ok();
+  if (sent) body_sent_ = body.size();
   ended_ = true;
   if (sent && exchange_.Finish().ok()) return;
   client_gone_ = true;

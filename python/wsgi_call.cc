@@ -93,24 +93,30 @@ void WsgiGateway::BeginIdle() { idle_.emplace(); }
 
 void WsgiGateway::EndIdle() { idle_.reset(); }
 
-protocols::Outcome WsgiGateway::Handle(protocols::Exchange& exchange) {
+protocols::Handled WsgiGateway::Handle(protocols::Exchange& exchange) {
   std::string request_line = protocols::RequestLine(exchange.params());
-  protocols::Outcome outcome = Run(exchange, request_line);
+  protocols::Handled handled = Run(exchange, request_line);
   FlushLogStreams();
   FlushLogStream(errors_.get());
   if (PyErr_Occurred()) PyErr_Clear();  // never carried into the next request
-  return outcome;
+  return handled;
 }
 
-protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
+protocols::Handled WsgiGateway::Run(protocols::Exchange& exchange,
                                     const std::string& request_line) {
   EnvironBuilder::Built built = environ_builder_.Build(exchange.params(), errors_.get());
   Response response(exchange, built.head_request);
+  // Every way out says what the response carried, for the access log.
+  auto ended = [&response](protocols::Outcome outcome) {
+    return protocols::Handled{.outcome = outcome,
+                              .status = response.status_code(),
+                              .body_bytes = response.body_bytes()};
+  };
   if (!built.environ) {
     if (built.refusal_status == 0) {
       spdlog::error("{}: cannot build the environ\n{}", request_line, FormatAndClearException());
       response.SendError("500 Internal Server Error", kInternalError);
-      return protocols::Outcome::kAppFailed;
+      return ended(protocols::Outcome::kAppFailed);
     } else if (built.refusal_status == 404) {
       spdlog::info("{}: 404, {}", request_line, built.refusal);
       response.SendError("404 Not Found", "Not Found\n");
@@ -118,13 +124,13 @@ protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
       spdlog::warn("{}: 400, {}", request_line, built.refusal);
       response.SendError("400 Bad Request", "Bad Request\n");
     }
-    return protocols::Outcome::kServed;
+    return ended(protocols::Outcome::kServed);
   }
 
   protocols::SpooledBody spooled;
   if (std::optional<protocols::Outcome> answered =
           PrepareBody(exchange, built, spooled, response, request_line)) {
-    return *answered;
+    return ended(*answered);
   }
   protocols::BodyReader* body = spooled.size() > 0 ? static_cast<protocols::BodyReader*>(&spooled)
                                                    : &exchange;
@@ -148,12 +154,12 @@ protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
   if (result) CloseIterable(result.get(), request_line);
   DetachInputStream(input.get());
   DetachStartResponse(start_response.get());
-  if (ok) return protocols::Outcome::kServed;
+  if (ok) return ended(protocols::Outcome::kServed);
 
   if (response.client_gone()) {
     spdlog::info("{}: client went away ({})", request_line, failure);
     response.Abort();
-    return protocols::Outcome::kClientGone;
+    return ended(protocols::Outcome::kClientGone);
   }
   if (!response.headers_sent() && InputStreamOverLimit(input.get())) {
     // A body streamed without a length (--no-spool-chunked) ran past the
@@ -161,7 +167,7 @@ protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
     spdlog::warn("{}: 413, request body over --max-body-size ({} bytes)", request_line,
                  config_.spool.max_size);
     SendTooLarge(response);
-    return protocols::Outcome::kServed;
+    return ended(protocols::Outcome::kServed);
   }
   if (!response.headers_sent()) {
     spdlog::error("{}: 500, exception in the app\n{}", request_line, failure);
@@ -172,7 +178,7 @@ protocols::Outcome WsgiGateway::Run(protocols::Exchange& exchange,
                   request_line, failure);
     response.Abort();
   }
-  return protocols::Outcome::kAppFailed;
+  return ended(protocols::Outcome::kAppFailed);
 }
 
 std::optional<protocols::Outcome> WsgiGateway::PrepareBody(protocols::Exchange& exchange,

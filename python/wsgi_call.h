@@ -45,13 +45,13 @@ class WsgiGateway final : public protocols::RequestHandler {
   // distinct.
   WsgiGateway(std::vector<MountedApp> apps, GatewayConfig config);
 
-  protocols::Outcome Handle(protocols::Exchange& exchange) override;
+  protocols::Handled Handle(protocols::Exchange& exchange) override;
   void BeginIdle() override;
   void EndIdle() override;
 
  private:
   // Runs the app and sends its response; returns with no Python error set.
-  protocols::Outcome Run(protocols::Exchange& exchange, const std::string& request_line);
+  protocols::Handled Run(protocols::Exchange& exchange, const std::string& request_line);
   // Holds the body to --max-body-size and, unless --no-spool-chunked, reads a
   // body that came without a length into `spooled` and gives the environ
   // its CONTENT_LENGTH. Returns how the request ended if it was answered

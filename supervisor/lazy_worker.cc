@@ -58,12 +58,13 @@ int RunLazyWorker(const WorkerSettings& settings, const HandlerFactory& make_han
   const int index = static_cast<int>(fields.Number("index", 0));
   service::InitLogging("worker " + std::to_string(index));
   // The master spawned us with its signals blocked; a worker starts with
-  // only TERM blocked, until its loop waits for work (as a forked one does,
-  // see Master::BecomeWorker).
-  sigset_t term;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  sigprocmask(SIG_SETMASK, &term, nullptr);
+  // only TERM and USR1 blocked, until its loop waits for work (as a forked
+  // one does, see Master::BecomeWorker).
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGTERM);
+  sigaddset(&blocked, SIGUSR1);
+  sigprocmask(SIG_SETMASK, &blocked, nullptr);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != static_cast<pid_t>(fields.Number("master"))) {
     return service::kExitOk;  // the master is gone

@@ -159,10 +159,7 @@ void Master::HandleSignals() {
       case SIGTTOU: HandleTtou(); break;
       case SIGCHLD: child_exited_ = true; break;
       case SIGCONT: break;
-      case SIGUSR1:
-        spdlog::info("signal {} (User defined signal 1): logs go to stderr; nothing to reopen",
-                     signal);
-        break;
+      case SIGUSR1: HandleUsr1(); break;
       default: spdlog::info("signal {} ({}) ignored", signal, strsignal(signal));
     }
   }
@@ -222,6 +219,28 @@ void Master::HandleHup(int signal) {
   spdlog::error("{}; carrying on as before", failed.message());
   if (was_ready) config_.readiness.Ready("reload failed; serving as before");
   for (HandedConnection& parked : handover.parked) broker_->Park(std::move(parked));
+}
+
+// USR1: reopen the access log (logrotate's postrotate sends it). The
+// master's copy is reopened first, so the new file exists; each worker
+// reopens its own between requests.
+void Master::HandleUsr1() {
+  if (!config_.access_log) {
+    spdlog::info("signal {} ({}): logs go to stderr and there is no --access-log; nothing to "
+                 "reopen",
+                 SIGUSR1, strsignal(SIGUSR1));
+    return;
+  }
+  Status reopened = config_.access_log->Reopen();
+  table_->SignalAll(SIGUSR1);
+  if (reopened.ok()) {
+    spdlog::info("signal {} ({}): reopened --access-log {}; the workers reopen it between "
+                 "requests",
+                 SIGUSR1, strsignal(SIGUSR1), config_.access_log->path());
+  } else {
+    spdlog::error("signal {} ({}): cannot reopen --access-log: {}", SIGUSR1, strsignal(SIGUSR1),
+                  reopened.message());
+  }
 }
 
 void Master::HandleTtin() {

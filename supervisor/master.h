@@ -16,7 +16,9 @@
 // its Python traceback logged (SIGUSR2, faulthandler) and is killed a
 // second later. A second TERM, or INT or QUIT, kills them at once. Either
 // way the master exits 0. HUP and USR2 re-execute the master in place
-// (reexec.h); no kept connection is closed by it.
+// (reexec.h); no kept connection is closed by it. USR1 reopens the
+// --access-log file (after logrotate moved it) and passes USR1 on to the
+// workers, which reopen theirs between requests.
 //
 // The supervisor is told readiness (service::Readiness: s6's notification
 // fd, systemd's NOTIFY_SOCKET) once the first worker waits for work.
@@ -37,6 +39,7 @@
 
 #include "base/unique_fd.h"
 #include "service/readiness.h"
+#include "service/log_file.h"
 #include "supervisor/connection_broker.h"
 #include "supervisor/handoff.h"
 #include "supervisor/listener.h"
@@ -60,6 +63,9 @@ struct MasterConfig {
   std::string start_dir = {};
   // Told once the first worker waits for work, and of reloads and stops.
   service::Readiness readiness = {};
+  // --access-log, which USR1 reopens (then the workers reopen theirs);
+  // null: none. Outlives the Master.
+  service::LogFile* access_log = nullptr;
 };
 
 // What a previous image of this master hands over (see reexec.h).
@@ -113,6 +119,7 @@ class Master {
   void HandleTerm();
   void HandleInt(int signal);
   void HandleHup(int signal);
+  void HandleUsr1();
   void HandleTtin();
   void HandleTtou();
   void ReapWorkers();

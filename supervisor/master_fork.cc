@@ -71,11 +71,14 @@ void Master::BecomeWorker(size_t index) {
   for (int signal : kHandledSignals) std::signal(signal, SIG_DFL);
   // TERM stays blocked until the worker loop waits for work: one that came
   // while this worker was still setting up then stops it gracefully,
-  // instead of killing it with connections queued for it.
-  sigset_t term;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  sigprocmask(SIG_SETMASK, &term, nullptr);
+  // instead of killing it with connections queued for it. USR1 (reopen the
+  // access log) stays blocked, and pending, until the loop's handler is in
+  // place: its default action would kill the worker.
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGTERM);
+  sigaddset(&blocked, SIGUSR1);
+  sigprocmask(SIG_SETMASK, &blocked, nullptr);
   service::InitLogging("worker " + std::to_string(index));
   // If the master dies while this worker is busy, finish and exit.
   prctl(PR_SET_PDEATHSIG, SIGTERM);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,12 +15,15 @@
 #include <csignal>
 #include <algorithm>
 #include <memory>
+#include <span>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
 #include "base/epoll_watch.h"
 #include "base/unique_fd.h"
 #include "protocols/connection.h"
+#include "service/access_log.h"
 #include "service/exit_codes.h"
 #include "service/log_rate_limit.h"
 #include "supervisor/handoff.h"
@@ -28,8 +32,12 @@ namespace shoal::supervisor {
 namespace {
 
 volatile std::sig_atomic_t stop_requested = 0;
+volatile std::sig_atomic_t reopen_requested = 0;
 
 void HandleTerm(int) { stop_requested = 1; }
+
+// USR1: reopen the access log, at the next safe point (ReopenLogsIfAsked).
+void HandleUsr1(int) { reopen_requested = 1; }
 
 class Worker {
  public:
@@ -63,6 +71,11 @@ class Worker {
   // The one line for a connection ended by bad input or a deadline; lines
   // for deadlines, which a client can cause at will, are rate-limited.
   void LogDropped(const Status& why, const char* suffix);
+  // Reopens the access log if USR1 came since the last time.
+  void ReopenLogsIfAsked();
+  // Writes the request's line to the access log (--access-log).
+  void LogAccess(std::span<const protocols::Param> params, time_t received,
+                 const protocols::Handled& handled);
 
   const WorkerConfig& config_;
   protocols::RequestHandler& handler_;
@@ -77,6 +90,7 @@ class Worker {
   bool recycle_ = false;  // leave after the request in hand
   std::chrono::steady_clock::time_point next_rss_check_;
   service::LogRateLimit deadline_lines_;
+  service::LogRateLimit access_log_errors_;  // a full disk must not flood the log
 };
 
 Status Worker::Watch(int fd, uint32_t events) { return WatchFd(epoll_.get(), fd, events); }
@@ -89,6 +103,14 @@ Status Worker::SetUp() {
   action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, nullptr);
+  // USR1 only sets a flag, so it may come at any time; it stayed blocked
+  // (and pending) from fork until this handler was in place.
+  action.sa_handler = HandleUsr1;
+  sigaction(SIGUSR1, &action, nullptr);
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  sigprocmask(SIG_UNBLOCK, &usr1, nullptr);
 
   std::signal(SIGINT, SIG_IGN);  // a terminal's Ctrl-C is the master's to handle
   std::signal(SIGHUP, SIG_IGN);
@@ -138,6 +160,7 @@ int Worker::Run() {
     int count = epoll_pwait(epoll_.get(), events, kMaxEvents, timeout_ms, &wait_mask_);
     int saved_errno = errno;
     handler_.EndIdle();
+    ReopenLogsIfAsked();
     if (count < 0) {
       if (saved_errno == EINTR) continue;
       spdlog::error("{}", PosixError("epoll_pwait", saved_errno).message());
@@ -263,10 +286,14 @@ bool Worker::ServeOne(protocols::Connection& connection) {
     if (config_.scoreboard) {
       config_.scoreboard->BeginRequest(ScoreboardIndex(), protocols::RequestLine(connection.params()));
     }
-    protocols::Outcome outcome = handler_.Handle(connection);
+    const time_t received = config_.access_log ? time(nullptr) : 0;
+    protocols::Handled handled = handler_.Handle(connection);
     if (config_.scoreboard) {
-      config_.scoreboard->EndRequest(ScoreboardIndex(), outcome == protocols::Outcome::kAppFailed);
+      config_.scoreboard->EndRequest(ScoreboardIndex(),
+                                     handled.outcome == protocols::Outcome::kAppFailed);
     }
+    // (The params live until the next ReadRequest.)
+    if (config_.access_log) LogAccess(connection.params(), received, handled);
     ++served_;
     AfterRequest();
   }
@@ -307,6 +334,46 @@ void Worker::LogDropped(const Status& why, const char* suffix) {
   service::LogRateLimit::Verdict verdict = deadline_lines_.Admit(std::chrono::steady_clock::now());
   if (verdict.write) {
     spdlog::warn("{}{}{}", why.message(), suffix, service::LogRateLimit::Suffix(verdict.held_back));
+  }
+}
+
+void Worker::ReopenLogsIfAsked() {
+  if (!reopen_requested) return;
+  reopen_requested = 0;
+  if (!config_.access_log) return;
+  if (Status reopened = config_.access_log->Reopen(); !reopened.ok()) {
+    spdlog::error("cannot reopen --access-log: {}; still writing to the old file",
+                  reopened.message());
+  }
+}
+
+void Worker::LogAccess(std::span<const protocols::Param> params, time_t received,
+                       const protocols::Handled& handled) {
+  using protocols::FindParam;
+  int status = handled.status;
+  // Gone before a response was started: nginx's "client closed request".
+  if (status == 0 && handled.outcome == protocols::Outcome::kClientGone) status = 499;
+  std::string line = service::FormatAccessLine({.remote_addr = FindParam(params, "REMOTE_ADDR"),
+                                                .remote_user = FindParam(params, "REMOTE_USER"),
+                                                .time = received,
+                                                .method = FindParam(params, "REQUEST_METHOD"),
+                                                .request_uri = FindParam(params, "REQUEST_URI"),
+                                                .script_name = FindParam(params, "SCRIPT_NAME"),
+                                                .path_info = FindParam(params, "PATH_INFO"),
+                                                .query_string = FindParam(params, "QUERY_STRING"),
+                                                .protocol = FindParam(params, "SERVER_PROTOCOL"),
+                                                .status = status,
+                                                .body_bytes = handled.body_bytes,
+                                                .referer = FindParam(params, "HTTP_REFERER"),
+                                                .user_agent = FindParam(params, "HTTP_USER_AGENT")});
+  ReopenLogsIfAsked();
+  if (Status written = config_.access_log->Write(line); !written.ok()) {
+    service::LogRateLimit::Verdict verdict =
+        access_log_errors_.Admit(std::chrono::steady_clock::now());
+    if (verdict.write) {
+      spdlog::error("--access-log: {}{}", written.message(),
+                    service::LogRateLimit::Suffix(verdict.held_back));
+    }
   }
 }
 

@@ -16,6 +16,14 @@
 // (Scoreboard::Beat), so the master can tell a stopped or stuck idle worker
 // (--heartbeat-timeout); out of the wait it pauses its heartbeat.
 //
+// With --access-log, each request gets one line in Apache's combined format
+// (service/access_log.h) once its response is done, aborted or not. USR1
+// asks the worker to reopen that file (logrotate moved it): the handler
+// only sets a flag, and the file is reopened between requests, when the
+// wait for work returns or before the next line is written. USR1 is never
+// blocked once the loop runs (it only sets the flag), so a signal sent
+// before a request is served is seen before that request's line.
+//
 // Every accepted connection gets a read timeout, so a front end that
 // connects and sends nothing cannot hold a worker. Stops when told (SIGTERM:
 // finish the request in hand, serve the connections already queued, exit)
@@ -33,6 +41,7 @@
 #include "protocols/exchange.h"
 #include "protocols/request_handler.h"
 #include "protocols/protocol.h"
+#include "service/log_file.h"
 #include "supervisor/scoreboard.h"
 
 namespace shoal::supervisor {
@@ -55,6 +64,9 @@ struct WorkerConfig {
   // Leave (to be replaced) when resident memory passes this after a
   // request; zero: never.
   uint64_t reload_on_rss_mb = 0;
+  // --access-log: where each request's line goes; null: no access log.
+  // This worker's own copy (forked or opened by it), reopened on USR1.
+  service::LogFile* access_log = nullptr;
 };
 
 // Serves until stopped. Returns the worker's exit code.
