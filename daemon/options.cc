@@ -14,7 +14,8 @@ namespace {
 
 po::options_description MakeDescription() {
   po::options_description desc(
-      "Usage: shoal --app MODULE:CALLABLE --bind unix:PATH|HOST:PORT [options]\n"
+      "Usage: shoal --app MODULE:CALLABLE --bind unix:PATH|HOST:PORT|fd:N [options]\n"
+      "       shoal --app MODULE:CALLABLE --inetd [options]\n"
       "       shoal status --stats ADDRESS [--json | --metrics]\n\n"
       "Serves a Python WSGI application over FastCGI, SCGI or AJP13 with preforked "
       "workers.\n\n"
@@ -54,7 +55,12 @@ po::options_description MakeDescription() {
     ("ajp-allow-insecure", po::bool_switch(),
         "allow AJP on a non-loopback address without --ajp-secret (Ghostcat: don't)")
     ("bind", po::value<std::string>()->value_name("ADDRESS"),
-        "listen on unix:PATH, HOST:PORT, [IPv6]:PORT or :PORT (127.0.0.1)")
+        "listen on unix:PATH, HOST:PORT, [IPv6]:PORT or :PORT (127.0.0.1), or serve on fd:N, "
+        "a listening socket shoal was started with; without --bind, a listening socket on "
+        "fd 0 (spawn-fcgi, mod_fcgid) or from systemd socket activation is used")
+    ("inetd", po::bool_switch(),
+        "fd 0 is one connection, as inetd and xinetd (nowait) pass it: import the app, serve "
+        "that connection's requests in this process, then exit (no workers)")
     ("workers", po::value<int>()->value_name("N"), "a fixed pool of N workers (default 2)")
     ("min-spare", po::value<int>()->value_name("N"),
         "adaptive pool: start workers while fewer than N are idle (flup's minSpare, default 1)")
@@ -190,7 +196,17 @@ Result<uint64_t> ParseSize(const std::string& option, const std::string& text) {
 Status FillOptions(const po::variables_map& vm, Options& o) {
   Status mounts = FillMounts(vm, o);
   if (!mounts.ok()) return mounts;
-  if (!vm.count("bind")) return Status::Error("the option '--bind' is required but missing");
+  o.inetd = vm["inetd"].as<bool>();
+  if (o.inetd) {
+    for (const char* option : {"bind", "workers", "min-spare", "max-spare", "max-children",
+                               "stats", "lazy-apps"}) {
+      if (vm.count(option) && !vm[option].defaulted()) {
+        return Status::Error(std::string("--inetd serves the one connection on fd 0 in this "
+                                         "process: --") +
+                             option + " cannot go with it");
+      }
+    }
+  }
 
   if (vm.count("chdir")) o.chdir = vm["chdir"].as<std::string>();
   if (vm.count("pythonpath")) o.pythonpath = vm["pythonpath"].as<std::vector<std::string>>();
@@ -212,9 +228,11 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
     return Invalid("max-header-size", std::to_string(o.max_header_size), "expected 1024 to 67108864");
   }
 
-  auto bind = ParseBindAddress(vm["bind"].as<std::string>());
-  if (!bind.ok()) return bind.status();
-  o.bind = bind.value();
+  if (vm.count("bind")) {
+    auto bind = ParseBindAddress(vm["bind"].as<std::string>());
+    if (!bind.ok()) return bind.status();
+    o.bind = bind.value();
+  }
 
   o.adaptive = vm.count("min-spare") || vm.count("max-spare") || vm.count("max-children");
   if (o.adaptive && vm.count("workers")) {
@@ -313,6 +331,9 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   if (vm.count("stats")) {
     auto stats = ParseBindAddress(vm["stats"].as<std::string>());
     if (!stats.ok()) return stats.status();
+    if (stats.value().kind == BindAddress::Kind::kFd) {
+      return Invalid("stats", vm["stats"].as<std::string>(), "expected unix:PATH or HOST:PORT");
+    }
     o.stats = stats.value();
   }
   o.debug = vm["debug"].as<bool>();

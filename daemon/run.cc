@@ -1,6 +1,8 @@
 #include "daemon/run.h"
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +17,9 @@
 #include "python/wsgi_call.h"
 #include "service/boot_signals.h"
 #include "service/exit_codes.h"
+#include "service/inherited_socket.h"
+#include "service/web_server_addrs.h"
+#include "supervisor/inetd_connection.h"
 #include "supervisor/lazy_worker.h"
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
@@ -129,10 +134,86 @@ Status CheckSpoolDir(const std::string& dir) {
   return Status::Ok();
 }
 
+// Where the master serves: what a previous image of it served on (HUP,
+// USR2), --bind's address or fd, systemd's socket, or a listening fd 0.
+// REQUIRES: some such socket exists (see HasSocketToServe).
+Result<supervisor::Listener> OpenListener(const Options& options,
+                                          std::optional<supervisor::Inheritance>& inherited,
+                                          const Result<std::optional<int>>& activated) {
+  if (inherited) return supervisor::Listener::Adopt(std::move(inherited->listen_fd), options.bind);
+  if (options.bind && options.bind->kind == BindAddress::Kind::kFd) {
+    return supervisor::Listener::Inherit(options.bind->fd, options.bind->ToString());
+  }
+  if (options.bind) return supervisor::Listener::Bind(*options.bind, options.socket_mode, kListenBacklog);
+  if (!activated.ok()) return activated.status();
+  if (activated.value()) {
+    return supervisor::Listener::Inherit(*activated.value(), "fd:3 from systemd (LISTEN_FDS)");
+  }
+  return supervisor::Listener::Inherit(0, "fd:0");
+}
+
+bool HasSocketToServe(const Options& options, const std::optional<supervisor::Inheritance>& inherited,
+                      const Result<std::optional<int>>& activated) {
+  return inherited || options.bind || !activated.ok() || activated.value() ||
+         service::StdinIsListening();
+}
+
+// --inetd: the one connection on fd 0, served in this process
+// (supervisor/inetd_connection.h); returns the exit code.
+int RunInetd(const Options& options, const supervisor::WorkerSettings& settings) {
+  // Plain inetd (and xinetd) give the connection as fd 0, 1 and 2: a log
+  // line written to fd 2 would reach the web server as response bytes, so
+  // then logs go to /dev/null (redirect stderr in a wrapper to keep them).
+  if (service::SameFile(0, 2)) (void)service::ReopenOnDevNull(2);
+  sockaddr_storage peer{};
+  socklen_t length = sizeof(peer);
+  struct stat st {};
+  if (fstat(0, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+      getpeername(0, reinterpret_cast<sockaddr*>(&peer), &length) != 0) {
+    spdlog::error("--inetd: fd 0 is not a connected socket (inetd and xinetd, with nowait, "
+                  "start shoal with the connection as fd 0)");
+    return service::kExitFailure;
+  }
+  // The connection moves off stdin and stdout, so the app's input() or a
+  // stray write to fd 1 never touch it.
+  UniqueFd connection(fcntl(0, F_DUPFD_CLOEXEC, 3));
+  int flags = connection.valid() ? fcntl(connection.get(), F_GETFL) : -1;
+  if (flags < 0 || fcntl(connection.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
+    spdlog::error("{}", PosixError("--inetd: fcntl(0)", errno).message());
+    return service::kExitFailure;
+  }
+  const bool stdout_is_connection = service::SameFile(1, connection.get());
+  for (Status reopened : {service::ReopenOnDevNull(0),
+                          stdout_is_connection ? service::ReopenOnDevNull(1) : Status::Ok()}) {
+    if (!reopened.ok()) {
+      spdlog::error("--inetd: {}", reopened.message());
+      return service::kExitFailure;
+    }
+  }
+  if (Status spool_dir = CheckSpoolDir(options.spool_dir); !spool_dir.ok()) {
+    spdlog::error("--spool-dir: {}", spool_dir.message());
+    return service::kExitFailure;
+  }
+  Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);
+  if (!apps.ok()) {
+    spdlog::error("{}", apps.status().message());
+    return service::kExitFailure;
+  }
+  std::unique_ptr<protocols::RequestHandler> gateway = MakeGateway(options, apps.value());
+  return supervisor::ServeInetdConnection(settings, std::move(connection), *gateway);
+}
+
 }  // namespace
 
 int RunShoal(const Options& options, const std::vector<std::string>& argv) {
-  const supervisor::WorkerSettings worker_settings = WorkerSettingsOf(options);
+  Result<std::optional<service::WebServerAddrs>> web_server_addrs =
+      service::WebServerAddrs::FromEnvironment();
+  if (!web_server_addrs.ok()) {
+    spdlog::error("{}", web_server_addrs.status().message());
+    return service::kExitUsage;
+  }
+  supervisor::WorkerSettings worker_settings = WorkerSettingsOf(options);
+  worker_settings.web_server_addrs = web_server_addrs.value();
   if (supervisor::IsLazyWorker()) {
     return supervisor::RunLazyWorker(worker_settings, [&]() -> supervisor::HandlerFactory::result_type {
       Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);
@@ -140,13 +221,21 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
       return MakeGateway(options, apps.value());
     });
   }
+  // systemd's LISTEN_* variables are for this process alone: read and
+  // unset before the app (or anything it starts, or a re-exec) sees them.
+  const Result<std::optional<int>> activated = service::TakeSocketActivation();
+  if (options.inetd) return RunInetd(options, worker_settings);
   RaiseFileLimit(options.max_idle_connections + 64);
 
   // After HUP or USR2 this image takes over its predecessor's sockets.
   std::optional<supervisor::Inheritance> inherited = supervisor::TakeInheritance();
-  Result<supervisor::Listener> listener =
-      inherited ? supervisor::Listener::Adopt(std::move(inherited->listen_fd), options.bind)
-                : supervisor::Listener::Bind(options.bind, options.socket_mode, kListenBacklog);
+  if (!HasSocketToServe(options, inherited, activated)) {
+    spdlog::error("no socket to serve on: give --bind unix:PATH, HOST:PORT or fd:N, start shoal "
+                  "with a listening socket on fd 0 (spawn-fcgi, mod_fcgid) or by systemd socket "
+                  "activation, or use --inetd");
+    return service::kExitUsage;
+  }
+  Result<supervisor::Listener> listener = OpenListener(options, inherited, activated);
   if (!listener.ok()) {
     spdlog::error("{}", listener.status().message());
     return service::kExitFailure;
@@ -154,7 +243,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   listener.value().DeferAccept(std::chrono::milliseconds(options.header_timeout_ms));
   // Until the master's loop runs, a stop signal ends the boot cleanly.
   service::StopOnSignalsWhileBooting(
-      options.bind.kind == BindAddress::Kind::kUnix ? options.bind.path : std::string());
+      options.bind && options.bind->kind == BindAddress::Kind::kUnix ? options.bind->path
+                                                                     : std::string());
   // Ghostcat (CVE-2020-1938): an AJP port others can reach lets them send
   // whatever request attributes they like. Like Tomcat since, refuse it
   // without a secret unless told otherwise.
@@ -210,6 +300,16 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
                listener.value().name(),
                options.protocol ? protocols::ProtocolName(*options.protocol) : "auto", pool);
 
+  if (worker_settings.web_server_addrs) {
+    if (listener.value().tcp()) {
+      spdlog::info("accepting connections only from {} (FCGI_WEB_SERVER_ADDRS)",
+                   worker_settings.web_server_addrs->ToString());
+    } else {
+      spdlog::info("FCGI_WEB_SERVER_ADDRS has no effect on {}: a unix socket's permissions "
+                   "say who may connect",
+                   listener.value().name());
+    }
+  }
   const int listen_fd = listener.value().fd();
   supervisor::WorkerHooks hooks;
   const std::string program = ProgramPath();

@@ -4,7 +4,9 @@
 // socket is created with the requested mode; a stale file left by a crashed
 // run is replaced, but a socket some live process still answers on is not.
 // The socket file is removed when the Listener is destroyed, and only in the
-// pid that created it and only if the path still names our socket. The fd is
+// pid that created it and only if the path still names our socket. A socket
+// shoal inherited (--bind fd:N, fd 0, systemd; service/inherited_socket.h)
+// is never unlinked or chmodded: whoever made it owns its file. The fd is
 // non-blocking and close-on-exec.
 #pragma once
 
@@ -18,6 +20,7 @@
 #include "base/status.h"
 #include "base/unique_fd.h"
 #include "base/bind_address.h"
+#include "service/inherited_socket.h"
 
 namespace shoal::supervisor {
 
@@ -28,9 +31,17 @@ class Listener {
   static Result<Listener> Bind(const BindAddress& address, unsigned socket_mode,
                                int backlog);
 
-  // Takes over `fd`, a socket a previous image of this process bound to
-  // `address` (see reexec.h).
-  static Listener Adopt(UniqueFd fd, const BindAddress& address);
+  // Takes over `fd`, a listening socket this process was handed (fd N of
+  // `--bind fd:N`, fd 0, systemd's fd 3), after checking it is one; fd 0 is
+  // moved off stdin (reopened on /dev/null). `origin` says where it came
+  // from, for logs ("fd:0"). On failure returns an error saying what the fd
+  // is instead ("fd:5 is not a socket").
+  static Result<Listener> Inherit(int fd, const std::string& origin);
+
+  // Takes over `fd`, a socket a previous image of this process listened on
+  // (see reexec.h): bound to `address`, or, when that is nullopt or fd:N,
+  // inherited from outside (its file is then not ours to remove).
+  static Listener Adopt(UniqueFd fd, const std::optional<BindAddress>& address);
 
   Listener(Listener&& other) noexcept { *this = std::move(other); }
   Listener& operator=(Listener&& other) noexcept;
@@ -38,6 +49,8 @@ class Listener {
 
   int fd() const { return fd_.get(); }
   const std::string& name() const { return name_; }
+  // True for a TCP (IPv4 or IPv6) socket.
+  bool tcp() const;
   // True for a TCP socket bound to an address other hosts can reach (not
   // 127.0.0.0/8 or ::1).
   bool reachable_from_outside() const;

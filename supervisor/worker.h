@@ -33,6 +33,7 @@
 #include "protocols/exchange.h"
 #include "protocols/request_handler.h"
 #include "protocols/protocol.h"
+#include "service/web_server_addrs.h"
 #include "supervisor/scoreboard.h"
 
 namespace shoal::supervisor {
@@ -55,6 +56,10 @@ struct WorkerConfig {
   // Leave (to be replaced) when resident memory passes this after a
   // request; zero: never.
   uint64_t reload_on_rss_mb = 0;
+  // FCGI_WEB_SERVER_ADDRS: on a TCP listener, a connection from any other
+  // address is closed as it is accepted (one rate-limited line); nullptr:
+  // any peer. Outlives the worker.
+  const service::WebServerAddrs* web_server_addrs = nullptr;
 };
 
 // Serves until stopped. Returns the worker's exit code.

@@ -40,7 +40,10 @@ int ServeAsWorker(const WorkerSettings& settings, int index, int listen_fd,
                        .idle_timeout = settings.idle_timeout,
                        .scoreboard = channels.scoreboard,
                        .max_requests = MaxRequests(settings, index),
-                       .reload_on_rss_mb = settings.reload_on_rss_mb},
+                       .reload_on_rss_mb = settings.reload_on_rss_mb,
+                       .web_server_addrs = settings.web_server_addrs
+                                               ? &*settings.web_server_addrs
+                                               : nullptr},
                       *handler.value());
 }
 

@@ -16,6 +16,7 @@
 #include "protocols/connection_config.h"
 #include "protocols/protocol.h"
 #include "protocols/request_handler.h"
+#include "service/web_server_addrs.h"
 #include "supervisor/master.h"
 
 namespace shoal::supervisor {
@@ -31,6 +32,9 @@ struct WorkerSettings {
   uint64_t max_requests = 0;         // --max-requests; 0: never recycle
   uint64_t max_requests_jitter = 0;  // plus up to this many, per worker
   uint64_t reload_on_rss_mb = 0;     // --reload-on-rss; 0: never
+  // FCGI_WEB_SERVER_ADDRS: the only peers a TCP listener accepts; nullopt:
+  // any.
+  std::optional<service::WebServerAddrs> web_server_addrs = {};
 };
 
 // Makes the worker's request handler, in the worker. An error ends the
