@@ -160,6 +160,20 @@ TEST_F(InheritedSocketTest, SpawnFcgiPassesAListenerOnFdZeroThatShoalServesBehin
   // fd 0 was moved off stdin: the master's fd 0 is /dev/null now.
   EXPECT_EQ(std::filesystem::read_symlink("/proc/" + std::to_string(shoal.pid()) + "/fd/0"),
             "/dev/null");
+  // A reload serves on the same socket (it crosses the exec on its new fd).
+  shoal.Signal(SIGHUP);
+  ASSERT_TRUE(LogHas(shoal, "re-executed", std::chrono::seconds(20))) << shoal.Output();
+  auto serving_lines = [&] {
+    std::string log = shoal.Output();
+    size_t count = 0;
+    for (size_t at = 0; (at = log.find(" serving probe:app at / on fd:", at)) != std::string::npos; ++at) {
+      ++count;
+    }
+    return count;
+  };
+  EXPECT_TRUE(WaitUntil(std::chrono::seconds(20), [&] { return serving_lines() == 2; }))
+      << shoal.Output();
+  EXPECT_EQ(HttpGet(nginx.port(), "/").status, 200) << shoal.Output();
 
   EXPECT_EQ(shoal.Stop(std::chrono::seconds(15)), std::optional<int>(0)) << shoal.Output();
   // spawn-fcgi made the socket file; shoal leaves it be.
@@ -232,6 +246,26 @@ TEST_F(InheritedSocketTest, SystemdSocketActivationServesOnFdThreeAndUnsetsTheVa
   EXPECT_FALSE(Has(environment, "LISTEN_PID=")) << environment;
   EXPECT_FALSE(Has(environment, "LISTEN_FDS=")) << environment;
   EXPECT_EQ(activator.Stop(std::chrono::seconds(15)), std::optional<int>(0)) << activator.Output();
+}
+
+TEST_F(InheritedSocketTest, LazyWorkersOfASocketActivatedShoalServeWithoutTheVariables) {
+  const int port = FindFreeLoopbackPort();
+  ChildProcess activator(
+      "/usr/bin/systemd-socket-activate",
+      Wrapping({"-l", "127.0.0.1:" + std::to_string(port)}, {"--workers", "1", "--lazy-apps"}),
+      dir_ / "shoal.log");
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(10), [&] { return IsListeningOnLoopback(port); }));
+
+  std::string pid = FastCgiGetOverTcp(port, "/pid");
+  ASSERT_FALSE(pid.empty()) << activator.Output();
+  // The body follows the headers' blank line: the worker's pid.
+  std::string worker = pid.substr(pid.find("\r\n\r\n") + 4);
+  ASSERT_FALSE(worker.empty()) << pid;
+  EXPECT_NE(worker, std::to_string(activator.pid()));
+  const std::string environment = ExecEnvironment(std::stoi(worker));
+  EXPECT_TRUE(Has(environment, "SHOAL_LAZY_WORKER=")) << environment;
+  EXPECT_FALSE(Has(environment, "LISTEN_FDS=")) << environment;
+  EXPECT_FALSE(Has(environment, "LISTEN_PID=")) << environment;
 }
 
 TEST_F(InheritedSocketTest, SystemdPassingTwoSocketsIsRefused) {
@@ -378,6 +412,32 @@ TEST_F(InheritedSocketTest, InetdServesEveryRequestOfAKeptFastCgiConnectionWithA
       << ReadFileOrEmpty(dir_ / "inetd.log");
   EXPECT_TRUE(Has(FastCgiStdout(first), "Hello from probe")) << first;
   EXPECT_TRUE(Has(FastCgiStdout(second), std::to_string(run.pid))) << second;
+}
+
+TEST_F(InheritedSocketTest, InetdWithStderrOnTheConnectionSendsNoLogLineToThePeer) {
+  // As plain inetd starts a server: the connection on fds 0, 1 and 2.
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+  Fd ours(pair[0]), theirs(pair[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  for (int fd : {0, 1, 2}) posix_spawn_file_actions_adddup2(&actions, theirs.get(), fd);
+  std::vector<std::string> full = {ShoalBinary().string(), "--inetd"};
+  for (const std::string& arg : ShoalArgs({"--protocol", "scgi"})) full.push_back(arg);
+  std::vector<char*> argv;
+  for (std::string& arg : full) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  ASSERT_EQ(::posix_spawn(&pid, full[0].c_str(), &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  theirs.Close();
+
+  // /print writes to sys.stdout, sys.stderr and wsgi.errors: all log lines.
+  WriteAllTo(ours.get(), ScgiRequest("/print"));
+  std::string response = ReadToEof(ours.get(), std::chrono::seconds(20));
+  EXPECT_EQ(WaitForPid(pid, std::chrono::seconds(10)), std::optional<int>(0));
+  EXPECT_TRUE(response.starts_with("Status: 200 OK\r\n")) << response;
+  EXPECT_FALSE(Has(response, "[" + std::to_string(pid) + " ")) << response;
 }
 
 TEST_F(InheritedSocketTest, InetdClosesAKeptConnectionIdlePastIdleTimeout) {
