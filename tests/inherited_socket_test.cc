@@ -440,6 +440,51 @@ TEST_F(InheritedSocketTest, InetdWithStderrOnTheConnectionSendsNoLogLineToThePee
   EXPECT_FALSE(Has(response, "[" + std::to_string(pid) + " ")) << response;
 }
 
+TEST_F(InheritedSocketTest, InetdClosesATcpConnectionFromAnAddressNotInWebServerAddrs) {
+  // inetd's side: the listener, and the connection it accepted, from 127.0.0.2.
+  LoopbackListener listener;
+  Fd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, "127.0.0.2", &from.sin_addr);
+  ASSERT_EQ(::bind(client.get(), reinterpret_cast<sockaddr*>(&from), sizeof(from)), 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(listener.port()));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
+  Fd accepted = listener.Accept(std::chrono::seconds(5));
+  ASSERT_TRUE(accepted.valid());
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, accepted.get(), 0);
+  posix_spawn_file_actions_adddup2(&actions, accepted.get(), 1);
+  posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "inetd.log").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> full = {ShoalBinary().string(), "--inetd"};
+  for (const std::string& arg : ShoalArgs({})) full.push_back(arg);
+  std::vector<char*> argv;
+  for (std::string& arg : full) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> environment = {"FCGI_WEB_SERVER_ADDRS=127.0.0.1"};
+  for (char** entry = environ; *entry != nullptr; ++entry) environment.emplace_back(*entry);
+  std::vector<char*> envp;
+  for (std::string& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  pid_t pid = -1;
+  ASSERT_EQ(::posix_spawn(&pid, full[0].c_str(), &actions, nullptr, argv.data(), envp.data()), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  accepted.Close();
+
+  WriteAllTo(client.get(), fastcgi::GetRequest("/", false));
+  EXPECT_EQ(ReadToEof(client.get(), std::chrono::seconds(20)), "");
+  EXPECT_EQ(WaitForPid(pid, std::chrono::seconds(10)), std::optional<int>(0));
+  EXPECT_TRUE(Has(ReadFileOrEmpty(dir_ / "inetd.log"),
+                  "connection from 127.0.0.2 refused: not in FCGI_WEB_SERVER_ADDRS"))
+      << ReadFileOrEmpty(dir_ / "inetd.log");
+}
+
 TEST_F(InheritedSocketTest, InetdClosesAKeptConnectionIdlePastIdleTimeout) {
   InetdRun run = StartInetd({"--idle-timeout", "1"}, dir_ / "inetd.log");
   WriteAllTo(run.peer.get(), fastcgi::GetRequest("/", /*keep_conn=*/true));
