@@ -1,5 +1,7 @@
 #include "daemon/options.h"
 
+#include <sys/un.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -111,6 +113,23 @@ po::options_description MakeDescription() {
     ("no-gc-freeze", po::bool_switch(),
         "do not call gc.freeze() after the preload import (for comparing memory; the workers' "
         "collections then touch, and un-share, the pages of every object the import made)")
+    ("user", po::value<std::string>()->value_name("USER"),
+        "after binding, before importing the app, become USER (name or uid): the app and the "
+        "workers never run as root; the unix socket is chowned to USER first")
+    ("group", po::value<std::string>()->value_name("GROUP"),
+        "become GROUP (name or gid); default: the --user's primary group. Alone, only the group "
+        "changes")
+    ("socket-owner", po::value<std::string>()->value_name("USER[:GROUP]"),
+        "owner of the unix sockets (--bind, --stats), e.g. www-data so that nginx's workers may "
+        "connect (default: the --user and --group)")
+    ("umask", po::value<std::string>()->value_name("MODE"),
+        "set the umask (octal) at start, before binding (default: inherited)")
+    ("daemonize", po::bool_switch(),
+        "detach and run in the background; the command returns once the socket is bound and the "
+        "app imported (exit 0), or with the error (exit 1). Not under a supervisor")
+    ("pidfile", po::value<std::string>()->value_name("FILE"),
+        "write the master's pid to FILE once the socket is bound; removed on exit; refuse to "
+        "start if it names a running shoal")
     ("debug", po::bool_switch(), "show Python tracebacks in 500 responses (never in production)");
   // clang-format on
   return desc;
@@ -193,13 +212,79 @@ Result<uint64_t> ParseSize(const std::string& option, const std::string& text) {
   return number << shift;
 }
 
+// A unix socket path made absolute against the starting directory, once,
+// so that --chdir changes nothing about where it is or what stop removes.
+Status MakeAbsolute(const std::string& option, BindAddress& address) {
+  if (address.kind != BindAddress::Kind::kUnix || address.path.starts_with('/')) {
+    return Status::Ok();
+  }
+  std::string absolute = std::filesystem::absolute(address.path).lexically_normal().string();
+  if (absolute.size() >= sizeof(sockaddr_un::sun_path)) {
+    return Invalid(option, address.ToString(),
+                   "made absolute, the socket path is longer than " +
+                       std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes");
+  }
+  address.path = absolute;
+  return Status::Ok();
+}
+
+// --user, --group, --socket-owner, --umask, --daemonize, --pidfile.
+Status FillPrivilegesAndProcess(const po::variables_map& vm, Options& o) {
+  if (vm.count("user")) {
+    const std::string& text = vm["user"].as<std::string>();
+    Result<service::UserAccount> user = service::LookUpUser(text);
+    if (!user.ok()) return Invalid("user", text, user.status().message());
+    o.user = user.value();
+  }
+  if (vm.count("group")) {
+    const std::string& text = vm["group"].as<std::string>();
+    Result<gid_t> group = service::LookUpGroup(text);
+    if (!group.ok()) return Invalid("group", text, group.status().message());
+    o.group = group.value();
+  }
+  if (o.user && !o.user->has_entry && !o.group) {
+    return Invalid("user", vm["user"].as<std::string>(),
+                   "uid without a passwd entry: give --group too");
+  }
+  if (vm.count("socket-owner")) {
+    const std::string& text = vm["socket-owner"].as<std::string>();
+    Result<service::FileOwner> owner = service::ParseFileOwner(text);
+    if (!owner.ok()) return Invalid("socket-owner", text, owner.status().message());
+    o.socket_owner = owner.value();
+  }
+  if (vm.count("umask")) {
+    const std::string& mode = vm["umask"].as<std::string>();
+    unsigned bits = 0;
+    auto [end, err] = std::from_chars(mode.data(), mode.data() + mode.size(), bits, 8);
+    if (mode.empty() || err != std::errc() || end != mode.data() + mode.size() || bits > 0777) {
+      return Invalid("umask", mode, "expected octal permission bits such as 022");
+    }
+    o.umask = bits;
+  }
+  o.daemonize = vm["daemonize"].as<bool>();
+  // (--inetd, which serves the connection on stdin, refuses --daemonize and
+  // --pidfile: see FillOptions.)
+  if (vm.count("pidfile")) {
+    const std::string& file = vm["pidfile"].as<std::string>();
+    if (file.empty() || file.ends_with('/')) return Invalid("pidfile", file, "expected a file name");
+    o.pidfile = std::filesystem::absolute(file).lexically_normal().string();
+  }
+  if (o.bind) {
+    if (Status bind = MakeAbsolute("bind", *o.bind); !bind.ok()) return bind;
+  }
+  if (o.stats) {
+    if (Status stats = MakeAbsolute("stats", *o.stats); !stats.ok()) return stats;
+  }
+  return Status::Ok();
+}
+
 Status FillOptions(const po::variables_map& vm, Options& o) {
   Status mounts = FillMounts(vm, o);
   if (!mounts.ok()) return mounts;
   o.inetd = vm["inetd"].as<bool>();
   if (o.inetd) {
     for (const char* option : {"bind", "workers", "min-spare", "max-spare", "max-children",
-                               "stats", "lazy-apps"}) {
+                               "stats", "lazy-apps", "daemonize", "pidfile"}) {
       if (vm.count(option) && !vm[option].defaulted()) {
         return Status::Error(std::string("--inetd serves the one connection on fd 0 in this "
                                          "process: --") +
@@ -336,6 +421,8 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
     }
     o.stats = stats.value();
   }
+  Status hygiene = FillPrivilegesAndProcess(vm, o);
+  if (!hygiene.ok()) return hygiene;
   o.debug = vm["debug"].as<bool>();
   o.lazy_apps = vm["lazy-apps"].as<bool>();
   o.gc_freeze = !vm["no-gc-freeze"].as<bool>();

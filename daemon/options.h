@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "base/bind_address.h"
 #include "protocols/protocol.h"
+#include "service/privileges.h"
 
 namespace shoal::daemon {
 
@@ -75,6 +76,15 @@ struct Options {
   bool lazy_apps = false;       // each worker a fresh exec that imports the app itself
   bool gc_freeze = true;        // gc.freeze() after the preload import
   std::optional<BindAddress> stats;  // where the stats are served, if anywhere
+  // Privileges and process hygiene. A unix path in `bind` and `stats`, and
+  // `pidfile`, are absolute: resolved against the starting directory.
+  std::optional<service::UserAccount> user;  // --user: dropped to after binding
+  std::optional<gid_t> group;                // --group (alone: only the group changes)
+  // --socket-owner as given; nullopt: the --user/--group, else unchanged.
+  std::optional<service::FileOwner> socket_owner;
+  std::optional<unsigned> umask;  // --umask, set first thing; nullopt: inherited
+  bool daemonize = false;         // --daemonize: detach, then serve
+  std::string pidfile;            // --pidfile; "": none
 };
 
 struct CommandLine {

@@ -203,6 +203,17 @@ TEST(OptionsTest, BadUsageNamesTheProblem) {
       {{"--app", "a:b", "--bind", ":1", "--body-timeout", "-1"}, "for --body-timeout"},
       {{"--app", "a:b", "--bind", ":1", "--send-timeout", "90000"}, "for --send-timeout"},
       {{"--app", "a:b", "--bind", ":1", "--min-rate", "fast"}, "for --min-rate"},
+      {{"--app", "a:b", "--bind", ":1", "--user", "no-such-user-here"}, "no such user"},
+      {{"--app", "a:b", "--bind", ":1", "--group", "no-such-group-here"}, "no such group"},
+      {{"--app", "a:b", "--bind", ":1", "--user", "4000321"}, "give --group too"},
+      {{"--app", "a:b", "--bind", ":1", "--socket-owner", "no-such-user-here"}, "--socket-owner"},
+      {{"--app", "a:b", "--bind", ":1", "--socket-owner", "www-data:no-such-group"},
+       "no such group"},
+      {{"--app", "a:b", "--bind", ":1", "--socket-owner", ":"}, "--socket-owner"},
+      {{"--app", "a:b", "--bind", ":1", "--umask", "0800"}, "for --umask"},
+      {{"--app", "a:b", "--bind", ":1", "--umask", "u=rwx"}, "for --umask"},
+      {{"--app", "a:b", "--bind", ":1", "--umask", "01777"}, "for --umask"},
+      {{"--app", "a:b", "--bind", ":1", "--pidfile", ""}, "for --pidfile"},
   };
   for (const BadCase& c : cases) {
     auto cl = Parse(c.args);
@@ -242,7 +253,8 @@ TEST(OptionsTest, InetdServesAlone) {
   EXPECT_FALSE(cl.value().options.protocol.has_value());
   for (std::vector<const char*> extra :
        {std::vector<const char*>{"--bind", ":1"}, {"--workers", "2"}, {"--min-spare", "1"},
-        {"--max-spare", "3"}, {"--max-children", "9"}, {"--stats", ":2"}, {"--lazy-apps"}}) {
+        {"--max-spare", "3"}, {"--max-children", "9"}, {"--stats", ":2"}, {"--lazy-apps"},
+        {"--daemonize"}, {"--pidfile", "/run/shoal.pid"}}) {
     std::vector<const char*> args = {"--app", "a:b", "--inetd"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto refused = Parse(args);
@@ -251,6 +263,77 @@ TEST(OptionsTest, InetdServesAlone) {
               std::string("--inetd serves the one connection on fd 0 in this process: ") +
                   extra[0] + " cannot go with it");
   }
+}
+
+TEST(OptionsTest, UserAndGroupByNameOrNumber) {
+  auto cl = Parse({"--app", "a:b", "--bind", ":1", "--user", "nobody", "--group", "33"});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  const Options& o = cl.value().options;
+  ASSERT_TRUE(o.user.has_value());
+  EXPECT_EQ(o.user->name, "nobody");
+  EXPECT_EQ(o.user->uid, 65534u);
+  EXPECT_EQ(o.user->gid, 65534u);
+  EXPECT_EQ(o.group, std::optional<gid_t>(33));
+
+  auto numeric = Parse({"--app", "a:b", "--bind", ":1", "--user", "33"});
+  ASSERT_TRUE(numeric.ok()) << numeric.status().message();
+  EXPECT_EQ(numeric.value().options.user->name, "www-data");
+  EXPECT_EQ(numeric.value().options.group, std::nullopt);
+
+  auto group_alone = Parse({"--app", "a:b", "--bind", ":1", "--group", "www-data"});
+  ASSERT_TRUE(group_alone.ok()) << group_alone.status().message();
+  EXPECT_FALSE(group_alone.value().options.user.has_value());
+  EXPECT_EQ(group_alone.value().options.group, std::optional<gid_t>(33));
+}
+
+TEST(OptionsTest, SocketOwnerLikeChown) {
+  struct Case {
+    const char* text;
+    uid_t uid;
+    gid_t gid;
+  };
+  const uid_t kSame = static_cast<uid_t>(-1);
+  for (Case c : {Case{"www-data", 33, kSame}, Case{"www-data:nogroup", 33, 65534},
+                 Case{":www-data", kSame, 33}, Case{"65534:33", 65534, 33}}) {
+    auto cl = Parse({"--app", "a:b", "--bind", ":1", "--socket-owner", c.text});
+    ASSERT_TRUE(cl.ok()) << c.text << ": " << cl.status().message();
+    ASSERT_TRUE(cl.value().options.socket_owner.has_value()) << c.text;
+    EXPECT_EQ(cl.value().options.socket_owner->uid, c.uid) << c.text;
+    EXPECT_EQ(cl.value().options.socket_owner->gid, c.gid) << c.text;
+  }
+}
+
+TEST(OptionsTest, UmaskDaemonizeAndPidfile) {
+  auto cl = Parse({"--app", "a:b", "--bind", ":1", "--umask", "027", "--daemonize", "--pidfile",
+                   "run/shoal.pid"});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  const Options& o = cl.value().options;
+  EXPECT_EQ(o.umask, std::optional<unsigned>(027));
+  EXPECT_TRUE(o.daemonize);
+  EXPECT_EQ(o.pidfile, (std::filesystem::current_path() / "run/shoal.pid").string());
+
+  auto defaults = Parse({"--app", "a:b", "--bind", ":1"});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.value().options.umask, std::nullopt);
+  EXPECT_FALSE(defaults.value().options.daemonize);
+  EXPECT_EQ(defaults.value().options.pidfile, "");
+  EXPECT_FALSE(defaults.value().options.user.has_value());
+  EXPECT_FALSE(defaults.value().options.socket_owner.has_value());
+}
+
+TEST(OptionsTest, RelativeUnixSocketPathsAreMadeAbsoluteOnceAtStart) {
+  auto cl = Parse({"--app", "a:b", "--bind", "unix:run/app.sock", "--stats", "unix:./st.sock",
+                   "--chdir", "/srv"});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  const std::filesystem::path here = std::filesystem::current_path();
+  EXPECT_EQ(cl.value().options.bind->path, (here / "run/app.sock").string());
+  EXPECT_EQ(cl.value().options.stats->path, (here / "st.sock").string());
+
+  std::string deep = "unix:" + std::string(100, 'x') + ".sock";
+  auto too_long = Parse({"--app", "a:b", "--bind", deep.c_str()});
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_NE(too_long.status().message().find("made absolute"), std::string::npos)
+      << too_long.status().message();
 }
 
 }  // namespace

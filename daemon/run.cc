@@ -8,16 +8,23 @@
 
 #include <cerrno>
 #include <csignal>
+#include <filesystem>
 #include <random>
+#include <system_error>
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/socket_files.h"
 #include "python/app.h"
 #include "python/interpreter.h"
 #include "python/wsgi_call.h"
 #include "service/boot_signals.h"
+#include "service/daemonize.h"
 #include "service/exit_codes.h"
 #include "service/inherited_socket.h"
+#include "service/logging.h"
+#include "service/pidfile.h"
+#include "service/privileges.h"
 #include "service/web_server_addrs.h"
 #include "supervisor/inetd_connection.h"
 #include "supervisor/lazy_worker.h"
@@ -80,7 +87,8 @@ supervisor::WorkerSettings WorkerSettingsOf(const Options& options) {
 }
 
 supervisor::MasterConfig MasterConfigOf(const Options& options, int listen_fd,
-                                        std::string program, std::vector<std::string> argv) {
+                                        std::string program, std::vector<std::string> argv,
+                                        std::string start_dir) {
   return {.pool = {.workers = static_cast<size_t>(options.workers),
                    .adaptive = options.adaptive,
                    .min_spare = options.min_spare,
@@ -93,7 +101,8 @@ supervisor::MasterConfig MasterConfigOf(const Options& options, int listen_fd,
           .max_idle_connections = options.max_idle_connections,
           .listen_fd = listen_fd,
           .program = std::move(program),
-          .argv = std::move(argv)};
+          .argv = std::move(argv),
+          .start_dir = std::move(start_dir)};
 }
 
 // Raises the soft limit on open files to the hard one: the master holds
@@ -134,17 +143,20 @@ Status CheckSpoolDir(const std::string& dir) {
   return Status::Ok();
 }
 
-// Where the master serves: what a previous image of it served on (HUP,
-// USR2), --bind's address or fd, systemd's socket, or a listening fd 0.
-// REQUIRES: some such socket exists (see HasSocketToServe).
-Result<supervisor::Listener> OpenListener(const Options& options,
-                                          std::optional<supervisor::Inheritance>& inherited,
-                                          const Result<std::optional<int>>& activated) {
+// True if the master binds its socket itself (--bind unix:PATH or
+// HOST:PORT on a first start), rather than take one it was given.
+bool BindsItsSocket(const Options& options, const std::optional<supervisor::Inheritance>& inherited) {
+  return !inherited && options.bind && options.bind->kind != BindAddress::Kind::kFd;
+}
+
+// The socket the master was given: what a previous image of it served on
+// (HUP, USR2), --bind's fd, systemd's socket, or a listening fd 0.
+// REQUIRES: !BindsItsSocket, and some such socket exists (HasSocketToServe).
+Result<supervisor::Listener> TakeGivenListener(const Options& options,
+                                               std::optional<supervisor::Inheritance>& inherited,
+                                               const Result<std::optional<int>>& activated) {
   if (inherited) return supervisor::Listener::Adopt(std::move(inherited->listen_fd), options.bind);
-  if (options.bind && options.bind->kind == BindAddress::Kind::kFd) {
-    return supervisor::Listener::Inherit(options.bind->fd, options.bind->ToString());
-  }
-  if (options.bind) return supervisor::Listener::Bind(*options.bind, options.socket_mode, kListenBacklog);
+  if (options.bind) return supervisor::Listener::Inherit(options.bind->fd, options.bind->ToString());
   if (!activated.ok()) return activated.status();
   if (activated.value()) {
     return supervisor::Listener::Inherit(*activated.value(), "fd:3 from systemd (LISTEN_FDS)");
@@ -160,7 +172,9 @@ bool HasSocketToServe(const Options& options, const std::optional<supervisor::In
 
 // --inetd: the one connection on fd 0, served in this process
 // (supervisor/inetd_connection.h); returns the exit code.
-int RunInetd(const Options& options, const supervisor::WorkerSettings& settings) {
+int RunInetd(const Options& options, const service::RunAs& run_as,
+             const supervisor::WorkerSettings& settings) {
+  service::InitLogging("inetd");
   // Plain inetd (and xinetd) give the connection as fd 0, 1 and 2: a log
   // line written to fd 2 would reach the web server as response bytes, so
   // then logs go to /dev/null (redirect stderr in a wrapper to keep them).
@@ -189,6 +203,11 @@ int RunInetd(const Options& options, const supervisor::WorkerSettings& settings)
       spdlog::error("--inetd: {}", reopened.message());
       return service::kExitFailure;
     }
+  }
+  // The app runs as --user, as it would under the master.
+  if (Status dropped = service::DropPrivileges(run_as); !dropped.ok()) {
+    spdlog::error("{}", dropped.message());
+    return service::kExitFailure;
   }
   if (Status spool_dir = CheckSpoolDir(options.spool_dir); !spool_dir.ok()) {
     spdlog::error("--spool-dir: {}", spool_dir.message());
@@ -224,7 +243,22 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   // systemd's LISTEN_* variables are for this process alone: read and
   // unset before the app (or anything it starts, or a re-exec) sees them.
   const Result<std::optional<int>> activated = service::TakeSocketActivation();
-  if (options.inetd) return RunInetd(options, worker_settings);
+  // First, so it covers every file shoal makes, the socket included.
+  if (options.umask) ::umask(static_cast<mode_t>(*options.umask));
+  std::error_code no_cwd;
+  const std::string start_dir = std::filesystem::current_path(no_cwd).string();
+  const service::RunAs run_as{.user = options.user, .group = options.group};
+  if (Status can = service::CheckCanSwitchTo(run_as); !can.ok()) {
+    spdlog::error("{}", can.message());
+    return service::kExitFailure;
+  }
+  if (options.inetd) return RunInetd(options, run_as, worker_settings);
+  if (!options.pidfile.empty()) {
+    if (Status free = service::Pidfile::CheckNotRunning(options.pidfile); !free.ok()) {
+      spdlog::error("{}", free.message());
+      return service::kExitFailure;
+    }
+  }
   RaiseFileLimit(options.max_idle_connections + 64);
 
   // After HUP or USR2 this image takes over its predecessor's sockets.
@@ -235,7 +269,39 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
                   "activation, or use --inetd");
     return service::kExitUsage;
   }
-  Result<supervisor::Listener> listener = OpenListener(options, inherited, activated);
+  // A socket shoal was given is taken first: --daemonize reopens fd 0.
+  const bool binds = BindsItsSocket(options, inherited);
+  std::optional<Result<supervisor::Listener>> opened;
+  if (!binds) opened.emplace(TakeGivenListener(options, inherited, activated));
+  // A re-executed image is the daemon already.
+  std::optional<service::DaemonReadiness> readiness;
+  if (options.daemonize && !inherited) {
+    Result<service::DaemonReadiness> daemon = service::Daemonize();
+    if (!daemon.ok()) {
+      spdlog::error("{}", daemon.status().message());
+      return service::kExitFailure;
+    }
+    readiness.emplace(std::move(daemon).value());
+    service::InitLogging("master");
+  }
+  const service::FileOwner socket_owner = SocketOwnerOf(options);
+  if (!inherited) {
+    if (Status dir = binds ? CheckSocketDirectory(*options.bind, options) : Status::Ok();
+        !dir.ok()) {
+      spdlog::error("{}", dir.message());
+      return service::kExitFailure;
+    }
+    if (Status dir = options.stats ? CheckSocketDirectory(*options.stats, options) : Status::Ok();
+        !dir.ok()) {
+      spdlog::error("--stats: {}", dir.message());
+      return service::kExitFailure;
+    }
+  }
+  if (binds) {
+    opened.emplace(supervisor::Listener::Bind(*options.bind, options.socket_mode, kListenBacklog,
+                                              socket_owner));
+  }
+  Result<supervisor::Listener>& listener = *opened;
   if (!listener.ok()) {
     spdlog::error("{}", listener.status().message());
     return service::kExitFailure;
@@ -244,7 +310,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   // Until the master's loop runs, a stop signal ends the boot cleanly.
   service::StopOnSignalsWhileBooting(
       options.bind && options.bind->kind == BindAddress::Kind::kUnix ? options.bind->path
-                                                                     : std::string());
+                                                                     : std::string(),
+      options.pidfile);
   // Ghostcat (CVE-2020-1938): an AJP port others can reach lets them send
   // whatever request attributes they like. Like Tomcat since, refuse it
   // without a secret unless told otherwise.
@@ -256,22 +323,39 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
                   listener.value().name());
     return service::kExitFailure;
   }
-  // Found out now, not at the first upload spooled there.
-  if (Status spool_dir = CheckSpoolDir(options.spool_dir); !spool_dir.ok()) {
-    spdlog::error("--spool-dir: {}", spool_dir.message());
-    return service::kExitFailure;
-  }
   std::optional<supervisor::Listener> stats;
   if (options.stats) {
     Result<supervisor::Listener> bound =
         inherited && inherited->stats_fd.valid()
             ? supervisor::Listener::Adopt(std::move(inherited->stats_fd), *options.stats)
-            : supervisor::Listener::Bind(*options.stats, options.socket_mode, 16);
+            : supervisor::Listener::Bind(*options.stats, options.socket_mode, 16, socket_owner);
     if (!bound.ok()) {
       spdlog::error("--stats: {}", bound.status().message());
       return service::kExitFailure;
     }
     stats.emplace(std::move(bound).value());
+  }
+  // Once the socket is bound, with the pid that serves; before the drop,
+  // while /run is still writable.
+  std::optional<service::Pidfile> pidfile;
+  if (!options.pidfile.empty()) {
+    Result<service::Pidfile> written = service::Pidfile::Write(options.pidfile);
+    if (!written.ok()) {
+      spdlog::error("--pidfile: {}", written.status().message());
+      return service::kExitFailure;
+    }
+    pidfile.emplace(std::move(written).value());
+  }
+  // Everything after this (the spool check, --chdir, the import, every
+  // worker) runs as --user.
+  if (Status dropped = service::DropPrivileges(run_as); !dropped.ok()) {
+    spdlog::error("{}", dropped.message());
+    return service::kExitFailure;
+  }
+  // Found out now, not at the first upload spooled there.
+  if (Status spool_dir = CheckSpoolDir(options.spool_dir); !spool_dir.ok()) {
+    spdlog::error("--spool-dir: {}", spool_dir.message());
+    return service::kExitFailure;
   }
 
   std::string served;
@@ -299,6 +383,11 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   spdlog::info("shoal {} serving {} on {} ({}) with {}", SHOAL_VERSION, served,
                listener.value().name(),
                options.protocol ? protocols::ProtocolName(*options.protocol) : "auto", pool);
+  // Said once serving is sure, so a start that fails still ends in one line.
+  if (geteuid() == 0 && !options.user) {
+    spdlog::warn("running as root without --user: the app and every worker run as root too");
+  }
+  if (readiness) readiness->Ready();
 
   if (worker_settings.web_server_addrs) {
     if (listener.value().tcp()) {
@@ -333,7 +422,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     handover.channels = std::move(inherited->channels);
     handover.parked = std::move(inherited->parked);
   }
-  supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv), std::move(hooks),
+  supervisor::Master master(MasterConfigOf(options, listen_fd, program, argv, start_dir),
+                            std::move(hooks),
                             std::move(stats), std::move(handover));
   return master.Run();
 }

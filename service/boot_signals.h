@@ -5,7 +5,7 @@
 // signals would kill the master with no log line, exit status 143, and the
 // unix socket file left behind. Between StopOnSignalsWhileBooting and
 // EndBootSignals they instead end the process at once, cleanly: one log
-// line, the socket file removed, exit 0; nothing is being served yet, so
+// line, the socket file and pidfile removed, exit 0; nothing is being served yet, so
 // there is nothing to finish. Master process only.
 #pragma once
 
@@ -14,8 +14,9 @@
 namespace shoal::service {
 
 // Installs the handlers. `socket_file`: the unix socket file to remove, or
-// "" for none. The log line is made now, so the handler only writes it.
-void StopOnSignalsWhileBooting(const std::string& socket_file);
+// "" for none; `pidfile` likewise. The log line is made now, so the handler
+// only writes it.
+void StopOnSignalsWhileBooting(const std::string& socket_file, const std::string& pidfile = "");
 
 // Puts the default actions back. Call once the signals are blocked (the
 // master reads them from a signalfd from then on), so none is lost.

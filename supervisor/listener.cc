@@ -11,6 +11,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 namespace shoal::supervisor {
 namespace {
@@ -47,7 +49,7 @@ Status RemoveStaleSocket(const std::string& path) {
 }  // namespace
 
 Result<Listener> Listener::Bind(const BindAddress& address, unsigned socket_mode,
-                                int backlog) {
+                                int backlog, service::FileOwner owner) {
   if (address.kind == BindAddress::Kind::kFd) {
     return Status::Error("cannot bind " + address.ToString() + ": an inherited socket is taken, "
                          "not bound (Listener::Inherit)");
@@ -74,6 +76,10 @@ Result<Listener> Listener::Bind(const BindAddress& address, unsigned socket_mode
     Status placed;
     if (::chmod(temporary.c_str(), socket_mode) != 0) {
       placed = PosixError("chmod(" + temporary + ")", errno);
+    } else if (!owner.empty() && ::chown(temporary.c_str(), owner.uid, owner.gid) != 0) {
+      placed = PosixError("chown(" + temporary + ", " + std::to_string(static_cast<int>(owner.uid)) +
+                              ", " + std::to_string(static_cast<int>(owner.gid)) + ")",
+                          errno);
     } else if (::listen(listener.fd_.get(), backlog) != 0) {
       placed = PosixError("listen(" + name + ")", errno);
     } else if (::rename(temporary.c_str(), address.path.c_str()) != 0) {
@@ -198,7 +204,9 @@ bool Listener::reachable_from_outside() const {
 void Listener::OwnSocketFile(const std::string& path) {
   struct stat st {};
   ::stat(path.c_str(), &st);
-  unix_path_ = path;
+  std::error_code ignored;
+  unix_path_ = std::filesystem::absolute(path, ignored).lexically_normal().string();
+  if (unix_path_.empty()) unix_path_ = path;
   owner_pid_ = ::getpid();
   dev_ = st.st_dev;
   ino_ = st.st_ino;

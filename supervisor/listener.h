@@ -1,13 +1,16 @@
 // Listener: the listening socket every worker accepts from.
 //
 // Made by the master before the first fork; workers inherit its fd. A unix
-// socket is created with the requested mode; a stale file left by a crashed
+// socket is created with the requested mode and owner (--socket-mode,
+// --socket-owner or --user); a stale file left by a crashed
 // run is replaced, but a socket some live process still answers on is not.
 // The socket file is removed when the Listener is destroyed, and only in the
-// pid that created it and only if the path still names our socket. A socket
-// shoal inherited (--bind fd:N, fd 0, systemd; service/inherited_socket.h)
-// is never unlinked or chmodded: whoever made it owns its file. The fd is
-// non-blocking and close-on-exec.
+// pid that created it and only if the path still names our socket; a
+// relative path is made absolute when bound or adopted, so a later chdir
+// (--chdir) does not lose it. A socket shoal inherited (--bind fd:N, fd 0,
+// systemd; service/inherited_socket.h) is never unlinked, chmodded or
+// chowned: whoever made it owns its file. The fd is non-blocking and
+// close-on-exec.
 #pragma once
 
 #include <sys/types.h>
@@ -21,15 +24,18 @@
 #include "base/unique_fd.h"
 #include "base/bind_address.h"
 #include "service/inherited_socket.h"
+#include "service/privileges.h"
 
 namespace shoal::supervisor {
 
 class Listener {
  public:
-  // Binds and listens. On failure returns an error naming the address and
-  // the cause ("bind(127.0.0.1:8000) failed: Address already in use").
+  // Binds and listens; a unix socket gets `socket_mode` and `owner` before
+  // it appears at its path. On failure returns an error naming the address
+  // and the cause ("bind(127.0.0.1:8000) failed: Address already in use";
+  // for a unix socket whose directory is missing, the directory).
   static Result<Listener> Bind(const BindAddress& address, unsigned socket_mode,
-                               int backlog);
+                               int backlog, service::FileOwner owner = {});
 
   // Takes over `fd`, a listening socket this process was handed (fd N of
   // `--bind fd:N`, fd 0, systemd's fd 3), after checking it is one; fd 0 is

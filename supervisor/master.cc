@@ -209,7 +209,8 @@ void Master::HandleHup(int signal) {
                           .stats_fd = stats_ ? stats_->listen_fd() : -1,
                           .old_lifeline_fd = lifeline_write_.get(),
                           .channels = &broker_->channels(),
-                          .parked = broker_->TakeAll()};
+                          .parked = broker_->TakeAll(),
+                          .start_dir = config_.start_dir};
   // Workers of an image before this one, if a reload is still under way, go now.
   handover_.old_lifeline.Reset();
   Status failed = Reexec(config_.program, config_.argv, handover);

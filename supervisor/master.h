@@ -51,6 +51,9 @@ struct MasterConfig {
   // What HUP and USR2 re-execute: this binary's path and the arguments.
   std::string program = {};
   std::vector<std::string> argv = {};
+  // The directory shoal started in: the re-executed image starts there too,
+  // so relative paths in `argv` mean what they meant (--chdir moved since).
+  std::string start_dir = {};
 };
 
 // What a previous image of this master hands over (see reexec.h).

@@ -1,5 +1,6 @@
 #include "supervisor/reexec.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -57,8 +58,15 @@ Status Reexec(const std::string& program, const std::vector<std::string>& argv,
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  // Where the first image started, so relative paths in `argv` mean the
+  // same; if --user may not enter it (root started shoal in /root), the
+  // exec goes ahead from here and only absolute paths keep their meaning.
+  UniqueFd here(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!handover.start_dir.empty()) (void)chdir(handover.start_dir.c_str());
   execv(program.c_str(), args.data());
-  return PosixError("execv(" + program + ")", errno);
+  Status failed = PosixError("execv(" + program + ")", errno);
+  if (here.valid()) (void)fchdir(here.get());
+  return failed;
 }
 
 }  // namespace shoal::supervisor

@@ -36,6 +36,7 @@ struct ReexecHandover {
   int old_lifeline_fd = -1;  // the write end of the current workers' lifeline
   const HandoffChannels* channels = nullptr;  // the connection broker's
   std::vector<HandedConnection> parked = {};
+  std::string start_dir = {};  // where the new image starts; "": here
 };
 
 // What the new image finds, owned.
@@ -53,8 +54,9 @@ struct Inheritance {
 // master left. nullopt on a first start.
 std::optional<Inheritance> TakeInheritance();
 
-// Re-executes `program` with `argv`, leaving `handover`'s fds open for it.
-// Returns only on failure, with the fds back to close-on-exec.
+// Re-executes `program` with `argv` in `handover.start_dir`, leaving
+// `handover`'s fds open for it. Returns only on failure, with the fds back
+// to close-on-exec and the working directory as it was.
 Status Reexec(const std::string& program, const std::vector<std::string>& argv,
               const ReexecHandover& handover);
 

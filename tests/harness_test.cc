@@ -38,6 +38,12 @@ TEST(NginxConfTemplate, RendersEveryPlaceholderAndOnlyAsRootAddsUser) {
   EXPECT_NE(rendered.find("pid /run/p/nginx.pid;"), std::string::npos);
   EXPECT_EQ(rendered.find("\nuser "), std::string::npos);
   EXPECT_TRUE(as_root.starts_with("user root;\n"));
+  // A template naming its own user (stock Debian's www-data) keeps it alone.
+  std::string own_user = RenderNginxConf("user www-data;\n" + text,
+                                         {.listen = "l", .socket = "s", .prefix = "p",
+                                          .as_root = true});
+  EXPECT_TRUE(own_user.starts_with("user www-data;\n"));
+  EXPECT_EQ(own_user.find("\nuser root;"), std::string::npos);
 }
 
 // conf/ holds examples the tests run, and nothing else: each file is a

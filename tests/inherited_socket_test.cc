@@ -180,6 +180,25 @@ TEST_F(InheritedSocketTest, SpawnFcgiPassesAListenerOnFdZeroThatShoalServesBehin
   EXPECT_TRUE(std::filesystem::exists(socket)) << shoal.Output();
 }
 
+TEST_F(InheritedSocketTest, DaemonizeKeepsTheListenerSpawnFcgiPassedOnFdZero) {
+  const std::filesystem::path socket = dir_ / "spawned.sock";
+  const std::filesystem::path pidfile = dir_ / "shoal.pid";
+  ChildProcess starter("/usr/bin/spawn-fcgi",
+                       Wrapping({"-n", "-s", socket.string(), "-M", "0666", "--"},
+                                {"--workers", "1", "--daemonize", "--pidfile", pidfile.string()}),
+                       dir_ / "shoal.log");
+  // The starting process returns 0 once the daemon serves.
+  ASSERT_EQ(starter.WaitForExit(std::chrono::seconds(20)), std::optional<int>(0)) << starter.Output();
+  const pid_t daemon = std::stoi(ReadFileOrEmpty(pidfile));
+  NginxProcess nginx(dir_.path(), socket, FindFreeLoopbackPort());
+  HttpResponse response = HttpGet(nginx.port(), "/");
+  EXPECT_EQ(response.status, 200) << starter.Output();
+  EXPECT_EQ(response.body, "Hello from probe\n");
+  ASSERT_EQ(::kill(daemon, SIGTERM), 0);
+  EXPECT_TRUE(WaitUntil(std::chrono::seconds(15), [&] { return ::kill(daemon, 0) != 0; }));
+  EXPECT_TRUE(std::filesystem::exists(socket)) << "shoal removed a socket it did not create";
+}
+
 TEST_F(InheritedSocketTest, BindFdServesAnInheritedSocketAndHupKeepsItWithNoFailedRequest) {
   const std::filesystem::path socket = dir_ / "given.sock";
   std::optional<ChildProcess> shoal;
@@ -330,6 +349,10 @@ TEST_F(InheritedSocketTest, BadInheritedSocketsAndValuesAreRefusedWithOneLine) {
   EXPECT_EQ(not_socket, std::optional<int>(1)) << not_socket_log;
   EXPECT_TRUE(Has(not_socket_log, " is not a socket (it is a regular file)")) << not_socket_log;
 
+  auto [inetd_daemon, inetd_daemon_log] = run(ShoalArgs({"--inetd", "--daemonize"}));
+  EXPECT_EQ(inetd_daemon, std::optional<int>(2)) << inetd_daemon_log;
+  EXPECT_TRUE(Has(inetd_daemon_log, "--daemonize cannot go with it")) << inetd_daemon_log;
+
   auto [inetd_bind, inetd_bind_log] = run(ShoalArgs({"--inetd", "--bind", ":9"}));
   EXPECT_EQ(inetd_bind, std::optional<int>(2)) << inetd_bind_log;
   EXPECT_TRUE(Has(inetd_bind_log, "--inetd serves the one connection on fd 0 in this process: "
@@ -383,7 +406,10 @@ std::optional<int> WaitForPid(pid_t pid, std::chrono::milliseconds timeout) {
 }
 
 std::string ScgiRequest(const std::string& uri) {
+  size_t question = uri.find('?');
+  std::string query = question == std::string::npos ? "" : uri.substr(question + 1);
   std::string headers = std::string("CONTENT_LENGTH") + '\0' + "0" + '\0' + "SCGI" + '\0' + "1" +
+                        '\0' + "QUERY_STRING" + '\0' + query +
                         '\0' + "REQUEST_METHOD" + '\0' + "GET" + '\0' + "REQUEST_URI" + '\0' + uri +
                         '\0' + "SERVER_NAME" + '\0' + "localhost" + '\0' + "SERVER_PORT" + '\0' +
                         "80" + '\0' + "SERVER_PROTOCOL" + '\0' + "HTTP/1.1" + '\0';
@@ -483,6 +509,22 @@ TEST_F(InheritedSocketTest, InetdClosesATcpConnectionFromAnAddressNotInWebServer
   EXPECT_TRUE(Has(ReadFileOrEmpty(dir_ / "inetd.log"),
                   "connection from 127.0.0.2 refused: not in FCGI_WEB_SERVER_ADDRS"))
       << ReadFileOrEmpty(dir_ / "inetd.log");
+}
+
+TEST_F(InheritedSocketTest, InetdStartedAsRootServesAsUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch users";
+  const std::filesystem::path started = dir_ / "started";
+  ::chmod(dir_.path().c_str(), 0777);  // the app, as www-data, writes `started` here
+  InetdRun run = StartInetd({"--protocol", "scgi", "--user", "www-data"}, dir_ / "inetd.log");
+  WriteAllTo(run.peer.get(), ScgiRequest("/slow?seconds=2&started=" + started.string()));
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(20), [&] { return std::filesystem::exists(started); }))
+      << ReadFileOrEmpty(dir_ / "inetd.log");
+  // While the request is in the app: the one process runs as www-data (33).
+  const std::string status = ReadFileOrEmpty("/proc/" + std::to_string(run.pid) + "/status");
+  EXPECT_TRUE(Has(status, "\nUid:\t33\t33\t33\t33\n")) << status;
+  std::string response = ReadToEof(run.peer.get(), std::chrono::seconds(20));
+  EXPECT_TRUE(Has(response, "slept")) << response;
+  EXPECT_EQ(WaitForPid(run.pid, std::chrono::seconds(10)), std::optional<int>(0));
 }
 
 TEST_F(InheritedSocketTest, InetdClosesAKeptConnectionIdlePastIdleTimeout) {

@@ -17,7 +17,9 @@ std::string RenderNginxConf(std::string_view text, const NginxConfValues& values
   ReplaceAll(conf, "@SOCKET@", values.socket);
   ReplaceAll(conf, "@PREFIX@", values.prefix);
   for (const auto& [name, value] : values.extra) ReplaceAll(conf, "@" + name + "@", value);
-  if (values.as_root) conf = "user root;\n" + conf;
+  // A template that names its user (a stock Debian `user www-data;`) keeps it.
+  const bool names_user = conf.starts_with("user ") || conf.find("\nuser ") != std::string::npos;
+  if (values.as_root && !names_user) conf = "user root;\n" + conf;
   return conf;
 }
 

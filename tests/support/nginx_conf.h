@@ -17,7 +17,8 @@ struct NginxConfValues {
   std::string socket;  // shoal's unix socket path
   std::string prefix;  // nginx's writable run directory
   // Prepend `user root;`: nginx started as root would otherwise run its
-  // workers as `nobody`, who cannot connect to root's 0660 socket.
+  // workers as `nobody`, who cannot connect to root's 0660 socket. Not done
+  // for a template with its own `user` line.
   bool as_root = false;
   // More placeholders: {"CERT", "/run/c.pem"} replaces @CERT@.
   std::map<std::string, std::string> extra = {};
