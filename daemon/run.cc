@@ -1,8 +1,6 @@
 #include "daemon/run.h"
 
-#include <fcntl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,19 +12,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/app_loading.h"
+#include "daemon/inetd.h"
 #include "daemon/socket_files.h"
 #include "python/app.h"
 #include "python/interpreter.h"
-#include "python/wsgi_call.h"
 #include "service/boot_signals.h"
 #include "service/daemonize.h"
 #include "service/exit_codes.h"
-#include "service/inherited_socket.h"
 #include "service/logging.h"
 #include "service/pidfile.h"
 #include "service/privileges.h"
 #include "service/web_server_addrs.h"
-#include "supervisor/inetd_connection.h"
 #include "supervisor/lazy_worker.h"
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
@@ -38,34 +35,6 @@ namespace {
 
 constexpr int kListenBacklog = 1024;
 
-// Starts Python and imports every mounted app. On failure returns the one
-// line naming the app and the exception. REQUIRES: Python not started yet.
-Result<std::vector<python::MountedApp>> StartPythonAndLoadApps(const Options& options) {
-  Status started = python::InitializeInterpreter({.chdir = options.chdir,
-                                                  .pythonpath = options.pythonpath});
-  if (!started.ok()) return started;
-  std::vector<python::AppSpec> specs;
-  for (const Mount& mount : options.mounts) {
-    specs.push_back({.prefix = mount.prefix, .module = mount.module, .callable = mount.callable});
-  }
-  return python::LoadApps(specs);
-}
-
-// A worker's WSGI gateway over `apps` (shared with the master's copies).
-// REQUIRES: the GIL, in the worker.
-std::unique_ptr<protocols::RequestHandler> MakeGateway(const Options& options,
-                                                       const std::vector<python::MountedApp>& apps) {
-  python::RegisterTracebackSignal();
-  std::vector<python::MountedApp> mounted;
-  for (const python::MountedApp& app : apps) {
-    mounted.push_back({app.prefix, python::PyRef::Borrow(app.app.get())});
-  }
-  return std::make_unique<python::WsgiGateway>(
-      std::move(mounted),
-      python::GatewayConfig{.debug = options.debug,
-                            .spool = {.dir = options.spool_dir, .max_size = options.max_body_size},
-                            .spool_chunked = options.spool_chunked});
-}
 
 supervisor::WorkerSettings WorkerSettingsOf(const Options& options) {
   const int max_workers = options.adaptive ? options.max_children : options.workers;
@@ -134,93 +103,8 @@ std::string ProgramPath() {
   return program;
 }
 
-// A directory this process may create files in, or why not.
-Status CheckSpoolDir(const std::string& dir) {
-  struct stat info {};
-  if (stat(dir.c_str(), &info) != 0) return PosixError("stat(" + dir + ")", errno);
-  if (!S_ISDIR(info.st_mode)) return Status::Error("'" + dir + "' is not a directory");
-  if (access(dir.c_str(), W_OK | X_OK) != 0) return PosixError("access(" + dir + ", W_OK)", errno);
-  return Status::Ok();
-}
 
-// True if the master binds its socket itself (--bind unix:PATH or
-// HOST:PORT on a first start), rather than take one it was given.
-bool BindsItsSocket(const Options& options, const std::optional<supervisor::Inheritance>& inherited) {
-  return !inherited && options.bind && options.bind->kind != BindAddress::Kind::kFd;
-}
 
-// The socket the master was given: what a previous image of it served on
-// (HUP, USR2), --bind's fd, systemd's socket, or a listening fd 0.
-// REQUIRES: !BindsItsSocket, and some such socket exists (HasSocketToServe).
-Result<supervisor::Listener> TakeGivenListener(const Options& options,
-                                               std::optional<supervisor::Inheritance>& inherited,
-                                               const Result<std::optional<int>>& activated) {
-  if (inherited) return supervisor::Listener::Adopt(std::move(inherited->listen_fd), options.bind);
-  if (options.bind) return supervisor::Listener::Inherit(options.bind->fd, options.bind->ToString());
-  if (!activated.ok()) return activated.status();
-  if (activated.value()) {
-    return supervisor::Listener::Inherit(*activated.value(), "fd:3 from systemd (LISTEN_FDS)");
-  }
-  return supervisor::Listener::Inherit(0, "fd:0");
-}
-
-bool HasSocketToServe(const Options& options, const std::optional<supervisor::Inheritance>& inherited,
-                      const Result<std::optional<int>>& activated) {
-  return inherited || options.bind || !activated.ok() || activated.value() ||
-         service::StdinIsListening();
-}
-
-// --inetd: the one connection on fd 0, served in this process
-// (supervisor/inetd_connection.h); returns the exit code.
-int RunInetd(const Options& options, const service::RunAs& run_as,
-             const supervisor::WorkerSettings& settings) {
-  service::InitLogging("inetd");
-  // Plain inetd (and xinetd) give the connection as fd 0, 1 and 2: a log
-  // line written to fd 2 would reach the web server as response bytes, so
-  // then logs go to /dev/null (redirect stderr in a wrapper to keep them).
-  if (service::SameFile(0, 2)) (void)service::ReopenOnDevNull(2);
-  sockaddr_storage peer{};
-  socklen_t length = sizeof(peer);
-  struct stat st {};
-  if (fstat(0, &st) != 0 || !S_ISSOCK(st.st_mode) ||
-      getpeername(0, reinterpret_cast<sockaddr*>(&peer), &length) != 0) {
-    spdlog::error("--inetd: fd 0 is not a connected socket (inetd and xinetd, with nowait, "
-                  "start shoal with the connection as fd 0)");
-    return service::kExitFailure;
-  }
-  // The connection moves off stdin and stdout, so the app's input() or a
-  // stray write to fd 1 never touch it.
-  UniqueFd connection(fcntl(0, F_DUPFD_CLOEXEC, 3));
-  int flags = connection.valid() ? fcntl(connection.get(), F_GETFL) : -1;
-  if (flags < 0 || fcntl(connection.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
-    spdlog::error("{}", PosixError("--inetd: fcntl(0)", errno).message());
-    return service::kExitFailure;
-  }
-  const bool stdout_is_connection = service::SameFile(1, connection.get());
-  for (Status reopened : {service::ReopenOnDevNull(0),
-                          stdout_is_connection ? service::ReopenOnDevNull(1) : Status::Ok()}) {
-    if (!reopened.ok()) {
-      spdlog::error("--inetd: {}", reopened.message());
-      return service::kExitFailure;
-    }
-  }
-  // The app runs as --user, as it would under the master.
-  if (Status dropped = service::DropPrivileges(run_as); !dropped.ok()) {
-    spdlog::error("{}", dropped.message());
-    return service::kExitFailure;
-  }
-  if (Status spool_dir = CheckSpoolDir(options.spool_dir); !spool_dir.ok()) {
-    spdlog::error("--spool-dir: {}", spool_dir.message());
-    return service::kExitFailure;
-  }
-  Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);
-  if (!apps.ok()) {
-    spdlog::error("{}", apps.status().message());
-    return service::kExitFailure;
-  }
-  std::unique_ptr<protocols::RequestHandler> gateway = MakeGateway(options, apps.value());
-  return supervisor::ServeInetdConnection(settings, std::move(connection), *gateway);
-}
 
 }  // namespace
 
