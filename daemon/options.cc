@@ -14,14 +14,15 @@ namespace shoal::daemon {
 namespace po = boost::program_options;
 namespace {
 
+constexpr const char* kUsage =
+    "shoal: serves a Python WSGI application over FastCGI, SCGI or AJP13 with preforked "
+    "workers\n\n"
+    "Usage: shoal --app MODULE:CALLABLE --bind unix:PATH|HOST:PORT|fd:N [options]\n"
+    "       shoal --app MODULE:CALLABLE --inetd [options]\n"
+    "       shoal status --stats ADDRESS [--json | --metrics]\n";
+
 po::options_description MakeDescription() {
-  po::options_description desc(
-      "Usage: shoal --app MODULE:CALLABLE --bind unix:PATH|HOST:PORT|fd:N [options]\n"
-      "       shoal --app MODULE:CALLABLE --inetd [options]\n"
-      "       shoal status --stats ADDRESS [--json | --metrics]\n\n"
-      "Serves a Python WSGI application over FastCGI, SCGI or AJP13 with preforked "
-      "workers.\n\n"
-      "Options");
+  po::options_description desc(std::string(kUsage) + "\nOptions");
   // clang-format off
   desc.add_options()
     ("help,h", "print this help and exit")
@@ -430,6 +431,34 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
 }
 
 }  // namespace
+
+std::string UsageText() { return kUsage; }
+
+std::vector<OptionDoc> DescribeOptions() {
+  std::vector<OptionDoc> docs;
+  const po::options_description description = MakeDescription();
+  for (const auto& option : description.options()) {
+    OptionDoc doc;
+    doc.long_name = option->long_name();
+    // canonical_display_name(dashed_short) is "-h" when there is a short name.
+    const std::string short_form = option->canonical_display_name(
+        po::command_line_style::allow_dash_for_short);
+    if (short_form.size() == 2 && short_form[0] == '-') doc.short_name = short_form[1];
+    doc.description = option->description();
+    if (const auto semantic = option->semantic(); semantic->max_tokens() > 0) {
+      // format_parameter() is "NAME" or "NAME (=default)".
+      std::string parameter = option->format_parameter();
+      const size_t open = parameter.find(" (=");
+      if (open != std::string::npos && parameter.ends_with(")")) {
+        doc.default_value = parameter.substr(open + 3, parameter.size() - open - 4);
+        parameter.resize(open);
+      }
+      doc.value_name = parameter;
+    }
+    docs.push_back(std::move(doc));
+  }
+  return docs;
+}
 
 Result<CommandLine> ParseCommandLine(int argc, const char* const argv[]) {
   po::options_description desc = MakeDescription();

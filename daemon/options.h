@@ -94,6 +94,21 @@ struct CommandLine {
   std::string help;  // the --help text, for kHelp
 };
 
+// One row of the option table, for the man page (daemon/man_page.h).
+struct OptionDoc {
+  std::string long_name;    // "max-requests"
+  char short_name = '\0';   // 'h' for --help; '\0' when there is none
+  std::string value_name;   // "N"; empty for a switch
+  std::string default_value;  // as --help shows it; empty when none
+  std::string description;
+};
+
+// The usage lines --help begins with (one string, lines separated by '\n').
+std::string UsageText();
+
+// Every option --help lists, in its order.
+std::vector<OptionDoc> DescribeOptions();
+
 // Parses argv. Returns the command line, or an error whose message names the
 // bad option or value (e.g. "unrecognised option '--bogus'").
 Result<CommandLine> ParseCommandLine(int argc, const char* const argv[]);

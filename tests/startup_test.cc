@@ -128,6 +128,12 @@ TEST_F(StartupTest, HelpDescribesAppAndBindAndExitsZero) {
   EXPECT_EQ(run.exit_code, std::optional<int>(0)) << run.output;
   EXPECT_TRUE(Has(run.output, "--app")) << run.output;
   EXPECT_TRUE(Has(run.output, "--bind")) << run.output;
+  // The first line says what shoal is: all three protocols.
+  const std::string first_line = run.output.substr(0, run.output.find('\n'));
+  for (const char* protocol : {"FastCGI", "SCGI", "AJP13"}) {
+    EXPECT_TRUE(Has(first_line, protocol)) << first_line;
+  }
+  EXPECT_TRUE(Has(run.output, "shoal status")) << run.output;
 }
 
 // A unix socket bound at `path`; listening if `listen`, else closed at once,

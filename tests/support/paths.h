@@ -11,6 +11,8 @@ namespace shoal::tests {
 
 inline std::filesystem::path ShoalBinary() { return SHOAL_BINARY; }
 inline std::filesystem::path SourceDir() { return SHOAL_SOURCE_DIR; }
+// The build directory (CPackConfig.cmake, the man page).
+inline std::filesystem::path BuildDir() { return SHOAL_BUILD_DIR; }
 inline std::filesystem::path AppsDir() { return SourceDir() / "tests" / "apps"; }
 inline std::filesystem::path ExamplesDir() { return SourceDir() / "examples"; }
 inline std::filesystem::path NginxTemplate() { return SourceDir() / "conf" / "nginx-fastcgi.conf"; }
