@@ -15,6 +15,7 @@ Status BadAddress(std::string_view text, std::string_view why) {
 
 std::string BindAddress::ToString() const {
   if (kind == Kind::kUnix) return "unix:" + path;
+  if (kind == Kind::kFd) return "fd:" + std::to_string(fd);
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return h + ":" + std::to_string(port);
 }
@@ -29,6 +30,18 @@ Result<BindAddress> ParseBindAddress(std::string_view text) {
       return BadAddress(text, "socket path longer than " +
                                   std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes");
     }
+    return address;
+  }
+  if (text.starts_with("fd:")) {
+    std::string_view number = text.substr(3);
+    int value = -1;
+    auto [end, err] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (number.empty() || err != std::errc() || end != number.data() + number.size() ||
+        value < 0) {
+      return BadAddress(text, "expected fd:N, N a file descriptor number (0 or more)");
+    }
+    address.kind = BindAddress::Kind::kFd;
+    address.fd = value;
     return address;
   }
   address.kind = BindAddress::Kind::kTcp;

@@ -46,6 +46,26 @@ TEST(BindAddressTest, RejectsMalformedAddresses) {
   }
 }
 
+TEST(BindAddressTest, ParsesInheritedFd) {
+  auto a = ParseBindAddress("fd:3");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a.value().kind, BindAddress::Kind::kFd);
+  EXPECT_EQ(a.value().fd, 3);
+  EXPECT_EQ(a.value().ToString(), "fd:3");
+  auto zero = ParseBindAddress("fd:0");
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(zero.value().fd, 0);
+}
+
+TEST(BindAddressTest, RejectsMalformedFd) {
+  for (const char* bad : {"fd:", "fd:-1", "fd:x", "fd:3x", "fd: 3"}) {
+    auto a = ParseBindAddress(bad);
+    ASSERT_FALSE(a.ok()) << bad;
+    EXPECT_NE(a.status().message().find("expected fd:N"), std::string::npos) << bad;
+    EXPECT_NE(a.status().message().find(bad), std::string::npos) << bad;
+  }
+}
+
 TEST(BindAddressTest, RejectsOverlongUnixPath) {
   auto a = ParseBindAddress("unix:/" + std::string(200, 'x'));
   ASSERT_FALSE(a.ok());

@@ -17,7 +17,8 @@ namespace {
 constexpr const char* kUsage =
     "shoal: serves a Python WSGI application over FastCGI, SCGI or AJP13 with preforked "
     "workers\n\n"
-    "Usage: shoal --app MODULE:CALLABLE --bind unix:PATH|HOST:PORT [options]\n"
+    "Usage: shoal --app MODULE:CALLABLE --bind unix:PATH|HOST:PORT|fd:N [options]\n"
+    "       shoal --app MODULE:CALLABLE --inetd [options]\n"
     "       shoal status --stats ADDRESS [--json | --metrics]\n"
     "       shoal service-dir DIR --kind daemontools|runit|s6 [--user U] [--log-user U] "
     "[--force] -- OPTIONS\n";
@@ -59,7 +60,12 @@ po::options_description MakeDescription() {
     ("ajp-allow-insecure", po::bool_switch(),
         "allow AJP on a non-loopback address without --ajp-secret (Ghostcat: don't)")
     ("bind", po::value<std::string>()->value_name("ADDRESS"),
-        "listen on unix:PATH, HOST:PORT, [IPv6]:PORT or :PORT (127.0.0.1)")
+        "listen on unix:PATH, HOST:PORT, [IPv6]:PORT or :PORT (127.0.0.1), or serve on fd:N, "
+        "a listening socket shoal was started with; without --bind, a listening socket on "
+        "fd 0 (spawn-fcgi, mod_fcgid) or from systemd socket activation is used")
+    ("inetd", po::bool_switch(),
+        "fd 0 is one connection, as inetd and xinetd (nowait) pass it: import the app, serve "
+        "that connection's requests in this process, then exit (no workers)")
     ("workers", po::value<int>()->value_name("N"), "a fixed pool of N workers (default 2)")
     ("min-spare", po::value<int>()->value_name("N"),
         "adaptive pool: start workers while fewer than N are idle (flup's minSpare, default 1)")
@@ -270,14 +276,16 @@ Status FillPrivilegesAndProcess(const po::variables_map& vm, Options& o) {
     o.umask = bits;
   }
   o.daemonize = vm["daemonize"].as<bool>();
-  // (--inetd, once it exists, serves one connection on stdin: refuse it
-  // together with --daemonize here.)
+  // (--inetd, which serves the connection on stdin, refuses --daemonize and
+  // --pidfile: see FillOptions.)
   if (vm.count("pidfile")) {
     const std::string& file = vm["pidfile"].as<std::string>();
     if (file.empty() || file.ends_with('/')) return Invalid("pidfile", file, "expected a file name");
     o.pidfile = std::filesystem::absolute(file).lexically_normal().string();
   }
-  if (Status bind = MakeAbsolute("bind", o.bind); !bind.ok()) return bind;
+  if (o.bind) {
+    if (Status bind = MakeAbsolute("bind", *o.bind); !bind.ok()) return bind;
+  }
   if (o.stats) {
     if (Status stats = MakeAbsolute("stats", *o.stats); !stats.ok()) return stats;
   }
@@ -287,7 +295,17 @@ Status FillPrivilegesAndProcess(const po::variables_map& vm, Options& o) {
 Status FillOptions(const po::variables_map& vm, Options& o) {
   Status mounts = FillMounts(vm, o);
   if (!mounts.ok()) return mounts;
-  if (!vm.count("bind")) return Status::Error("the option '--bind' is required but missing");
+  o.inetd = vm["inetd"].as<bool>();
+  if (o.inetd) {
+    for (const char* option : {"bind", "workers", "min-spare", "max-spare", "max-children",
+                               "stats", "lazy-apps", "daemonize", "pidfile"}) {
+      if (vm.count(option) && !vm[option].defaulted()) {
+        return Status::Error(std::string("--inetd serves the one connection on fd 0 in this "
+                                         "process: --") +
+                             option + " cannot go with it");
+      }
+    }
+  }
 
   if (vm.count("chdir")) o.chdir = vm["chdir"].as<std::string>();
   if (vm.count("pythonpath")) o.pythonpath = vm["pythonpath"].as<std::vector<std::string>>();
@@ -309,9 +327,11 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
     return Invalid("max-header-size", std::to_string(o.max_header_size), "expected 1024 to 67108864");
   }
 
-  auto bind = ParseBindAddress(vm["bind"].as<std::string>());
-  if (!bind.ok()) return bind.status();
-  o.bind = bind.value();
+  if (vm.count("bind")) {
+    auto bind = ParseBindAddress(vm["bind"].as<std::string>());
+    if (!bind.ok()) return bind.status();
+    o.bind = bind.value();
+  }
 
   o.adaptive = vm.count("min-spare") || vm.count("max-spare") || vm.count("max-children");
   if (o.adaptive && vm.count("workers")) {
@@ -410,6 +430,9 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   if (vm.count("stats")) {
     auto stats = ParseBindAddress(vm["stats"].as<std::string>());
     if (!stats.ok()) return stats.status();
+    if (stats.value().kind == BindAddress::Kind::kFd) {
+      return Invalid("stats", vm["stats"].as<std::string>(), "expected unix:PATH or HOST:PORT");
+    }
     o.stats = stats.value();
   }
   Status hygiene = FillPrivilegesAndProcess(vm, o);

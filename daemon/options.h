@@ -44,7 +44,12 @@ struct Options {
   size_t ajp_packet_size = 8192;       // Apache's ProxyIOBufferSize
   std::string ajp_secret;              // Apache's secret=; empty: none
   bool ajp_allow_insecure = false;     // AJP on a public address without a secret
-  BindAddress bind;
+  // --bind; nullopt: a listening socket inherited on fd 0 or from systemd
+  // (service/inherited_socket.h), else an error when serving starts.
+  std::optional<BindAddress> bind;
+  // --inetd: fd 0 is one connection (inetd/xinetd `nowait`); serve it in
+  // this process and exit. Never with bind, stats, a pool or lazy_apps.
+  bool inetd = false;
   int workers = 2;  // the fixed pool's size, or where an adaptive one starts
   // An adaptive pool (flup's minSpare/maxSpare/maxChildren) instead of a
   // fixed one; set by --min-spare, --max-spare or --max-children.

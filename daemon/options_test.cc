@@ -29,7 +29,8 @@ TEST(OptionsTest, ParsesTheFullCommandLine) {
   EXPECT_EQ(o.chdir, "examples");
   EXPECT_EQ(o.pythonpath, (std::vector<std::string>{"/a", "/b"}));
   EXPECT_EQ(o.protocol, protocols::Protocol::kFastCgi);
-  EXPECT_EQ(o.bind.path, "/tmp/s.sock");
+  ASSERT_TRUE(o.bind.has_value());
+  EXPECT_EQ(o.bind->path, "/tmp/s.sock");
   EXPECT_EQ(o.workers, 3);
   EXPECT_EQ(o.mounts[0].prefix, "/blog");
   EXPECT_EQ(o.socket_mode, 0600u);
@@ -232,7 +233,6 @@ TEST(OptionsTest, BadUsageNamesTheProblem) {
   std::vector<BadCase> cases = {
       {{"--app", "a:b", "--bind", ":1", "--bogus"}, "unrecognised option '--bogus'"},
       {{"--bind", ":1"}, "'--app' is required"},
-      {{"--app", "a:b"}, "'--bind' is required"},
       {{"--app", "a:b", "--bind", "nonsense"}, "invalid bind address 'nonsense'"},
       {{"--app", ":b", "--bind", ":1"}, "expected MODULE:CALLABLE"},
       {{"--app", "a:b", "--bind", ":1", "--workers", "0"}, "--workers"},
@@ -274,6 +274,48 @@ TEST(OptionsTest, BadUsageNamesTheProblem) {
     ASSERT_FALSE(cl.ok()) << c.expected;
     EXPECT_NE(cl.status().message().find(c.expected), std::string::npos)
         << cl.status().message();
+  }
+}
+
+TEST(OptionsTest, BindIsOptionalForAnInheritedSocket) {
+  auto none = Parse({"--app", "a:b"});
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_FALSE(none.value().options.bind.has_value());
+  EXPECT_FALSE(none.value().options.inetd);
+  auto fd = Parse({"--app", "a:b", "--bind", "fd:3"});
+  ASSERT_TRUE(fd.ok()) << fd.status().message();
+  ASSERT_TRUE(fd.value().options.bind.has_value());
+  EXPECT_EQ(fd.value().options.bind->kind, BindAddress::Kind::kFd);
+  EXPECT_EQ(fd.value().options.bind->fd, 3);
+  auto bad = Parse({"--app", "a:b", "--bind", "fd:three"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "invalid bind address 'fd:three': expected fd:N, N a file descriptor number (0 or more)");
+}
+
+TEST(OptionsTest, StatsCannotBeAnInheritedFd) {
+  auto cl = Parse({"--app", "a:b", "--bind", ":1", "--stats", "fd:4"});
+  ASSERT_FALSE(cl.ok());
+  EXPECT_EQ(cl.status().message(),
+            "invalid value 'fd:4' for --stats: expected unix:PATH or HOST:PORT");
+}
+
+TEST(OptionsTest, InetdServesAlone) {
+  auto cl = Parse({"--app", "a:b", "--inetd", "--protocol", "auto", "--idle-timeout", "5"});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  EXPECT_TRUE(cl.value().options.inetd);
+  EXPECT_FALSE(cl.value().options.protocol.has_value());
+  for (std::vector<const char*> extra :
+       {std::vector<const char*>{"--bind", ":1"}, {"--workers", "2"}, {"--min-spare", "1"},
+        {"--max-spare", "3"}, {"--max-children", "9"}, {"--stats", ":2"}, {"--lazy-apps"},
+        {"--daemonize"}, {"--pidfile", "/run/shoal.pid"}}) {
+    std::vector<const char*> args = {"--app", "a:b", "--inetd"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto refused = Parse(args);
+    ASSERT_FALSE(refused.ok()) << extra[0];
+    EXPECT_EQ(refused.status().message(),
+              std::string("--inetd serves the one connection on fd 0 in this process: ") +
+                  extra[0] + " cannot go with it");
   }
 }
 
@@ -338,7 +380,7 @@ TEST(OptionsTest, RelativeUnixSocketPathsAreMadeAbsoluteOnceAtStart) {
                    "--chdir", "/srv"});
   ASSERT_TRUE(cl.ok()) << cl.status().message();
   const std::filesystem::path here = std::filesystem::current_path();
-  EXPECT_EQ(cl.value().options.bind.path, (here / "run/app.sock").string());
+  EXPECT_EQ(cl.value().options.bind->path, (here / "run/app.sock").string());
   EXPECT_EQ(cl.value().options.stats->path, (here / "st.sock").string());
 
   std::string deep = "unix:" + std::string(100, 'x') + ".sock";

@@ -13,10 +13,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/app_loading.h"
+#include "daemon/inetd.h"
 #include "daemon/socket_files.h"
 #include "python/app.h"
 #include "python/interpreter.h"
-#include "python/wsgi_call.h"
 #include "service/boot_signals.h"
 #include "service/daemonize.h"
 #include "service/exit_codes.h"
@@ -25,6 +26,7 @@
 #include "service/privileges.h"
 #include "service/readiness.h"
 #include "service/log_file.h"
+#include "service/web_server_addrs.h"
 #include "supervisor/lazy_worker.h"
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
@@ -36,34 +38,6 @@ namespace {
 
 constexpr int kListenBacklog = 1024;
 
-// Starts Python and imports every mounted app. On failure returns the one
-// line naming the app and the exception. REQUIRES: Python not started yet.
-Result<std::vector<python::MountedApp>> StartPythonAndLoadApps(const Options& options) {
-  Status started = python::InitializeInterpreter({.chdir = options.chdir,
-                                                  .pythonpath = options.pythonpath});
-  if (!started.ok()) return started;
-  std::vector<python::AppSpec> specs;
-  for (const Mount& mount : options.mounts) {
-    specs.push_back({.prefix = mount.prefix, .module = mount.module, .callable = mount.callable});
-  }
-  return python::LoadApps(specs);
-}
-
-// A worker's WSGI gateway over `apps` (shared with the master's copies).
-// REQUIRES: the GIL, in the worker.
-std::unique_ptr<protocols::RequestHandler> MakeGateway(const Options& options,
-                                                       const std::vector<python::MountedApp>& apps) {
-  python::RegisterTracebackSignal();
-  std::vector<python::MountedApp> mounted;
-  for (const python::MountedApp& app : apps) {
-    mounted.push_back({app.prefix, python::PyRef::Borrow(app.app.get())});
-  }
-  return std::make_unique<python::WsgiGateway>(
-      std::move(mounted),
-      python::GatewayConfig{.debug = options.debug,
-                            .spool = {.dir = options.spool_dir, .max_size = options.max_body_size},
-                            .spool_chunked = options.spool_chunked});
-}
 
 supervisor::WorkerSettings WorkerSettingsOf(const Options& options) {
   const int max_workers = options.adaptive ? options.max_children : options.workers;
@@ -150,19 +124,20 @@ std::string ProgramPath() {
   return program;
 }
 
-// A directory this process may create files in, or why not.
-Status CheckSpoolDir(const std::string& dir) {
-  struct stat info {};
-  if (stat(dir.c_str(), &info) != 0) return PosixError("stat(" + dir + ")", errno);
-  if (!S_ISDIR(info.st_mode)) return Status::Error("'" + dir + "' is not a directory");
-  if (access(dir.c_str(), W_OK | X_OK) != 0) return PosixError("access(" + dir + ", W_OK)", errno);
-  return Status::Ok();
-}
+
+
 
 }  // namespace
 
 int RunShoal(const Options& options, const std::vector<std::string>& argv) {
+  Result<std::optional<service::WebServerAddrs>> web_server_addrs =
+      service::WebServerAddrs::FromEnvironment();
+  if (!web_server_addrs.ok()) {
+    spdlog::error("{}", web_server_addrs.status().message());
+    return service::kExitUsage;
+  }
   supervisor::WorkerSettings worker_settings = WorkerSettingsOf(options);
+  worker_settings.web_server_addrs = web_server_addrs.value();
   // A --lazy-apps worker opens its own access log (as --user already).
   std::optional<service::LogFile> access_log;
   if (supervisor::IsLazyWorker() && !options.access_log.empty()) {
@@ -181,6 +156,9 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
       return MakeGateway(options, apps.value());
     });
   }
+  // systemd's LISTEN_* variables are for this process alone: read and
+  // unset before the app (or anything it starts, or a re-exec) sees them.
+  const Result<std::optional<int>> activated = service::TakeSocketActivation();
   // First, so it covers every file shoal makes, the socket included.
   if (options.umask) ::umask(static_cast<mode_t>(*options.umask));
   std::error_code no_cwd;
@@ -190,6 +168,7 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     spdlog::error("{}", can.message());
     return service::kExitFailure;
   }
+  if (options.inetd) return RunInetd(options, run_as, worker_settings);
   if (!options.pidfile.empty()) {
     if (Status free = service::Pidfile::CheckNotRunning(options.pidfile); !free.ok()) {
       spdlog::error("{}", free.message());
@@ -227,6 +206,16 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     access_log.emplace(std::move(opened).value());
     worker_settings.access_log = &*access_log;
   }
+  if (!HasSocketToServe(options, inherited, activated)) {
+    spdlog::error("no socket to serve on: give --bind unix:PATH, HOST:PORT or fd:N, start shoal "
+                  "with a listening socket on fd 0 (spawn-fcgi, mod_fcgid) or by systemd socket "
+                  "activation, or use --inetd");
+    return service::kExitUsage;
+  }
+  // A socket shoal was given is taken first: --daemonize reopens fd 0.
+  const bool binds = BindsItsSocket(options, inherited);
+  std::optional<Result<supervisor::Listener>> opened;
+  if (!binds) opened.emplace(TakeGivenListener(options, inherited, activated));
   // A re-executed image is the daemon already.
   std::optional<service::DaemonReadiness> detached;
   if (options.daemonize && !inherited) {
@@ -240,7 +229,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   }
   const service::FileOwner socket_owner = SocketOwnerOf(options);
   if (!inherited) {
-    if (Status dir = CheckSocketDirectory(options.bind, options); !dir.ok()) {
+    if (Status dir = binds ? CheckSocketDirectory(*options.bind, options) : Status::Ok();
+        !dir.ok()) {
       spdlog::error("{}", dir.message());
       return service::kExitFailure;
     }
@@ -250,10 +240,11 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
       return service::kExitFailure;
     }
   }
-  Result<supervisor::Listener> listener =
-      inherited ? supervisor::Listener::Adopt(std::move(inherited->listen_fd), options.bind)
-                : supervisor::Listener::Bind(options.bind, options.socket_mode, kListenBacklog,
-                                             socket_owner);
+  if (binds) {
+    opened.emplace(supervisor::Listener::Bind(*options.bind, options.socket_mode, kListenBacklog,
+                                              socket_owner));
+  }
+  Result<supervisor::Listener>& listener = *opened;
   if (!listener.ok()) {
     spdlog::error("{}", listener.status().message());
     return service::kExitFailure;
@@ -261,7 +252,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   listener.value().DeferAccept(std::chrono::milliseconds(options.header_timeout_ms));
   // Until the master's loop runs, a stop signal ends the boot cleanly.
   service::StopOnSignalsWhileBooting(
-      options.bind.kind == BindAddress::Kind::kUnix ? options.bind.path : std::string(),
+      options.bind && options.bind->kind == BindAddress::Kind::kUnix ? options.bind->path
+                                                                     : std::string(),
       options.pidfile);
   // Ghostcat (CVE-2020-1938): an AJP port others can reach lets them send
   // whatever request attributes they like. Like Tomcat since, refuse it
@@ -340,6 +332,16 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   }
   if (detached) detached->Ready();
 
+  if (worker_settings.web_server_addrs) {
+    if (listener.value().tcp()) {
+      spdlog::info("accepting connections only from {} (FCGI_WEB_SERVER_ADDRS)",
+                   worker_settings.web_server_addrs->ToString());
+    } else {
+      spdlog::info("FCGI_WEB_SERVER_ADDRS has no effect on {}: a unix socket's permissions "
+                   "say who may connect",
+                   listener.value().name());
+    }
+  }
   const int listen_fd = listener.value().fd();
   supervisor::WorkerHooks hooks;
   const std::string program = ProgramPath();

@@ -1,5 +1,7 @@
 #include "daemon/socket_files.h"
 
+#include "service/inherited_socket.h"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -38,6 +40,28 @@ Status CheckSocketDirectory(const BindAddress& address, const Options& options) 
   return Status::Error("cannot bind " + address.ToString() + ": the directory " + dir.string() +
                        " does not exist; make it first, e.g. `install -d " +
                        (owner.empty() ? "" : "-o " + owner + " ") + dir.string() + "`");
+}
+
+bool BindsItsSocket(const Options& options, const std::optional<supervisor::Inheritance>& inherited) {
+  return !inherited && options.bind && options.bind->kind != BindAddress::Kind::kFd;
+}
+
+Result<supervisor::Listener> TakeGivenListener(const Options& options,
+                                               std::optional<supervisor::Inheritance>& inherited,
+                                               const Result<std::optional<int>>& activated) {
+  if (inherited) return supervisor::Listener::Adopt(std::move(inherited->listen_fd), options.bind);
+  if (options.bind) return supervisor::Listener::Inherit(options.bind->fd, options.bind->ToString());
+  if (!activated.ok()) return activated.status();
+  if (activated.value()) {
+    return supervisor::Listener::Inherit(*activated.value(), "fd:3 from systemd (LISTEN_FDS)");
+  }
+  return supervisor::Listener::Inherit(0, "fd:0");
+}
+
+bool HasSocketToServe(const Options& options, const std::optional<supervisor::Inheritance>& inherited,
+                      const Result<std::optional<int>>& activated) {
+  return inherited || options.bind || !activated.ok() || activated.value() ||
+         service::StdinIsListening();
 }
 
 }  // namespace shoal::daemon

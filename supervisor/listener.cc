@@ -50,6 +50,10 @@ Status RemoveStaleSocket(const std::string& path) {
 
 Result<Listener> Listener::Bind(const BindAddress& address, unsigned socket_mode,
                                 int backlog, service::FileOwner owner) {
+  if (address.kind == BindAddress::Kind::kFd) {
+    return Status::Error("cannot bind " + address.ToString() + ": an inherited socket is taken, "
+                         "not bound (Listener::Inherit)");
+  }
   Listener listener;
   listener.name_ = address.ToString();
   const std::string& name = listener.name_;
@@ -150,12 +154,34 @@ Listener& Listener::operator=(Listener&& other) noexcept {
   return *this;
 }
 
-Listener Listener::Adopt(UniqueFd fd, const BindAddress& address) {
+Listener Listener::Adopt(UniqueFd fd, const std::optional<BindAddress>& address) {
   Listener listener;
   listener.fd_ = std::move(fd);
-  listener.name_ = address.ToString();
-  if (address.kind == BindAddress::Kind::kUnix) listener.OwnSocketFile(address.path);
+  if (!address || address->kind == BindAddress::Kind::kFd) {
+    listener.name_ = "fd:" + std::to_string(listener.fd_.get()) + " (" +
+                     service::DescribeSocket(listener.fd_.get()) + ")";
+    return listener;
+  }
+  listener.name_ = address->ToString();
+  if (address->kind == BindAddress::Kind::kUnix) listener.OwnSocketFile(address->path);
   return listener;
+}
+
+Result<Listener> Listener::Inherit(int fd, const std::string& origin) {
+  if (Status listening = service::CheckListening(fd, origin); !listening.ok()) return listening;
+  Result<UniqueFd> adopted = service::AdoptInheritedFd(fd);
+  if (!adopted.ok()) return adopted.status();
+  Listener listener;
+  listener.fd_ = std::move(adopted).value();
+  listener.name_ = origin + " (" + service::DescribeSocket(listener.fd_.get()) + ")";
+  return listener;
+}
+
+bool Listener::tcp() const {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  return getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&address), &length) == 0 &&
+         (address.ss_family == AF_INET || address.ss_family == AF_INET6);
 }
 
 Listener::~Listener() { RemoveSocketFile(); }

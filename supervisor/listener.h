@@ -7,7 +7,10 @@
 // The socket file is removed when the Listener is destroyed, and only in the
 // pid that created it and only if the path still names our socket; a
 // relative path is made absolute when bound or adopted, so a later chdir
-// (--chdir) does not lose it. The fd is non-blocking and close-on-exec.
+// (--chdir) does not lose it. A socket shoal inherited (--bind fd:N, fd 0,
+// systemd; service/inherited_socket.h) is never unlinked, chmodded or
+// chowned: whoever made it owns its file. The fd is non-blocking and
+// close-on-exec.
 #pragma once
 
 #include <sys/types.h>
@@ -20,6 +23,7 @@
 #include "base/status.h"
 #include "base/unique_fd.h"
 #include "base/bind_address.h"
+#include "service/inherited_socket.h"
 #include "service/privileges.h"
 
 namespace shoal::supervisor {
@@ -33,9 +37,17 @@ class Listener {
   static Result<Listener> Bind(const BindAddress& address, unsigned socket_mode,
                                int backlog, service::FileOwner owner = {});
 
-  // Takes over `fd`, a socket a previous image of this process bound to
-  // `address` (see reexec.h).
-  static Listener Adopt(UniqueFd fd, const BindAddress& address);
+  // Takes over `fd`, a listening socket this process was handed (fd N of
+  // `--bind fd:N`, fd 0, systemd's fd 3), after checking it is one; fd 0 is
+  // moved off stdin (reopened on /dev/null). `origin` says where it came
+  // from, for logs ("fd:0"). On failure returns an error saying what the fd
+  // is instead ("fd:5 is not a socket").
+  static Result<Listener> Inherit(int fd, const std::string& origin);
+
+  // Takes over `fd`, a socket a previous image of this process listened on
+  // (see reexec.h): bound to `address`, or, when that is nullopt or fd:N,
+  // inherited from outside (its file is then not ours to remove).
+  static Listener Adopt(UniqueFd fd, const std::optional<BindAddress>& address);
 
   Listener(Listener&& other) noexcept { *this = std::move(other); }
   Listener& operator=(Listener&& other) noexcept;
@@ -43,6 +55,8 @@ class Listener {
 
   int fd() const { return fd_.get(); }
   const std::string& name() const { return name_; }
+  // True for a TCP (IPv4 or IPv6) socket.
+  bool tcp() const;
   // True for a TCP socket bound to an address other hosts can reach (not
   // 127.0.0.0/8 or ::1).
   bool reachable_from_outside() const;

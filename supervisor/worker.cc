@@ -91,6 +91,7 @@ class Worker {
   std::chrono::steady_clock::time_point next_rss_check_;
   service::LogRateLimit deadline_lines_;
   service::LogRateLimit access_log_errors_;  // a full disk must not flood the log
+  service::LogRateLimit refused_lines_;  // peers not in FCGI_WEB_SERVER_ADDRS
 };
 
 Status Worker::Watch(int fd, uint32_t events) { return WatchFd(epoll_.get(), fd, events); }
@@ -217,7 +218,10 @@ int Worker::Run() {
 bool Worker::AcceptAndServe() {
   // Non-blocking: a connection's waits are bounded by its deadlines
   // (protocols/socket_connection.h).
-  int fd = accept4(config_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  sockaddr_storage peer{};
+  socklen_t peer_length = sizeof(peer);
+  int fd = accept4(config_.listen_fd, reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                   SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd < 0) {
     if (errno == EMFILE || errno == ENFILE) {
       // Out of fds: shed this connection instead of spinning on it.
@@ -231,6 +235,17 @@ bool Worker::AcceptAndServe() {
     return errno != EAGAIN && errno != EWOULDBLOCK;
   }
   UniqueFd connection(fd);
+  if (tcp_ && config_.web_server_addrs && !config_.web_server_addrs->Allows(peer)) {
+    // The one place a connection from outside first arrives (the master
+    // only ever sees connections a worker accepted), so the one check.
+    service::LogRateLimit::Verdict verdict = refused_lines_.Admit(std::chrono::steady_clock::now());
+    if (verdict.write) {
+      spdlog::warn("connection from {} refused: not in FCGI_WEB_SERVER_ADDRS{}",
+                   service::WebServerAddrs::PeerName(peer),
+                   service::LogRateLimit::Suffix(verdict.held_back));
+    }
+    return true;
+  }
   ParkHeld();
   if (tcp_) {
     int on = 1;

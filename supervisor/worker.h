@@ -42,6 +42,7 @@
 #include "protocols/request_handler.h"
 #include "protocols/protocol.h"
 #include "service/log_file.h"
+#include "service/web_server_addrs.h"
 #include "supervisor/scoreboard.h"
 
 namespace shoal::supervisor {
@@ -67,6 +68,10 @@ struct WorkerConfig {
   // --access-log: where each request's line goes; null: no access log.
   // This worker's own copy (forked or opened by it), reopened on USR1.
   service::LogFile* access_log = nullptr;
+  // FCGI_WEB_SERVER_ADDRS: on a TCP listener, a connection from any other
+  // address is closed as it is accepted (one rate-limited line); nullptr:
+  // any peer. Outlives the worker.
+  const service::WebServerAddrs* web_server_addrs = nullptr;
 };
 
 // Serves until stopped. Returns the worker's exit code.

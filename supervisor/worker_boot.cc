@@ -41,7 +41,10 @@ int ServeAsWorker(const WorkerSettings& settings, int index, int listen_fd,
                        .scoreboard = channels.scoreboard,
                        .max_requests = MaxRequests(settings, index),
                        .reload_on_rss_mb = settings.reload_on_rss_mb,
-                       .access_log = settings.access_log},
+                       .access_log = settings.access_log,
+                       .web_server_addrs = settings.web_server_addrs
+                                               ? &*settings.web_server_addrs
+                                               : nullptr},
                       *handler.value());
 }
 

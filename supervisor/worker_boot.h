@@ -17,6 +17,7 @@
 #include "protocols/protocol.h"
 #include "protocols/request_handler.h"
 #include "service/log_file.h"
+#include "service/web_server_addrs.h"
 #include "supervisor/master.h"
 
 namespace shoal::supervisor {
@@ -35,6 +36,9 @@ struct WorkerSettings {
   // --access-log, opened by this process (the master, before fork; a lazy
   // worker, by itself); null: none.
   service::LogFile* access_log = nullptr;
+  // FCGI_WEB_SERVER_ADDRS: the only peers a TCP listener accepts; nullopt:
+  // any.
+  std::optional<service::WebServerAddrs> web_server_addrs = {};
 };
 
 // Makes the worker's request handler, in the worker. An error ends the

@@ -55,6 +55,7 @@ TEST(ConfExamples, EveryFileInConfIsATemplateTheTestsRun) {
       ApacheBalancerTemplate(),                           // apache_test.cc
       SourceDir() / "conf" / "nginx-fastcgi-tls.conf",    // gateway_test.cc
       SourceDir() / "conf" / "nginx-fastcgi-http2.conf",  // http2_test.cc
+      SourceDir() / "conf" / "apache-fcgid.conf",         // inherited_socket_test.cc
   };
   for (FrontEnd front_end : kAllFrontEnds) run.insert(FrontEndTemplate(front_end));
 

@@ -1,0 +1,48 @@
+#include "daemon/app_loading.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "python/interpreter.h"
+#include "python/wsgi_call.h"
+
+namespace shoal::daemon {
+
+Result<std::vector<python::MountedApp>> StartPythonAndLoadApps(const Options& options) {
+  Status started = python::InitializeInterpreter({.chdir = options.chdir,
+                                                  .pythonpath = options.pythonpath});
+  if (!started.ok()) return started;
+  std::vector<python::AppSpec> specs;
+  for (const Mount& mount : options.mounts) {
+    specs.push_back({.prefix = mount.prefix, .module = mount.module, .callable = mount.callable});
+  }
+  return python::LoadApps(specs);
+}
+
+// A worker's WSGI gateway over `apps` (shared with the master's copies).
+// REQUIRES: the GIL, in the worker.
+std::unique_ptr<protocols::RequestHandler> MakeGateway(const Options& options,
+                                                       const std::vector<python::MountedApp>& apps) {
+  python::RegisterTracebackSignal();
+  std::vector<python::MountedApp> mounted;
+  for (const python::MountedApp& app : apps) {
+    mounted.push_back({app.prefix, python::PyRef::Borrow(app.app.get())});
+  }
+  return std::make_unique<python::WsgiGateway>(
+      std::move(mounted),
+      python::GatewayConfig{.debug = options.debug,
+                            .spool = {.dir = options.spool_dir, .max_size = options.max_body_size},
+                            .spool_chunked = options.spool_chunked});
+}
+
+Status CheckSpoolDir(const std::string& dir) {
+  struct stat info {};
+  if (stat(dir.c_str(), &info) != 0) return PosixError("stat(" + dir + ")", errno);
+  if (!S_ISDIR(info.st_mode)) return Status::Error("'" + dir + "' is not a directory");
+  if (access(dir.c_str(), W_OK | X_OK) != 0) return PosixError("access(" + dir + ", W_OK)", errno);
+  return Status::Ok();
+}
+
+}  // namespace shoal::daemon

@@ -1,0 +1,30 @@
+// Loading the apps and making their gateway: what the master (preload),
+// a --lazy-apps worker and --inetd all do with the options, in one place.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "daemon/options.h"
+#include "protocols/request_handler.h"
+#include "python/app.h"
+
+namespace shoal::daemon {
+
+// Starts Python and imports every mounted app. On failure returns the one
+// line naming the app and the exception. REQUIRES: Python not started yet.
+// The calling thread holds the GIL when it returns OK.
+Result<std::vector<python::MountedApp>> StartPythonAndLoadApps(const Options& options);
+
+// A WSGI gateway over `apps` (shared with the loader's copies).
+// REQUIRES: the GIL, in the process that serves (a worker, or --inetd's).
+std::unique_ptr<protocols::RequestHandler> MakeGateway(const Options& options,
+                                                       const std::vector<python::MountedApp>& apps);
+
+// OK if `dir` is a directory this process may create files in (--spool-dir);
+// else why not.
+Status CheckSpoolDir(const std::string& dir);
+
+}  // namespace shoal::daemon
