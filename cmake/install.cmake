@@ -21,6 +21,22 @@ if(EXISTS ${kTemplates})
   install(FILES ${kSystemdUnits} DESTINATION lib/systemd/system)
 endif()
 
+# The templates name /usr/bin/shoal (the package's path); an install under
+# another prefix rewrites it to the binary installed there, at install time,
+# when CMAKE_INSTALL_PREFIX is final (cpack sets its own).
+install(CODE [[
+  file(GLOB_RECURSE installed_templates
+       "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}/share/shoal/service/*"
+       "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}/lib/systemd/system/shoal.*")
+  foreach(template IN LISTS installed_templates)
+    file(READ "${template}" text)
+    string(REPLACE "/usr/bin/shoal" "${CMAKE_INSTALL_PREFIX}/bin/shoal" rewritten "${text}")
+    if(NOT rewritten STREQUAL text)
+      file(WRITE "${template}" "${rewritten}")
+    endif()
+  endforeach()
+]])
+
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY conf examples DESTINATION ${CMAKE_INSTALL_DOCDIR})
 

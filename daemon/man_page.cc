@@ -76,6 +76,7 @@ std::string RenderManPage(const std::string& version) {
                "workers; no request fails")
        << "\n.TP\n.B USR2\n" << Roff("the same, for a new binary at the same path")
        << "\n.TP\n.B TTIN, TTOU\none worker more, one fewer\n"
+       << ".TP\n.B USR1\n" << Roff("reopen the --access-log file (after logrotate moved it)") << "\n"
        << ".SH EXIT STATUS\n"
        << ".TP\n.B " << service::kExitOk << "\nstopped by a signal\n"
        << ".TP\n.B " << service::kExitFailure << "\n"

@@ -90,7 +90,14 @@ TEST(PackageTest, CpackDebInstallsAndServesThroughNginx) {
   for (const char* path : {"/usr/bin/shoal", "/usr/share/man/man1/shoal.1.gz",
                            "/usr/share/doc/shoal/README.md",
                            "/usr/share/doc/shoal/examples/hello.py",
-                           "/usr/share/doc/shoal/conf/nginx-fastcgi.conf"}) {
+                           "/usr/share/doc/shoal/conf/nginx-fastcgi.conf",
+                           "/usr/share/shoal/service/daemontools/run",
+                           "/usr/share/shoal/service/daemontools/log/run",
+                           "/usr/share/shoal/service/runit/run",
+                           "/usr/share/shoal/service/s6/notification-fd",
+                           "/usr/share/shoal/service/inetd/xinetd.conf",
+                           "/usr/lib/systemd/system/shoal.service",
+                           "/usr/lib/systemd/system/shoal.socket"}) {
     EXPECT_TRUE(std::filesystem::exists(path)) << path;
   }
   // man finds the page by name, and groff renders it without a warning.
