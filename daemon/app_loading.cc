@@ -37,11 +37,24 @@ std::unique_ptr<protocols::RequestHandler> MakeGateway(const Options& options,
                             .spool_chunked = options.spool_chunked});
 }
 
+namespace {
+
 Status CheckSpoolDir(const std::string& dir) {
   struct stat info {};
   if (stat(dir.c_str(), &info) != 0) return PosixError("stat(" + dir + ")", errno);
   if (!S_ISDIR(info.st_mode)) return Status::Error("'" + dir + "' is not a directory");
   if (access(dir.c_str(), W_OK | X_OK) != 0) return PosixError("access(" + dir + ", W_OK)", errno);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status BecomeAppUser(const service::RunAs& run_as, const std::string& spool_dir) {
+  if (Status dropped = service::DropPrivileges(run_as); !dropped.ok()) return dropped;
+  // Found out now, not at the first upload spooled there.
+  if (Status spool = CheckSpoolDir(spool_dir); !spool.ok()) {
+    return Status::Error("--spool-dir: " + spool.message());
+  }
   return Status::Ok();
 }
 

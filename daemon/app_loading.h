@@ -10,6 +10,7 @@
 #include "daemon/options.h"
 #include "protocols/request_handler.h"
 #include "python/app.h"
+#include "service/privileges.h"
 
 namespace shoal::daemon {
 
@@ -23,8 +24,10 @@ Result<std::vector<python::MountedApp>> StartPythonAndLoadApps(const Options& op
 std::unique_ptr<protocols::RequestHandler> MakeGateway(const Options& options,
                                                        const std::vector<python::MountedApp>& apps);
 
-// OK if `dir` is a directory this process may create files in (--spool-dir);
-// else why not.
-Status CheckSpoolDir(const std::string& dir);
+// What must hold before the app is imported, in the master and under
+// --inetd alike: drops to --user/--group (`run_as`), then checks, as that
+// user, that --spool-dir is a directory it may create files in. Returns the
+// one line to log when either fails.
+Status BecomeAppUser(const service::RunAs& run_as, const std::string& spool_dir);
 
 }  // namespace shoal::daemon

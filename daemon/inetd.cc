@@ -50,12 +50,8 @@ int RunInetd(const Options& options, const service::RunAs& run_as,
     }
   }
   // The app runs as --user, as it would under the master.
-  if (Status dropped = service::DropPrivileges(run_as); !dropped.ok()) {
-    spdlog::error("{}", dropped.message());
-    return service::kExitFailure;
-  }
-  if (Status spool_dir = CheckSpoolDir(options.spool_dir); !spool_dir.ok()) {
-    spdlog::error("--spool-dir: {}", spool_dir.message());
+  if (Status became = BecomeAppUser(run_as, options.spool_dir); !became.ok()) {
+    spdlog::error("{}", became.message());
     return service::kExitFailure;
   }
   Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);

@@ -291,13 +291,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   }
   // Everything after this (the spool check, --chdir, the import, every
   // worker) runs as --user.
-  if (Status dropped = service::DropPrivileges(run_as); !dropped.ok()) {
-    spdlog::error("{}", dropped.message());
-    return service::kExitFailure;
-  }
-  // Found out now, not at the first upload spooled there.
-  if (Status spool_dir = CheckSpoolDir(options.spool_dir); !spool_dir.ok()) {
-    spdlog::error("--spool-dir: {}", spool_dir.message());
+  if (Status became = BecomeAppUser(run_as, options.spool_dir); !became.ok()) {
+    spdlog::error("{}", became.message());
     return service::kExitFailure;
   }
 

@@ -215,6 +215,18 @@ class LogOptionsTest : public ::testing::TestWithParam<bool> {
   bool LogHas(const std::string& part) {
     return WaitUntil(10s, [&] { return Has(shoal_->Log(), part); });
   }
+  // Starts shoal with `args`, has a worker log a traceback (GET /raise),
+  // stops it, and returns its log's lines, each parsed (none malformed).
+  std::vector<LogLine> LinesAroundATraceback(const std::vector<std::string>& args) {
+    Start(args);
+    EXPECT_TRUE(Has(Get("/raise"), "500"));
+    EXPECT_TRUE(LogHas("boom from probe"));
+    const std::string log = Stop();
+    std::vector<std::string> malformed;
+    std::vector<LogLine> lines = ParseLog(log, malformed);
+    EXPECT_TRUE(malformed.empty()) << malformed.front();
+    return lines;
+  }
   void TearDown() override {
     if (HasFailure() && shoal_) std::cerr << shoal_->Log();
   }
@@ -234,14 +246,7 @@ INSTANTIATE_TEST_SUITE_P(Workers, LogOptionsTest, ::testing::Bool(),
 // with multilog's TAI64N label, and tai64nlocal turns each into the local
 // time it stands for.
 TEST_P(LogOptionsTest, Tai64nStampsEveryLineAsTai64nlocalReadsThem) {
-  Start({"--log-timestamps", "tai64n"});
-  EXPECT_TRUE(Has(Get("/raise"), "500"));
-  ASSERT_TRUE(LogHas("boom from probe"));
-  const std::string log = Stop();
-
-  std::vector<std::string> malformed;
-  std::vector<LogLine> lines = ParseLog(log, malformed);
-  EXPECT_TRUE(malformed.empty()) << malformed.front();
+  std::vector<LogLine> lines = LinesAroundATraceback({"--log-timestamps", "tai64n"});
   size_t from_workers = 0;
   for (const LogLine& line : lines) {
     EXPECT_TRUE(line.stamp.starts_with("@")) << line.message;
@@ -279,14 +284,7 @@ TEST_P(LogOptionsTest, Tai64nStampsEveryLineAsTai64nlocalReadsThem) {
 }
 
 TEST_P(LogOptionsTest, Iso8601StampsEveryLineInUtcToTheMicrosecond) {
-  Start({"--log-timestamps", "iso8601"});
-  EXPECT_TRUE(Has(Get("/raise"), "500"));
-  ASSERT_TRUE(LogHas("boom from probe"));
-  const std::string log = Stop();
-
-  std::vector<std::string> malformed;
-  std::vector<LogLine> lines = ParseLog(log, malformed);
-  EXPECT_TRUE(malformed.empty()) << malformed.front();
+  std::vector<LogLine> lines = LinesAroundATraceback({"--log-timestamps", "iso8601"});
   ASSERT_FALSE(lines.empty());
   const int64_t now = time(nullptr);
   size_t from_workers = 0;
