@@ -92,7 +92,9 @@ Status StoreFrom(const po::parsed_options& parsed, po::variables_map& vm,
 
 std::string EnvironmentName(const std::string& option) {
   std::string name = kPrefix + option;
-  for (char& c : name) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : name) {
+    c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
   return name;
 }
 
@@ -102,8 +104,10 @@ Result<ConfigSources> ConfigSources::Store(const po::options_description& desc,
   ConfigSources sources;
   for (const po::option& given : command_line.options) {
     if (given.string_key.empty() || given.unregistered) continue;
-    if (given.value.empty()) sources.settings_.push_back({given.string_key, "true", Setting::Source::kCommandLine, ""});
-    for (const std::string& value : given.value) {
+    // A switch given bare has no value.
+    const std::vector<std::string> values =
+        given.value.empty() ? std::vector<std::string>{"true"} : given.value;
+    for (const std::string& value : values) {
       sources.settings_.push_back({given.string_key, value, Setting::Source::kCommandLine, ""});
     }
   }

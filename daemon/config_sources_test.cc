@@ -123,7 +123,8 @@ TEST_F(ConfigSourcesTest, FileWithOnlyOtherSectionsIsAnError) {
   auto cl = Parse({"--app", "a:b", "--config", file.c_str()});
   ASSERT_FALSE(cl.ok());
   EXPECT_EQ(cl.status().message(),
-            "--config " + file + ": no shoal settings (put them at the top or in a [shoal] section)");
+            "--config " + file +
+                ": no shoal settings (put them at the top or in a [shoal] section)");
 }
 
 TEST_F(ConfigSourcesTest, UnknownKeyNamesTheFileAndLine) {
@@ -283,8 +284,10 @@ TEST_F(ConfigSourcesTest, CheckConfigSaysWhereEachValueCameFrom) {
   const std::string& effective = cl.value().effective;
   for (const std::string& line : std::vector<std::string>{
            "config = " + file + "  # command line", "app = a:b  # file " + file + ":1",
-        "workers = 3  # file " + file + ":3", std::string("max-requests = 20  # environment SHOAL_MAX_REQUESTS"),
-        std::string("debug = true  # command line"), std::string("mount = /y=y:app  # command line"),
+        "workers = 3  # file " + file + ":3",
+        std::string("max-requests = 20  # environment SHOAL_MAX_REQUESTS"),
+        std::string("debug = true  # command line"),
+        std::string("mount = /y=y:app  # command line"),
         "mount = /x=x:app  # file " + file + ":4", std::string("protocol = fastcgi  # default"),
         std::string("lazy-apps = false  # default"), std::string("# bind: not set")}) {
     EXPECT_NE(("\n" + effective).find("\n" + line + "\n"), std::string::npos)
