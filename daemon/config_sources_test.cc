@@ -185,6 +185,7 @@ TEST_F(ConfigSourcesTest, EnvironmentVariablesSetOptions) {
   env_.Set("SHOAL_MOUNT", "/x=x:app /y=y:app");
   // shoal's own, for its re-exec and lazy workers: not options.
   env_.Set("SHOAL_REEXEC", "listen=3");
+  env_.Set("SHOAL_LAZY_WORKER", "index=0");
   env_.Set("SHOAL_SANITIZER_REPORTS", "/tmp");
   auto cl = Parse({});
   ASSERT_TRUE(cl.ok()) << cl.status().message();
