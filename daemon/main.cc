@@ -40,6 +40,9 @@ int Main(int argc, char** argv) {
     case CommandLine::Action::kVersion:
       std::printf("shoal %s\n", SHOAL_VERSION);
       return shoal::service::kExitOk;
+    case CommandLine::Action::kCheckConfig:
+      std::fputs(command_line.value().effective.c_str(), stdout);
+      return shoal::service::kExitOk;
     case CommandLine::Action::kServe:
       break;
   }

@@ -67,6 +67,18 @@ std::string RenderManPage(const std::string& version) {
                "(daemontools, runit, s6, systemd).")
        << "\n.SH OPTIONS\n";
   for (const OptionDoc& option : DescribeOptions()) RenderOption(option, page);
+  page << ".SH ENVIRONMENT\n"
+       << ".TP\n.B SHOAL_\\fIOPTION\\fP\n"
+       << Roff("each option's value, its name upper-cased with - as _ (SHOAL_WORKERS=4, "
+               "SHOAL_MAX_REQUESTS=100), under the command line and over the --config file; a "
+               "SHOAL_ variable that names no option is an error (exit 2)")
+       << "\n.TP\n.B SHOAL_CONFIG\n" << Roff("the --config file when none is given")
+       << "\n.SH FILES\n"
+       << Roff("The --config FILE is an INI file whose keys are the options' long names "
+               "(workers = 4), at its top or in a [shoal] section; mount and pythonpath may "
+               "repeat; a switch is key = true. shoal --check-config prints every value and "
+               "where it came from.")
+       << "\n";
   page << ".SH SIGNALS\n"
        << ".TP\n.B TERM\n"
        << Roff("graceful stop: in-flight requests finish (up to --graceful-timeout), then exit 0")

@@ -10,6 +10,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "daemon/config_sources.h"
+
 namespace shoal::daemon {
 namespace po = boost::program_options;
 namespace {
@@ -29,6 +31,13 @@ po::options_description MakeDescription() {
   desc.add_options()
     ("help,h", "print this help and exit")
     ("version,V", "print the version and exit")
+    ("config", po::value<std::string>()->value_name("FILE"),
+        "read options from FILE, an INI file whose keys are these options' names (workers = 4), "
+        "at its top or in a [shoal] section; options given here and SHOAL_<OPTION> environment "
+        "variables (SHOAL_WORKERS=4) take precedence over it (default: $SHOAL_CONFIG)")
+    ("check-config", po::bool_switch(),
+        "print every option's value and where it came from (command line, environment, file "
+        "and line, default), then exit: 0, or 2 naming a bad value; binds and imports nothing")
     ("app", po::value<std::string>()->value_name("MODULE:CALLABLE"),
         "the WSGI application, e.g. myproject.wsgi:application")
     ("mount", po::value<std::vector<std::string>>()->value_name("/PREFIX=MODULE:CALLABLE")
@@ -516,8 +525,10 @@ Result<CommandLine> ParseCommandLine(int argc, const char* const argv[]) {
   po::options_description desc = MakeDescription();
   CommandLine cl;
   po::variables_map vm;
+  po::parsed_options parsed(&desc);
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    parsed = po::command_line_parser(argc, argv).options(desc).run();
+    po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     return Status::Error(e.what());
@@ -533,8 +544,15 @@ Result<CommandLine> ParseCommandLine(int argc, const char* const argv[]) {
     cl.action = CommandLine::Action::kVersion;
     return cl;
   }
+  // Then the SHOAL_ environment and the --config file, under the command line.
+  Result<ConfigSources> sources = ConfigSources::Store(desc, parsed, vm);
+  if (!sources.ok()) return sources.status();
   Status filled = FillOptions(vm, cl.options);
-  if (!filled.ok()) return filled;
+  if (!filled.ok()) return sources.value().Attribute(filled);
+  if (vm["check-config"].as<bool>()) {
+    cl.action = CommandLine::Action::kCheckConfig;
+    cl.effective = sources.value().Describe(desc);
+  }
   return cl;
 }
 

@@ -1,4 +1,6 @@
-// Options: everything the user can set, parsed from the command line.
+// Options: everything the user can set, parsed from the command line, the
+// SHOAL_<OPTION> environment variables and a --config file (in that order
+// of precedence; daemon/config_sources.h).
 //
 // One table (Boost.Program_options) defines each option once; the name of a
 // flag, its Options field and its log word are the same (`max_requests`).
@@ -96,10 +98,13 @@ struct Options {
 };
 
 struct CommandLine {
-  enum class Action { kServe, kHelp, kVersion };
+  enum class Action { kServe, kHelp, kVersion, kCheckConfig };
   Action action = Action::kServe;
   Options options;
   std::string help;  // the --help text, for kHelp
+  // --check-config: every option's value and where it came from
+  // (daemon/config_sources.h), for kCheckConfig.
+  std::string effective;
 };
 
 // One row of the option table, for the man page (daemon/man_page.h).
@@ -117,8 +122,10 @@ std::string UsageText();
 // Every option --help lists, in its order.
 std::vector<OptionDoc> DescribeOptions();
 
-// Parses argv. Returns the command line, or an error whose message names the
-// bad option or value (e.g. "unrecognised option '--bogus'").
+// Parses argv, then the environment and the --config file. Returns the
+// command line, or an error whose message names the bad option or value
+// (e.g. "unrecognised option '--bogus'"), and for one from the environment
+// or the file, the variable or the file and line.
 Result<CommandLine> ParseCommandLine(int argc, const char* const argv[]);
 
 }  // namespace shoal::daemon

@@ -246,7 +246,7 @@ TEST(AccessLogBootTest, Usr1WhileWorkersImportKillsNoneAndIsNotLost) {
   ShoalProcess shoal({"--app", "slow_import:app", "--chdir", AppsDir().string(), "--bind",
                       "unix:" + socket.string(), "--workers", "2", "--lazy-apps",
                       "--access-log", access_log.string()},
-                     dir / "shoal.log", {{"SHOAL_TEST_IMPORT_SECONDS", "2"}});
+                     dir / "shoal.log", {{"TEST_IMPORT_SECONDS", "2"}});
   ASSERT_TRUE(WaitUntil(15s, [&] { return shoal.WorkerPids().size() == 2; })) << shoal.Log();
   const std::vector<pid_t> booting = shoal.WorkerPids();
   // Still importing: USR1 is blocked (SigBlk bit 10) until the loop runs.

@@ -83,7 +83,7 @@ class DjangoTest : public FrontEndTest {
   // Migrates a fresh database and adds the superuser, once for the suite.
   static void SetUpTestSuite() {
     prepared_.emplace("shoal-django");
-    const EnvVars env{{"SHOAL_DJANGO_DB", (*prepared_ / "db.sqlite3").string()},
+    const EnvVars env{{"DJANGOSITE_DB", (*prepared_ / "db.sqlite3").string()},
                       {"PYTHONDONTWRITEBYTECODE", "1"},
                       {"DJANGO_SUPERUSER_PASSWORD", kPassword}};
     setup_error_ = RunManage({"migrate", "--noinput"}, env, *prepared_ / "migrate.out");
@@ -121,7 +121,7 @@ class DjangoTest : public FrontEndTest {
     return Serve({.app = "djangosite.wsgi:application",
                   .chdir = SiteDir(),
                   .extra_args = std::move(extra_args),
-                  .env = {{"SHOAL_DJANGO_DB", (db_dir_ / "db.sqlite3").string()}},
+                  .env = {{"DJANGOSITE_DB", (db_dir_ / "db.sqlite3").string()}},
                   .front_end = GetParam()});
   }
 

@@ -52,7 +52,7 @@ TEST(NotifySocketTest, ReadyReloadingReadyStopping) {
                       "unix:" + socket.string(), "--workers", "2", "--lazy-apps", "--stats",
                       "unix:" + stats.string()},
                      temp / "shoal.log",
-                     {{"NOTIFY_SOCKET", notify_path.string()}, {"SHOAL_TEST_IMPORT_SECONDS", "1"}});
+                     {{"NOTIFY_SOCKET", notify_path.string()}, {"TEST_IMPORT_SECONDS", "1"}});
   auto idle_workers = [&] {
     ShoalRun status = RunShoalToExit({"status", "--stats", "unix:" + stats.string(), "--metrics"},
                                      temp / "status.out", 10s);

@@ -119,7 +119,7 @@ TEST_P(DjangoChunkedUploadTest, ViewReceivesTheExactBytesAndLength) {
                              .chdir = AppsDir() / "djangosite",
                              .workers = 1,
                              .extra_args = extra,
-                             .env = {{"SHOAL_DJANGO_DB", (db / "db.sqlite3").string()}},
+                             .env = {{"DJANGOSITE_DB", (db / "db.sqlite3").string()}},
                              .front_end = GetParam()});
 
   // 300 KB: Apache streams a chunked body this large without a length.

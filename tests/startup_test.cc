@@ -174,7 +174,7 @@ TEST_F(StartupTest, AStopSignalDuringTheImportExitsZeroAndRemovesTheSocket) {
     ShoalProcess shoal({"--app", "slow_import:app", "--chdir", AppsDir().string(), "--bind",
                         UnixBind()},
                        dir_ / ("boot-" + std::to_string(signal) + ".log"),
-                       {{"SHOAL_TEST_IMPORT_SECONDS", "5"}});
+                       {{"TEST_IMPORT_SECONDS", "5"}});
     ASSERT_TRUE(shoal.WaitForSocket(socket, std::chrono::seconds(10))) << shoal.Log();
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // importing
     const auto signalled = std::chrono::steady_clock::now();

@@ -495,7 +495,7 @@ TEST_F(ServingTest, TermWhileWorkersStillBootServesTheConnectionsQueuedForThem) 
   ServedApp& served = Serve({.app = "slow_import:app",
                              .workers = 2,
                              .extra_args = {"--lazy-apps"},
-                             .env = {{"SHOAL_TEST_IMPORT_SECONDS", "1.5"}}});
+                             .env = {{"TEST_IMPORT_SECONDS", "1.5"}}});
   ShoalProcess& shoal = served.shoal();
   std::vector<std::future<int>> queued = SendAtOnce(served, "/", 4);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -1,4 +1,4 @@
-"""slow_import: an app whose import takes SHOAL_TEST_IMPORT_SECONDS (default 1),
+"""slow_import: an app whose import takes TEST_IMPORT_SECONDS (default 1),
 as a large Django project's does, to test what happens while workers boot.
 
   /    200 "imported slowly\\n"
@@ -6,7 +6,7 @@ as a large Django project's does, to test what happens while workers boot.
 import os
 import time
 
-time.sleep(float(os.environ.get("SHOAL_TEST_IMPORT_SECONDS", "1")))
+time.sleep(float(os.environ.get("TEST_IMPORT_SECONDS", "1")))
 
 
 def app(environ, start_response):

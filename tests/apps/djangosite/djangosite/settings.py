@@ -2,7 +2,7 @@
 
 A minimal but ordinary production-style project: DEBUG off, the admin,
 sessions, messages and CSRF protection on. The SQLite database lives where
-the environment variable SHOAL_DJANGO_DB says (the test creates it with
+the environment variable DJANGOSITE_DB says (the test creates it with
 `manage.py migrate` in its own temporary directory).
 """
 import os
@@ -55,7 +55,7 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         # Required: the site never writes a database into its source tree.
-        "NAME": os.environ["SHOAL_DJANGO_DB"],
+        "NAME": os.environ["DJANGOSITE_DB"],
     }
 }
 
