@@ -12,7 +12,7 @@ CPython's heuristics (here: yes without gc.freeze, no with it). Django
 itself is unchanged; shoal and uWSGI serve this same module.
 
     shoal --app memory_app:application --pythonpath bench --chdir tests/apps/djangosite ...
-    (SHOAL_DJANGO_DB must name a migrated database, as for the site itself)
+    (DJANGOSITE_DB must name a migrated database, as for the site itself)
 """
 import gc
 import os
