@@ -7,6 +7,8 @@
 namespace shoal {
 namespace {
 
+constexpr const char* kForms = "unix:PATH, HOST:PORT, [IPv6]:PORT, :PORT or fd:N";
+
 Status BadAddress(std::string_view text, std::string_view why) {
   return Status::Error("invalid bind address '" + std::string(text) + "': " + std::string(why));
 }
@@ -57,12 +59,17 @@ Result<BindAddress> ParseBindAddress(std::string_view text) {
   } else {
     size_t colon = text.rfind(':');
     if (colon == std::string_view::npos) {
-      return BadAddress(text, "expected unix:PATH or HOST:PORT");
+      return BadAddress(text, std::string("expected ") + kForms);
+    }
+    if (text.find("://") != std::string_view::npos) {
+      return BadAddress(text, std::string("expected ") + kForms + ", without a scheme such as "
+                              "tcp://");
     }
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
     if (host.find(':') != std::string_view::npos) {
-      return BadAddress(text, "write an IPv6 host in brackets, as [::1]:PORT");
+      return BadAddress(text, std::string("write an IPv6 host in brackets, as [::1]:PORT (forms: ") +
+                                  kForms + ")");
     }
   }
   address.host = host.empty() ? "127.0.0.1" : std::string(host);

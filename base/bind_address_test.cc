@@ -72,5 +72,29 @@ TEST(BindAddressTest, RejectsOverlongUnixPath) {
   EXPECT_NE(a.status().message().find("longer than"), std::string::npos);
 }
 
+TEST(BindAddressTest, AnAddressWithASchemeNamesTheAcceptedForms) {
+  for (const char* bad : {"tcp://127.0.0.1:9000", "unix:///tmp/a.sock:1"}) {
+    auto a = ParseBindAddress(bad);
+    if (std::string(bad).starts_with("unix:")) {
+      ASSERT_TRUE(a.ok()) << bad;  // unix: takes any path, even one with "//" in it
+      continue;
+    }
+    ASSERT_FALSE(a.ok()) << bad;
+    EXPECT_EQ(a.status().message(),
+              std::string("invalid bind address '") + bad +
+                  "': expected unix:PATH, HOST:PORT, [IPv6]:PORT, :PORT or fd:N, without a "
+                  "scheme such as tcp://");
+  }
+  auto none = ParseBindAddress("app.sock");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().message(), "invalid bind address 'app.sock': expected unix:PATH, "
+                                     "HOST:PORT, [IPv6]:PORT, :PORT or fd:N");
+  auto bare_ipv6 = ParseBindAddress("::1:9000");
+  ASSERT_FALSE(bare_ipv6.ok());
+  EXPECT_EQ(bare_ipv6.status().message(),
+            "invalid bind address '::1:9000': write an IPv6 host in brackets, as [::1]:PORT "
+            "(forms: unix:PATH, HOST:PORT, [IPv6]:PORT, :PORT or fd:N)");
+}
+
 }  // namespace
 }  // namespace shoal

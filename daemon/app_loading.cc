@@ -4,11 +4,24 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
 
 #include "python/interpreter.h"
 #include "python/wsgi_call.h"
 
 namespace shoal::daemon {
+
+void WarnOfMissingPythonpath(const Options& options) {
+  for (const std::string& dir : options.pythonpath) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(dir, error)) {
+      spdlog::warn("--pythonpath {} is not a directory: nothing will be imported from it", dir);
+    }
+  }
+}
 
 Result<std::vector<python::MountedApp>> StartPythonAndLoadApps(const Options& options) {
   Status started = python::InitializeInterpreter({.chdir = options.chdir,

@@ -19,6 +19,11 @@ namespace shoal::daemon {
 // The calling thread holds the GIL when it returns OK.
 Result<std::vector<python::MountedApp>> StartPythonAndLoadApps(const Options& options);
 
+// Logs a warning line for each --pythonpath entry that is not a directory
+// (relative ones against the current directory, as Python will take them).
+// Not an error: the app may still import. Call in the master before --chdir.
+void WarnOfMissingPythonpath(const Options& options);
+
 // A WSGI gateway over `apps` (shared with the loader's copies).
 // REQUIRES: the GIL, in the process that serves (a worker, or --inetd's).
 std::unique_ptr<protocols::RequestHandler> MakeGateway(const Options& options,

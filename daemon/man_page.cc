@@ -65,6 +65,12 @@ std::string RenderManPage(const std::string& version) {
                "FastCGI, SCGI or AJP13 on one unix or TCP socket. It runs in the foreground, "
                "logs one line per event on stderr, and is meant to be run by a supervisor "
                "(daemontools, runit, s6, systemd).")
+       << "\n.PP\n"
+       << Roff("Django runfcgi's and flup's KEY=VALUE words (protocol=scgi host=127.0.0.1 "
+               "port=8040 maxchildren=10 daemonize=false, minSpare=, scriptName=, ...) may be "
+               "mixed with the options: each becomes the option that carries the same setting "
+               "(see \"Coming from flup or runfcgi\" in the README). Any other argument is an "
+               "error.")
        << "\n.SH OPTIONS\n";
   for (const OptionDoc& option : DescribeOptions()) RenderOption(option, page);
   page << ".SH ENVIRONMENT\n"

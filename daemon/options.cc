@@ -11,6 +11,7 @@
 #include <boost/program_options.hpp>
 
 #include "daemon/config_sources.h"
+#include "daemon/argument_words.h"
 
 namespace shoal::daemon {
 namespace po = boost::program_options;
@@ -153,7 +154,12 @@ po::options_description MakeDescription() {
     ("access-log", po::value<std::string>()->value_name("FILE"),
         "append a line per request in Apache's combined format to FILE (- for stdout); "
         "USR1 reopens it")
-    ("debug", po::bool_switch(), "show Python tracebacks in 500 responses (never in production)");
+    ("debug", po::bool_switch(), "show Python tracebacks in 500 responses (never in production)")
+    ("stdout-log", po::value<std::string>()->value_name("FILE"),
+        "at start, reopen standard output on FILE, appending (runfcgi's outlog=)")
+    ("stderr-log", po::value<std::string>()->value_name("FILE"),
+        "at start, reopen standard error, where the log goes, on FILE, appending (runfcgi's "
+        "errlog=)");
   // clang-format on
   return desc;
 }
@@ -182,6 +188,11 @@ Result<Mount> MakeMount(const std::string& prefix_option, const std::string& pre
   mount.callable = colon == std::string::npos ? "application" : app.substr(colon + 1);
   if (mount.module.empty() || mount.callable.empty()) {
     return Invalid(app_option, app, "expected MODULE:CALLABLE");
+  }
+  if (mount.module.find('/') != std::string::npos || mount.module.ends_with(".py")) {
+    return Invalid(app_option, app,
+                   "expected a module name, not a file: give --chdir DIR --app MODULE (for "
+                   "path/to/file.py: --chdir path/to --app file)");
   }
   return mount;
 }
@@ -488,6 +499,13 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   o.debug = vm["debug"].as<bool>();
   o.lazy_apps = vm["lazy-apps"].as<bool>();
   o.gc_freeze = !vm["no-gc-freeze"].as<bool>();
+  for (auto [name, field] : {std::pair{"stdout-log", &o.stdout_log},
+                             std::pair{"stderr-log", &o.stderr_log}}) {
+    if (!vm.count(name)) continue;
+    const std::string& file = vm[name].as<std::string>();
+    if (file.empty() || file.ends_with('/')) return Invalid(name, file, "expected a file name");
+    *field = std::filesystem::absolute(file).lexically_normal().string();
+  }
   return Status::Ok();
 }
 
@@ -523,11 +541,25 @@ std::vector<OptionDoc> DescribeOptions() {
 
 Result<CommandLine> ParseCommandLine(int argc, const char* const argv[]) {
   po::options_description desc = MakeDescription();
+  // runfcgi's and flup's KEY=VALUE words become options first
+  // (daemon/argument_words.h); any other positional argument is an error.
+  Result<std::vector<std::string>> args = TranslateWords(
+      std::vector<std::string>(argv + std::min(argc, 1), argv + argc),
+      [&desc](std::string_view name) -> OptionShape {
+        try {
+          const po::option_description* found = desc.find_nothrow(std::string(name), true);
+          if (found == nullptr) return {};
+          return {found->long_name(), found->semantic()->max_tokens() > 0};
+        } catch (const po::error&) {
+          return {};  // ambiguous: the parser below says so
+        }
+      });
+  if (!args.ok()) return args.status();
   CommandLine cl;
   po::variables_map vm;
   po::parsed_options parsed(&desc);
   try {
-    parsed = po::command_line_parser(argc, argv).options(desc).run();
+    parsed = po::command_line_parser(args.value()).options(desc).run();
     po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {

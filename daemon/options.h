@@ -95,6 +95,10 @@ struct Options {
   service::LogTimestamps log_timestamps = service::LogTimestamps::kNone;  // --log-timestamps
   // --access-log: an absolute path, "-" (stdout), or "" (none).
   std::string access_log;
+  // --stdout-log, --stderr-log (runfcgi's outlog=, errlog=): absolute paths
+  // stdout and stderr are reopened on, appending, at start; "": unchanged.
+  std::string stdout_log;
+  std::string stderr_log;
 };
 
 struct CommandLine {

@@ -16,6 +16,7 @@
 #include "daemon/app_loading.h"
 #include "daemon/inetd.h"
 #include "daemon/socket_files.h"
+#include "daemon/std_streams.h"
 #include "python/app.h"
 #include "python/interpreter.h"
 #include "service/boot_signals.h"
@@ -179,6 +180,15 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
 
   // After HUP or USR2 this image takes over its predecessor's sockets.
   std::optional<supervisor::Inheritance> inherited = supervisor::TakeInheritance();
+  // runfcgi's outlog=/errlog= and the --pythonpath check: once, in the
+  // image the user started (a HUP's re-exec keeps the fds it has).
+  if (!inherited) {
+    if (Status reopened = ReopenStdStreams(options); !reopened.ok()) {
+      spdlog::error("{}", reopened.message());
+      return service::kExitFailure;
+    }
+    WarnOfMissingPythonpath(options);
+  }
   Result<service::Readiness> readiness = ReadinessOf(options, inherited);
   if (!readiness.ok()) {
     spdlog::error("{}", readiness.status().message());
