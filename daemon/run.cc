@@ -200,14 +200,10 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   // can open it and USR1 can reopen it after the drop.
   if (!options.access_log.empty()) {
     Result<service::LogFile> opened = service::LogFile::Open(options.access_log);
-    if (opened.ok() && options.access_log != "-" && ::geteuid() == 0 &&
-        (options.user || options.group)) {
-      const uid_t uid = options.user ? options.user->uid : static_cast<uid_t>(-1);
-      const gid_t gid = options.group ? *options.group
-                                      : (options.user ? options.user->gid : static_cast<gid_t>(-1));
-      if (::chown(options.access_log.c_str(), uid, gid) != 0) {
-        opened = PosixError("chown(" + options.access_log + ")", errno);
-      }
+    const service::FileOwner app_user = AppUserOf(options);
+    if (opened.ok() && options.access_log != "-" && ::geteuid() == 0 && !app_user.empty() &&
+        ::chown(options.access_log.c_str(), app_user.uid, app_user.gid) != 0) {
+      opened = PosixError("chown(" + options.access_log + ")", errno);
     }
     if (!opened.ok()) {
       spdlog::error("--access-log: {}", opened.status().message());

@@ -11,7 +11,10 @@
 namespace shoal::daemon {
 
 service::FileOwner SocketOwnerOf(const Options& options) {
-  if (options.socket_owner) return *options.socket_owner;
+  return options.socket_owner ? *options.socket_owner : AppUserOf(options);
+}
+
+service::FileOwner AppUserOf(const Options& options) {
   service::FileOwner owner;
   if (options.user) owner.uid = options.user->uid;
   if (options.group) {

@@ -16,8 +16,11 @@
 
 namespace shoal::daemon {
 
-// The owner a unix socket gets: --socket-owner, else the --user and --group
-// shoal drops to, else unchanged (-1s).
+// The --user and --group shoal drops to, as the owner of a file made for
+// them (the access log); -1 where not given.
+service::FileOwner AppUserOf(const Options& options);
+
+// The owner a unix socket gets: --socket-owner, else AppUserOf.
 service::FileOwner SocketOwnerOf(const Options& options);
 
 // OK for a TCP address or a unix one whose directory exists (or cannot be
