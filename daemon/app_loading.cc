@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
@@ -24,12 +25,24 @@ void WarnOfMissingPythonpath(const Options& options) {
 }
 
 Result<std::vector<python::MountedApp>> StartPythonAndLoadApps(const Options& options) {
+  // --env first, so that Python's start-up (PYTHON* variables) and the app
+  // see it; forked workers inherit it, lazy ones come here themselves.
+  for (const auto& [key, value] : options.env) {
+    if (::setenv(key.c_str(), value.c_str(), 1) != 0) return PosixError("--env " + key, errno);
+  }
   Status started = python::InitializeInterpreter({.chdir = options.chdir,
-                                                  .pythonpath = options.pythonpath});
+                                                  .pythonpath = options.pythonpath,
+                                                  .virtualenv = options.virtualenv,
+                                                  .python_home = options.python_home,
+                                                  .optimize = options.optimize});
   if (!started.ok()) return started;
   std::vector<python::AppSpec> specs;
   for (const Mount& mount : options.mounts) {
-    specs.push_back({.prefix = mount.prefix, .module = mount.module, .callable = mount.callable});
+    specs.push_back({.prefix = mount.prefix,
+                     .module = mount.module,
+                     .callable = mount.callable,
+                     .factory = mount.factory,
+                     .file = mount.wsgi_file});
   }
   return python::LoadApps(specs);
 }
@@ -47,7 +60,9 @@ std::unique_ptr<protocols::RequestHandler> MakeGateway(const Options& options,
       std::move(mounted),
       python::GatewayConfig{.debug = options.debug,
                             .spool = {.dir = options.spool_dir, .max_size = options.max_body_size},
-                            .spool_chunked = options.spool_chunked});
+                            .spool_chunked = options.spool_chunked,
+                            .environ = {.vars = options.wsgi_vars,
+                                        .strip_authorization = options.strip_authorization}});
 }
 
 namespace {

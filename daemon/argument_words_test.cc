@@ -196,7 +196,7 @@ TEST(ArgumentWordsTest, AppGivenAsAFileSuggestsChdir) {
     EXPECT_EQ(cl.status().message(),
               std::string("invalid value '") + app +
                   "' for --app: expected a module name, not a file: give --chdir DIR --app "
-                  "MODULE (for path/to/file.py: --chdir path/to --app file)");
+                  "MODULE (for path/to/file.py: --chdir path/to --app file), or --wsgi-file FILE");
   }
 }
 

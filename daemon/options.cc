@@ -12,6 +12,7 @@
 
 #include "daemon/config_sources.h"
 #include "daemon/argument_words.h"
+#include "daemon/python_options.h"
 
 namespace shoal::daemon {
 namespace po = boost::program_options;
@@ -40,7 +41,8 @@ po::options_description MakeDescription() {
         "print every option's value and where it came from (command line, environment, file "
         "and line, default), then exit: 0, or 2 naming a bad value; binds and imports nothing")
     ("app", po::value<std::string>()->value_name("MODULE:CALLABLE"),
-        "the WSGI application, e.g. myproject.wsgi:application")
+        "the WSGI application, e.g. myproject.wsgi:application; MODULE:FACTORY() calls "
+        "FACTORY once, with no arguments, and serves what it returns")
     ("mount", po::value<std::vector<std::string>>()->value_name("/PREFIX=MODULE:CALLABLE")
         ->composing(),
         "also serve an app under /PREFIX (repeatable; the longest matching prefix wins)")
@@ -48,6 +50,31 @@ po::options_description MakeDescription() {
         "change to DIR before importing the app (DIR is put first on sys.path)")
     ("pythonpath", po::value<std::vector<std::string>>()->value_name("DIR")->composing(),
         "add DIR to sys.path (repeatable)")
+    ("wsgi-file", po::value<std::string>()->value_name("PATH"),
+        "the WSGI application from a script file, as mod_wsgi's WSGIScriptAlias: PATH (any "
+        "suffix, e.g. .wsgi) runs as a module of its own, with its directory on sys.path, and "
+        "--callable is taken from it; instead of --app, served at --script-name")
+    ("callable", po::value<std::string>()->value_name("NAME")->default_value("application"),
+        "the name of --wsgi-file's app in it; NAME() is a factory, called once")
+    ("virtualenv", po::value<std::string>()->value_name("DIR"),
+        "run the app in the venv DIR (made by python3 -m venv with this Python): its "
+        "site-packages come first, as `DIR/bin/python` would have them (uWSGI's --venv and "
+        "--home are accepted for it on the command line)")
+    ("python-home", po::value<std::string>()->value_name("DIR"),
+        "the prefix of the Python installation whose standard library to use (PYTHONHOME, "
+        "mod_wsgi's python-home); for a venv, use --virtualenv")
+    ("optimize", po::value<int>()->value_name("LEVEL")->default_value(0),
+        "Python's optimization level: 1 as python -O (assert statements and __debug__ "
+        "blocks are skipped), 2 as python -OO (docstrings dropped too)")
+    ("env", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
+        "set KEY in the process environment before the app is imported, in the master and "
+        "every worker (os.environ; repeatable)")
+    ("wsgi-var", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
+        "add KEY to every request's WSGI environ, after (and over) the front end's params, "
+        "e.g. wsgi.url_scheme=https (repeatable; mod_wsgi's wsgi_var)")
+    ("strip-authorization", po::bool_switch(),
+        "remove HTTP_AUTHORIZATION from the environ; by default the Authorization header the "
+        "front end passes on reaches the app")
     ("protocol", po::value<std::string>()->value_name("NAME")->default_value("fastcgi"),
         "wire protocol: fastcgi, scgi, ajp, or auto (each connection's first bytes decide); "
         "flup's fcgi, scgi and ajp are accepted")
@@ -186,18 +213,51 @@ Result<Mount> MakeMount(const std::string& prefix_option, const std::string& pre
   size_t colon = app.find(':');
   mount.module = app.substr(0, colon);
   mount.callable = colon == std::string::npos ? "application" : app.substr(colon + 1);
+  mount.factory = mount.callable.ends_with("()");
+  if (mount.factory) mount.callable.resize(mount.callable.size() - 2);
   if (mount.module.empty() || mount.callable.empty()) {
-    return Invalid(app_option, app, "expected MODULE:CALLABLE");
+    return Invalid(app_option, app, "expected MODULE:CALLABLE or MODULE:FACTORY()");
   }
   if (mount.module.find('/') != std::string::npos || mount.module.ends_with(".py")) {
     return Invalid(app_option, app,
                    "expected a module name, not a file: give --chdir DIR --app MODULE (for "
-                   "path/to/file.py: --chdir path/to --app file)");
+                   "path/to/file.py: --chdir path/to --app file), or --wsgi-file FILE");
+  }
+  return mount;
+}
+
+// --wsgi-file PATH with --callable NAME (or NAME()), at --script-name.
+Result<Mount> WsgiFileMount(const po::variables_map& vm) {
+  if (vm.count("app")) {
+    return Status::Error("--app and --wsgi-file each name the app at --script-name: give one "
+                         "(with --mount for more apps)");
+  }
+  const std::string& file = vm["wsgi-file"].as<std::string>();
+  if (file.empty() || file.ends_with('/')) return Invalid("wsgi-file", file, "expected a file");
+  Result<std::string> prefix = MountPrefix("script-name", vm["script-name"].as<std::string>());
+  if (!prefix.ok()) return prefix.status();
+  Mount mount;
+  mount.prefix = prefix.value();
+  mount.wsgi_file = std::filesystem::absolute(file).lexically_normal().string();
+  mount.callable = vm["callable"].as<std::string>();
+  mount.app = mount.wsgi_file + ":" + mount.callable;
+  mount.factory = mount.callable.ends_with("()");
+  if (mount.factory) mount.callable.resize(mount.callable.size() - 2);
+  if (mount.callable.empty()) {
+    return Invalid("callable", vm["callable"].as<std::string>(), "expected NAME or NAME()");
   }
   return mount;
 }
 
 Status FillMounts(const po::variables_map& vm, Options& o) {
+  if (vm.count("wsgi-file")) {
+    Result<Mount> mount = WsgiFileMount(vm);
+    if (!mount.ok()) return mount.status();
+    o.mounts.push_back(mount.value());
+  } else if (!vm["callable"].defaulted()) {
+    return Status::Error("--callable names the app in --wsgi-file: give --wsgi-file too (or "
+                         "--app MODULE:CALLABLE)");
+  }
   if (vm.count("app")) {
     Result<Mount> mount = MakeMount("script-name", vm["script-name"].as<std::string>(), "app",
                                     vm["app"].as<std::string>());
@@ -220,7 +280,9 @@ Status FillMounts(const po::variables_map& vm, Options& o) {
       o.mounts.push_back(mount.value());
     }
   }
-  if (o.mounts.empty()) return Status::Error("the option '--app' is required but missing");
+  if (o.mounts.empty()) {
+    return Status::Error("the option '--app' is required but missing (or --wsgi-file)");
+  }
   return Status::Ok();
 }
 
@@ -329,6 +391,7 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
 
   if (vm.count("chdir")) o.chdir = vm["chdir"].as<std::string>();
   if (vm.count("pythonpath")) o.pythonpath = vm["pythonpath"].as<std::vector<std::string>>();
+  if (Status python = FillPythonOptions(vm, o); !python.ok()) return python;
 
   const std::string& protocol = vm["protocol"].as<std::string>();
   if (protocol == "fastcgi" || protocol == "fcgi") {
@@ -544,7 +607,7 @@ Result<CommandLine> ParseCommandLine(int argc, const char* const argv[]) {
   // runfcgi's and flup's KEY=VALUE words become options first
   // (daemon/argument_words.h); any other positional argument is an error.
   Result<std::vector<std::string>> args = TranslateWords(
-      std::vector<std::string>(argv + std::min(argc, 1), argv + argc),
+      SpellOptionAliases(std::vector<std::string>(argv + std::min(argc, 1), argv + argc)),
       [&desc](std::string_view name) -> OptionShape {
         try {
           const po::option_description* found = desc.find_nothrow(std::string(name), true);

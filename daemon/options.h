@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -27,6 +28,12 @@ struct Mount {
   std::string app;       // as given: MODULE:CALLABLE
   std::string module;    // MODULE part
   std::string callable;  // CALLABLE part ("application" when omitted, as gunicorn does)
+  // CALLABLE was given as NAME(): a factory, called once with no arguments;
+  // what it returns is the app.
+  bool factory = false;
+  // --wsgi-file: the script file (absolute) the app is taken from instead
+  // of the module; "" for a module.
+  std::string wsgi_file;
 };
 
 struct Options {
@@ -35,6 +42,17 @@ struct Options {
   std::vector<Mount> mounts;
   std::string chdir;
   std::vector<std::string> pythonpath;
+  // The interpreter and what the app sees (daemon/python_options.h):
+  // --virtualenv and --python-home (absolute; "": none), --optimize (0-2),
+  // --env (set in the process environment before the import), --wsgi-var
+  // (added to every environ after the front end's params),
+  // --strip-authorization (no HTTP_AUTHORIZATION in the environ).
+  std::string virtualenv;
+  std::string python_home;
+  int optimize = 0;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::pair<std::string, std::string>> wsgi_vars;
+  bool strip_authorization = false;
   // The protocol every connection speaks; nullopt (--protocol auto): told
   // from each connection's first bytes.
   std::optional<protocols::Protocol> protocol = protocols::Protocol::kFastCgi;

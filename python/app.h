@@ -1,4 +1,7 @@
-// Loading the WSGI application: `MODULE:CALLABLE`, imported once.
+// Loading the WSGI application: `MODULE:CALLABLE` imported, `MODULE:FACTORY()`
+// imported and called, or a script file run (--wsgi-file); once, in the
+// process that serves it (the master before forking, or a --lazy-apps
+// worker, or --inetd's process).
 #pragma once
 
 #include <string>
@@ -9,19 +12,28 @@
 
 namespace shoal::python {
 
-// Imports `module` and returns its attribute `callable` (a dotted path is
-// followed: `wsgi:app.wsgi_app`). On failure returns one line naming the app,
-// the Python exception and where it was raised, e.g. "cannot import app
-// 'pkg:app': RuntimeError: broken (raised at /srv/pkg.py:3)".
-// REQUIRES: the GIL.
-Result<PyRef> LoadApp(const std::string& module, const std::string& callable);
-
-// An app to serve: where it is mounted, and what to import.
+// An app to serve: where it is mounted, and what to load.
 struct AppSpec {
-  std::string prefix;    // "" (the root) or "/prefix" without a trailing '/'
-  std::string module;
-  std::string callable;
+  std::string prefix = {};  // "" (the root) or "/prefix" without a trailing '/'
+  std::string module = {};    // imported; unused when `file` is set
+  std::string callable = {};  // an attribute of the module; a dotted path is followed
+  // The callable is a factory: called once with no arguments, and what it
+  // returns is the app.
+  bool factory = false;
+  // A script file run as a module of its own (python/app_file.h) instead of
+  // importing `module`; "" for a module.
+  std::string file = {};
 };
+
+// Loads `spec`'s app. On failure returns one line naming the app, the Python
+// exception and where it was raised, e.g. "cannot import app 'pkg:app':
+// RuntimeError: broken (raised at /srv/pkg.py:3)", or "cannot load app
+// 'pkg:make()': make() raised ...". REQUIRES: the GIL.
+Result<PyRef> LoadApp(const AppSpec& spec);
+
+// Imports `module` and returns its attribute `callable` (a dotted path is
+// followed: `wsgi:app.wsgi_app`), as LoadApp does. REQUIRES: the GIL.
+Result<PyRef> LoadApp(const std::string& module, const std::string& callable);
 
 // An app and its mount point, loaded.
 struct MountedApp {
@@ -29,7 +41,7 @@ struct MountedApp {
   PyRef app;
 };
 
-// Imports every app of `specs`, in order. On failure returns LoadApp's line
+// Loads every app of `specs`, in order. On failure returns LoadApp's line
 // for the first that fails. REQUIRES: the GIL.
 Result<std::vector<MountedApp>> LoadApps(const std::vector<AppSpec>& specs);
 

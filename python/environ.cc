@@ -84,7 +84,17 @@ std::optional<size_t> MatchMount(const std::vector<std::string>& prefixes, std::
   return best;
 }
 
-EnvironBuilder::EnvironBuilder(std::vector<std::string> prefixes) : prefixes_(std::move(prefixes)) {
+EnvironBuilder::EnvironBuilder(std::vector<std::string> prefixes, const EnvironExtras& extras)
+    : prefixes_(std::move(prefixes)), strip_authorization_(extras.strip_authorization) {
+  for (const auto& [name, value] : extras.vars) {
+    PyRef key = Key(name);
+    PyRef text = Latin1(value);
+    if (key && text) {
+      extra_vars_.emplace_back(std::move(key), std::move(text));
+    } else {
+      PyErr_Clear();
+    }
+  }
   key_input_ = Key("wsgi.input");
   key_errors_ = Key("wsgi.errors");
   key_url_scheme_ = Key("wsgi.url_scheme");
@@ -153,6 +163,7 @@ bool EnvironBuilder::AddParam(PyObject* environ, size_t position, std::string_vi
       (name == "HTTP_CONTENT_TYPE" || name == "HTTP_CONTENT_LENGTH" || name == "HTTP_PROXY")) {
     return true;  // CGI removes the first two; the last is httpoxy
   }
+  if (header && strip_authorization_ && name == "HTTP_AUTHORIZATION") return true;
   PyRef key, text;
   if (position < kMaxMemos) {
     if (position >= memos_.size()) memos_.resize(position + 1);
@@ -289,6 +300,9 @@ EnvironBuilder::Built EnvironBuilder::Build(std::span<const protocols::Param> pa
   if (PyDict_SetItem(env, key_url_scheme_.get(), secure ? https_.get() : http_.get()) != 0 ||
       PyDict_SetItem(env, key_errors_.get(), errors) != 0) {
     return built;
+  }
+  for (const auto& [key, value] : extra_vars_) {
+    if (PyDict_SetItem(env, key.get(), value.get()) != 0) return built;
   }
   // Room for wsgi.input, and whatever an app or middleware adds.
   if (PyDict_GET_SIZE(env) + 4 > template_room_ && template_room_ < kMaxRoom) {

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "protocols/exchange.h"
@@ -41,11 +42,21 @@ std::string PercentDecode(std::string_view path);
 // holds everything), or nullopt if none does.
 std::optional<size_t> MatchMount(const std::vector<std::string>& prefixes, std::string_view path);
 
+// What shoal adds to, or leaves out of, every environ.
+struct EnvironExtras {
+  // --wsgi-var: set last, over the front end's params and shoal's own
+  // entries (wsgi.url_scheme=https behind a proxy that ends TLS), as latin-1
+  // strs of the bytes given.
+  std::vector<std::pair<std::string, std::string>> vars = {};
+  // --strip-authorization: HTTP_AUTHORIZATION is left out.
+  bool strip_authorization = false;
+};
+
 class EnvironBuilder {
  public:
   // `prefixes` are the mount points, each "" or "/prefix" without a
   // trailing '/'. REQUIRES: not empty.
-  explicit EnvironBuilder(std::vector<std::string> prefixes);
+  explicit EnvironBuilder(std::vector<std::string> prefixes, const EnvironExtras& extras = {});
 
   struct Built {
     PyRef environ;            // null when the request is refused
@@ -100,6 +111,8 @@ class EnvironBuilder {
   std::unordered_map<std::string, PyRef, StringHash, std::equal_to<>> keys_;
   std::vector<ParamMemo> memos_;  // by param position
   PyRef key_input_, key_errors_, key_url_scheme_;
+  std::vector<std::pair<PyRef, PyRef>> extra_vars_;  // --wsgi-var, made once
+  bool strip_authorization_ = false;
   PyRef http_, https_;
 };
 

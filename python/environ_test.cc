@@ -223,5 +223,35 @@ TEST_F(EnvironTest, PassesTheStdlibValidator) {
   EXPECT_TRUE(checked);
 }
 
+TEST(EnvironExtrasTest, WsgiVarsGoOverTheFrontEndsParamsAndShoalsOwnEntries) {
+  PyRef errors = NewLogStream(spdlog::level::err, 2, "wsgi.errors");
+  FakeExchange exchange(NginxParams("GET", "/", {{"SERVER_NAME", "front.example"},
+                                                 {"HTTP_AUTHORIZATION", "Basic YTpi"}}));
+  EnvironBuilder builder({""}, EnvironExtras{.vars = {{"SERVER_NAME", "over.example"},
+                                                      {"wsgi.url_scheme", "https"},
+                                                      {"myapp.colour", "bl\xE9u"}}});
+  for (int request = 0; request < 2; ++request) {  // the second from the reused template
+    auto built = builder.Build(exchange.params(), errors.get());
+    ASSERT_TRUE(built.environ);
+    PyObject* env = built.environ.get();
+    EXPECT_EQ(Get(env, "SERVER_NAME"), "over.example");
+    EXPECT_EQ(Get(env, "wsgi.url_scheme"), "https");
+    EXPECT_EQ(Get(env, "myapp.colour"), "bl\xE9u");
+    EXPECT_EQ(Get(env, "HTTP_AUTHORIZATION"), "Basic YTpi");  // passed by default
+  }
+}
+
+TEST(EnvironExtrasTest, StripAuthorizationLeavesOutOnlyThatHeader) {
+  PyRef errors = NewLogStream(spdlog::level::err, 2, "wsgi.errors");
+  FakeExchange exchange(NginxParams("GET", "/", {{"HTTP_AUTHORIZATION", "Bearer t"},
+                                                 {"HTTP_PROXY_AUTHORIZATION", "Basic x"}}));
+  EnvironBuilder builder({""}, EnvironExtras{.strip_authorization = true});
+  auto built = builder.Build(exchange.params(), errors.get());
+  ASSERT_TRUE(built.environ);
+  EXPECT_EQ(Get(built.environ.get(), "HTTP_AUTHORIZATION"), "<absent>");
+  EXPECT_EQ(Get(built.environ.get(), "HTTP_PROXY_AUTHORIZATION"), "Basic x");
+  EXPECT_EQ(Get(built.environ.get(), "REQUEST_METHOD"), "GET");
+}
+
 }  // namespace
 }  // namespace shoal::python

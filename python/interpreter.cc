@@ -103,8 +103,15 @@ Status InitializeInterpreter(const InterpreterConfig& config) {
   PyConfig_InitPythonConfig(&py_config);
   py_config.install_signal_handlers = 0;
   py_config.parse_argv = 0;
-  PyStatus status = PyConfig_SetBytesString(&py_config, &py_config.program_name,
-                                            SHOAL_PYTHON_EXECUTABLE);
+  py_config.optimization_level = config.optimize;
+  // Also what sys.executable becomes, for subprocess and multiprocessing.
+  const std::string program =
+      config.virtualenv.empty() ? SHOAL_PYTHON_EXECUTABLE : config.virtualenv + "/bin/python";
+  PyStatus status =
+      PyConfig_SetBytesString(&py_config, &py_config.program_name, program.c_str());
+  if (!PyStatus_Exception(status) && !config.python_home.empty()) {
+    status = PyConfig_SetBytesString(&py_config, &py_config.home, config.python_home.c_str());
+  }
   char argv0[] = "shoal";
   char* argv[] = {argv0};
   if (!PyStatus_Exception(status)) status = PyConfig_SetBytesArgv(&py_config, 1, argv);

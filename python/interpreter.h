@@ -17,6 +17,14 @@ namespace shoal::python {
 struct InterpreterConfig {
   std::string chdir;                    // changed to first; the cwd goes first on sys.path
   std::vector<std::string> pythonpath;  // added to sys.path, in order, after chdir
+  // A venv's directory (absolute), or "": Python is told its program is
+  // VENV/bin/python, so its own start-up reads VENV/pyvenv.cfg and makes
+  // sys.prefix the venv and the venv's site-packages the ones on sys.path
+  // (as mod_wsgi and uWSGI do; PyConfig.home would not: that is the base
+  // installation's prefix, where the standard library is).
+  std::string virtualenv;
+  std::string python_home;  // PyConfig.home, PYTHONHOME; "": Python's own choice
+  int optimize = 0;         // PyConfig.optimization_level: 0, 1 (-O), 2 (-OO)
 };
 
 // Starts the interpreter. On failure returns an error naming the cause (a

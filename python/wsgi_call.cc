@@ -86,7 +86,7 @@ std::vector<std::string> Prefixes(const std::vector<MountedApp>& apps) {
 WsgiGateway::WsgiGateway(std::vector<MountedApp> apps, GatewayConfig config)
     : apps_(std::move(apps)),
       config_(config),
-      environ_builder_(Prefixes(apps_)),
+      environ_builder_(Prefixes(apps_), config_.environ),
       errors_(NewLogStream(spdlog::level::err, 2, "wsgi.errors")) {}
 
 void WsgiGateway::BeginIdle() { idle_.emplace(); }

@@ -37,6 +37,7 @@ struct GatewayConfig {
   // is read whole before the app runs unless !spool_chunked.
   protocols::SpoolConfig spool = {};
   bool spool_chunked = true;
+  EnvironExtras environ = {};  // --wsgi-var, --strip-authorization
 };
 
 class WsgiGateway final : public protocols::RequestHandler {
