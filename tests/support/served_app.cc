@@ -13,8 +13,9 @@ namespace {
 // shoal's command line for `options`, bound to `bind` speaking `protocol`.
 std::vector<std::string> ShoalArgs(const ServeOptions& options, const std::string& bind,
                                    const std::string& protocol) {
-  std::vector<std::string> args{"--app",  options.app, "--chdir",    options.chdir.string(),
-                                "--bind", bind,        "--protocol", protocol};
+  std::vector<std::string> args{"--chdir", options.chdir.string(), "--bind", bind,
+                                "--protocol", protocol};
+  if (!options.app.empty()) args.insert(args.begin(), {"--app", options.app});
   if (options.workers > 0) args.insert(args.end(), {"--workers", std::to_string(options.workers)});
   if (!options.ajp_secret.empty()) args.insert(args.end(), {"--ajp-secret", options.ajp_secret});
   if (options.front_end == FrontEnd::kApacheAjp) {

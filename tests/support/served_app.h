@@ -72,7 +72,7 @@ std::string FrontEndPrefix(FrontEnd front_end);
 std::string FrontEndUploadLocation(FrontEnd front_end);
 
 struct ServeOptions {
-  std::string app = "probe:app";                 // --app
+  std::string app = "probe:app";                 // --app; "": none (--wsgi-file in extra_args)
   std::filesystem::path chdir = AppsDir();       // --chdir
   int workers = 2;  // --workers; 0: not passed (an adaptive pool's options may be)
   std::vector<std::string> extra_args = {};      // appended, e.g. {"--script-name", "/x"}
