@@ -58,7 +58,7 @@ po::options_description MakeDescription() {
         "the name of --wsgi-file's app in it; NAME() is a factory, called once")
     ("virtualenv", po::value<std::string>()->value_name("DIR"),
         "run the app in the venv DIR (made by python3 -m venv with this Python): its "
-        "site-packages come first, as `DIR/bin/python` would have them (uWSGI's --venv and "
+        "site-packages come first, as DIR/bin/python would have them (uWSGI's --venv and "
         "--home are accepted for it on the command line)")
     ("python-home", po::value<std::string>()->value_name("DIR"),
         "the prefix of the Python installation whose standard library to use (PYTHONHOME, "

@@ -43,14 +43,17 @@ std::string VenvPythonVersion(const std::filesystem::path& cfg) {
 
 Status CheckVirtualenv(const std::string& given, const std::string& dir) {
   std::error_code error;
-  if (!std::filesystem::is_directory(dir, error)) return Invalid("virtualenv", given, "not a directory");
+  if (!std::filesystem::is_directory(dir, error)) {
+    return Invalid("virtualenv", given, "not a directory");
+  }
   const std::filesystem::path cfg = std::filesystem::path(dir) / "pyvenv.cfg";
   if (!std::filesystem::is_regular_file(cfg, error)) {
     return Invalid("virtualenv", given,
                    "no pyvenv.cfg in it, so not a venv (make one with /usr/bin/python3 -m venv "
                    "DIR; for a Python installation prefix, use --python-home)");
   }
-  const std::string ours = std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
+  const std::string ours =
+      std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
   const std::string made_by = VenvPythonVersion(cfg);
   if (!made_by.empty() && made_by != ours) {
     return Invalid("virtualenv", given,
@@ -62,7 +65,9 @@ Status CheckVirtualenv(const std::string& given, const std::string& dir) {
 
 Status CheckPythonHome(const std::string& given, const std::string& dir) {
   std::error_code error;
-  if (!std::filesystem::is_directory(dir, error)) return Invalid("python-home", given, "not a directory");
+  if (!std::filesystem::is_directory(dir, error)) {
+    return Invalid("python-home", given, "not a directory");
+  }
   if (std::filesystem::exists(std::filesystem::path(dir) / "pyvenv.cfg", error)) {
     return Invalid("python-home", given, "a venv: give it as --virtualenv");
   }
@@ -84,7 +89,9 @@ Result<std::vector<std::pair<std::string, std::string>>> Pairs(const po::variabl
   if (!vm.count(option)) return pairs;
   for (const std::string& text : vm[option].as<std::vector<std::string>>()) {
     const size_t equals = text.find('=');
-    if (equals == std::string::npos || equals == 0) return Invalid(option, text, "expected KEY=VALUE");
+    if (equals == std::string::npos || equals == 0) {
+      return Invalid(option, text, "expected KEY=VALUE");
+    }
     pairs.emplace_back(text.substr(0, equals), text.substr(equals + 1));
   }
   return pairs;
@@ -97,7 +104,9 @@ std::vector<std::string> SpellOptionAliases(std::vector<std::string> args) {
     if (arg == "--") break;  // what follows is not shoal's
     for (const char* alias : {"--venv", "--home"}) {
       const std::string name(alias);
-      if (arg == name || arg.starts_with(name + "=")) arg = "--virtualenv" + arg.substr(name.size());
+      if (arg == name || arg.starts_with(name + "=")) {
+        arg = "--virtualenv" + arg.substr(name.size());
+      }
     }
   }
   return args;

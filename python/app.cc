@@ -24,11 +24,14 @@ Result<PyRef> LoadApp(const AppSpec& spec) {
     }
   } else {
     Result<PyRef> module = RunAppFile(spec.file);
-    if (!module.ok()) return Status::Error("cannot load app '" + app + "': " + module.status().message());
+    if (!module.ok()) {
+      return Status::Error("cannot load app '" + app + "': " + module.status().message());
+    }
     object = std::move(module).value();
   }
   const std::string& callable = spec.callable;
-  const std::string where = spec.file.empty() ? "module '" + spec.module + "'" : "'" + spec.file + "'";
+  const std::string where =
+      spec.file.empty() ? "module '" + spec.module + "'" : "'" + spec.file + "'";
   size_t start = 0;
   while (start <= callable.size()) {
     size_t dot = callable.find('.', start);
@@ -36,7 +39,8 @@ Result<PyRef> LoadApp(const AppSpec& spec) {
     object = PyRef::Steal(PyObject_GetAttrString(object.get(), name.c_str()));
     if (!object) {
       PyErr_Clear();
-      return Status::Error("cannot load app '" + app + "': " + where + " has no '" + callable + "'");
+      return Status::Error("cannot load app '" + app + "': " + where + " has no '" + callable +
+                           "'");
     }
     if (dot == std::string::npos) break;
     start = dot + 1;

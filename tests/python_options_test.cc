@@ -258,9 +258,10 @@ TEST_F(PythonOptionsTest, WsgiFileServesTheScriptsApplicationWithItsNeighboursIm
       << served->shoal().Log();
 }
 
-TEST_F(PythonOptionsTest, CallableNamesAnotherAppInTheScript) {
+TEST_F(PythonOptionsTest, CallableNamesAnotherAppInTheScriptAlsoInLazyWorkers) {
   const std::string script = (AppsDir() / "wsgi_scripts" / "site.wsgi").string();
-  auto served = Serve({"--wsgi-file", script, "--callable", "other", "--mount", "/probe=probe:app"},
+  auto served = Serve({"--wsgi-file", script, "--callable", "other", "--mount", "/probe=probe:app",
+                       "--lazy-apps"},
                       "");
   HttpResponse response = served->Get("/", 20s);
   EXPECT_EQ(response.status, 200) << served->Diagnostics();
