@@ -199,9 +199,15 @@ TEST_F(PythonOptionsTest, VirtualenvHoldsUnderInetd) {
 }
 
 TEST_F(PythonOptionsTest, PythonHomeNamesTheInstallationTheStandardLibraryComesFrom) {
-  auto served = Serve({"--python-home", "/usr"});
+  // An installation prefix of its own: lib/python3.11 is the system's.
+  TempDir home("shoal-home");
+  std::filesystem::create_directories(home.path() / "lib");
+  std::filesystem::create_directory_symlink("/usr/lib/python3.11",
+                                            home.path() / "lib" / "python3.11");
+  auto served = Serve({"--python-home", home.path().string()});
   auto facts = FactsFrom(*served);
-  EXPECT_EQ(facts["base_prefix"], "/usr") << served->Diagnostics();
+  EXPECT_EQ(facts["base_prefix"], home.path().string()) << served->Diagnostics();
+  EXPECT_EQ(facts["prefix"], home.path().string());
 }
 
 TEST_F(PythonOptionsTest, OptimizeTwoSkipsAssertsAndShowsInSysFlags) {
