@@ -29,7 +29,11 @@ Result<std::vector<python::MountedApp>> StartPythonAndLoadApps(const Options& op
   if (!started.ok()) return started;
   std::vector<python::AppSpec> specs;
   for (const Mount& mount : options.mounts) {
-    specs.push_back({.prefix = mount.prefix, .module = mount.module, .callable = mount.callable});
+    specs.push_back({.prefix = mount.prefix,
+                     .module = mount.module,
+                     .callable = mount.callable,
+                     .paste_file = mount.paste_file,
+                     .paste_name = mount.paste_name});
   }
   return python::LoadApps(specs);
 }

@@ -24,14 +24,18 @@ namespace shoal::daemon {
 // One app and where it is mounted.
 struct Mount {
   std::string prefix;    // "" (the root) or "/prefix" without a trailing slash
-  std::string app;       // as given: MODULE:CALLABLE
+  std::string app;       // as given: MODULE:CALLABLE, or config:/abs/FILE[#NAME] for --paste
   std::string module;    // MODULE part
   std::string callable;  // CALLABLE part ("application" when omitted, as gunicorn does)
+  // --paste: the PasteDeploy file (absolute) and app name ("": main) that
+  // loadapp builds the app from, instead of module and callable.
+  std::string paste_file;
+  std::string paste_name;
 };
 
 struct Options {
-  // Every app served: `--app` at `--script-name`, then each `--mount`, in
-  // order. Never empty; prefixes are distinct.
+  // Every app served: `--app` (or `--paste`) at `--script-name`, then each
+  // `--mount`, in order. Never empty; prefixes are distinct.
   std::vector<Mount> mounts;
   std::string chdir;
   std::vector<std::string> pythonpath;
@@ -109,6 +113,9 @@ struct CommandLine {
   // --check-config: every option's value and where it came from
   // (daemon/config_sources.h), for kCheckConfig.
   std::string effective;
+  // Lines to log as warnings before serving (a --paste file's [server:main]
+  // that shoal ignores); --check-config's text carries them too.
+  std::vector<std::string> warnings;
 };
 
 // One row of the option table, for the man page (daemon/man_page.h).

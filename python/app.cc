@@ -1,6 +1,7 @@
 #include "python/app.h"
 
 #include "python/interpreter.h"
+#include "python/paste_app.h"
 
 namespace shoal::python {
 
@@ -33,7 +34,8 @@ Result<PyRef> LoadApp(const std::string& module, const std::string& callable) {
 Result<std::vector<MountedApp>> LoadApps(const std::vector<AppSpec>& specs) {
   std::vector<MountedApp> apps;
   for (const AppSpec& spec : specs) {
-    Result<PyRef> app = LoadApp(spec.module, spec.callable);
+    Result<PyRef> app = spec.paste_file.empty() ? LoadApp(spec.module, spec.callable)
+                                                : LoadPasteApp(spec.paste_file, spec.paste_name);
     if (!app.ok()) return app.status();
     apps.push_back({spec.prefix, std::move(app).value()});
   }

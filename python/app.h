@@ -21,6 +21,10 @@ struct AppSpec {
   std::string prefix;    // "" (the root) or "/prefix" without a trailing '/'
   std::string module;
   std::string callable;
+  // Instead of module and callable: a PasteDeploy file (absolute) and app
+  // name ("": main), built by loadapp (python/paste_app.h).
+  std::string paste_file = {};
+  std::string paste_name = {};
 };
 
 // An app and its mount point, loaded.
@@ -29,8 +33,8 @@ struct MountedApp {
   PyRef app;
 };
 
-// Imports every app of `specs`, in order. On failure returns LoadApp's line
-// for the first that fails. REQUIRES: the GIL.
+// Imports every app of `specs`, in order. On failure returns LoadApp's (or
+// LoadPasteApp's) line for the first that fails. REQUIRES: the GIL.
 Result<std::vector<MountedApp>> LoadApps(const std::vector<AppSpec>& specs);
 
 }  // namespace shoal::python
