@@ -6,6 +6,13 @@
 // command line overriding the file; a server shoal cannot stand in for
 // reported in one line; bad keys and loadapp failures with their message
 // and exit code; --check-config naming each value's line in the file.
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,9 +20,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "support/fd.h"
 #include "support/http_client.h"
 #include "support/loopback.h"
 #include "support/nginx_process.h"
@@ -38,6 +48,59 @@ size_t CountOf(const std::string& text, const std::string& part) {
   size_t count = 0;
   for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
   return count;
+}
+
+// Runs shoal `args` as inetd runs a `nowait` server (fd 0 and 1 one end of
+// a socketpair, stderr to `log`), sends one SCGI request for `uri` on the
+// other end, and returns the answer (read to EOF, at most 20 s) and the
+// exit code (nullopt: killed at 10 s).
+std::pair<std::string, std::optional<int>> ServeOneInetdScgi(std::vector<std::string> args,
+                                                             const std::filesystem::path& log,
+                                                             const std::string& uri) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return {"", std::nullopt};
+  Fd ours(pair[0]), theirs(pair[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 0);
+  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 1);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  args.insert(args.begin(), ShoalBinary().string());
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  theirs = Fd();
+  if (spawned != 0) return {"", std::nullopt};
+  std::string headers;
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"CONTENT_LENGTH", "0"}, {"SCGI", "1"}, {"REQUEST_METHOD", "GET"},
+           {"REQUEST_URI", uri}, {"SERVER_NAME", "localhost"}, {"SERVER_PORT", "80"},
+           {"SERVER_PROTOCOL", "HTTP/1.1"}}) {
+    headers += key + '\0' + value + '\0';
+  }
+  const std::string request = std::to_string(headers.size()) + ":" + headers + ",";
+  std::string answer;
+  if (::write(ours.get(), request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    pollfd readable{ours.get(), POLLIN, 0};
+    char buffer[4096];
+    while (std::chrono::steady_clock::now() < deadline && ::poll(&readable, 1, 1000) >= 0) {
+      if (readable.revents == 0) continue;
+      const ssize_t n = ::read(ours.get(), buffer, sizeof(buffer));
+      if (n <= 0) break;
+      answer.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  int status = 0;
+  if (!WaitUntil(10s, [&] { return ::waitpid(pid, &status, WNOHANG) == pid; })) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return {answer, std::nullopt};
+  }
+  return {answer, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
 }
 
 // "KEY\tVALUE" lines from paste_blog's answer.
@@ -166,6 +229,22 @@ TEST_F(PasteTest, HashNamePicksAnotherAppAndTheCommandLineWins) {
   EXPECT_EQ(lines["SCGI"], "1") << response.body;
   EXPECT_FALSE(Has(shoal.Log(), "adaptive pool")) << shoal.Log();
   EXPECT_EQ(shoal.WorkerPids().size(), 3u);
+}
+
+// Under --inetd the file's app is loaded in the one process, which takes
+// the protocol from [server:main] but not its socket or pool.
+TEST_F(PasteTest, InetdLoadsTheAppAndTakesTheProtocolFromTheIni) {
+  const std::filesystem::path ini = WriteIni();
+  auto [answer, exit_code] =
+      ServeOneInetdScgi(Args(ini.string(), {"--inetd"}), dir_.path() / "inetd.log", "/blog/inetd");
+  EXPECT_EQ(exit_code, std::optional<int>(0)) << answer;
+  EXPECT_TRUE(answer.starts_with("Status: 200 OK")) << answer;
+  std::map<std::string, std::string> lines = LinesOf(answer);
+  EXPECT_EQ(lines["title"], "The Blog") << answer;
+  EXPECT_EQ(lines["filter"], "pipeline") << answer;
+  EXPECT_EQ(lines["SCRIPT_NAME"], "/blog") << answer;
+  EXPECT_EQ(lines["PATH_INFO"], "/inetd") << answer;
+  EXPECT_FALSE(std::filesystem::exists(socket_));
 }
 
 TEST_F(PasteTest, AServerShoalCannotStandInForIsReportedInOneLine) {
