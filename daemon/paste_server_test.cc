@@ -127,6 +127,34 @@ TEST_F(PasteServerTest, ABadValueIsAttributedToItsLine) {
                 ":4 [server:main])");
 }
 
+// One option set in all four places: command line > environment > --config
+// file > the --paste file's [server:main] > default.
+TEST_F(PasteServerTest, PrecedenceIsCommandLineEnvironmentFileThenPasteServer) {
+  Write("[server:main]\nuse = egg:Flup#scgi_fork\nsocket = x.sock\nmaxRequests = 5\n");
+  const std::string config = (dir_ / "shoal.ini").string();
+  std::ofstream(config) << "max-requests = 10\n";
+  Result<CommandLine> cl = Parse({});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  EXPECT_EQ(cl.value().options.max_requests, 5u);
+  cl = Parse({"--config", config});
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  EXPECT_EQ(cl.value().options.max_requests, 10u);
+  ::setenv("SHOAL_MAX_REQUESTS", "20", 1);
+  cl = Parse({"--config", config});
+  EXPECT_EQ(cl.ok() ? cl.value().options.max_requests : 0u, 20u);
+  cl = Parse({"--config", config, "--max-requests", "30", "--check-config"});
+  ::unsetenv("SHOAL_MAX_REQUESTS");
+  ASSERT_TRUE(cl.ok()) << cl.status().message();
+  EXPECT_EQ(cl.value().options.max_requests, 30u);
+  EXPECT_NE(cl.value().effective.find("\nmax-requests = 30  # command line\n"),
+            std::string::npos)
+      << cl.value().effective;
+  EXPECT_NE(cl.value().effective.find("\nbind = unix:x.sock"
+                                      "  # paste " + ini_ + ":3 [server:main]\n"),
+            std::string::npos)
+      << cl.value().effective;
+}
+
 TEST_F(PasteServerTest, PasteSpecTakesANameAndDropsConfigColon) {
   Result<PasteSpec> spec = ParsePasteSpec("config:/srv/app.ini#blog");
   ASSERT_TRUE(spec.ok());
