@@ -16,7 +16,8 @@
 namespace shoal::daemon {
 
 // Parses `argv` (argv[0] first) as ParseCommandLine does, in `start_dir`
-// ("": here), and comes back to the current directory. Returns OK, or the
+// ("", or one that cannot be entered: here), and comes back to the current
+// directory. Returns OK, or the
 // error the new image would exit 2 with.
 Status CheckReloadParses(const std::vector<std::string>& argv, const std::string& start_dir);
 
