@@ -6,7 +6,8 @@
 // the command line: a key or variable is an option's long name (`workers`,
 // SHOAL_WORKERS). Precedence is command line > environment > file >
 // the --paste file's [server:main] (daemon/paste_server.h) > defaults,
-// which is Boost's "first stored wins" with the command line stored first. Options that repeat (`mount`, `pythonpath`) compose across
+// which is Boost's "first stored wins" with the command line stored
+// first. Options that repeat (`mount`, `pythonpath`) compose across
 // sources, in that order.
 //
 // The file: keys at its top, before any section, and in a [shoal] section
@@ -20,8 +21,9 @@
 // (HUP) and a --lazy-apps worker keep argv and the environment and read
 // the file again, so they see the same precedence.
 //
-// Master, at start-up, before anything is bound or imported; not
-// thread-safe (reads the environment).
+// Master, at start-up, before anything is bound or imported, and again
+// before a HUP's re-exec (daemon/reload_check.h); not thread-safe (reads
+// the environment).
 #pragma once
 
 #include <string>
