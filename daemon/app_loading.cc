@@ -42,7 +42,9 @@ Result<std::vector<python::MountedApp>> StartPythonAndLoadApps(const Options& op
                      .module = mount.module,
                      .callable = mount.callable,
                      .factory = mount.factory,
-                     .file = mount.wsgi_file});
+                     .file = mount.wsgi_file,
+                     .paste_file = mount.paste_file,
+                     .paste_name = mount.paste_name});
   }
   return python::LoadApps(specs);
 }

@@ -34,10 +34,10 @@ Status BadValue(const Word& word, const std::string& why) {
 // runfcgi's true/yes/t and false/no/f, paste's on/off, and 1/0, in any case.
 Result<bool> ParseBool(const Word& word) {
   const std::string value = Lower(word.value);
-  for (const char* yes : {"true", "yes", "t", "on", "1"}) {
+  for (const char* yes : {"true", "yes", "y", "t", "on", "1"}) {
     if (value == yes) return true;
   }
-  for (const char* no : {"false", "no", "f", "off", "0"}) {
+  for (const char* no : {"false", "no", "n", "f", "off", "0"}) {
     if (value == no) return false;
   }
   return BadValue(word, "expected true or false (yes/no, 1/0)");
@@ -176,12 +176,66 @@ bool IsBindWord(const std::string& key) {
 
 }  // namespace
 
+Result<std::vector<TranslatedWord>> TranslateKeywords(const std::vector<std::string>& typed) {
+  std::map<std::string, Word> words;  // by lower-cased key
+  std::vector<std::string> order;     // keys, in the order typed
+  std::map<std::string, size_t> index_of;  // key → its index in `typed`
+  for (size_t i = 0; i < typed.size(); ++i) {
+    const std::string& arg = typed[i];
+    const size_t equals = arg.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return Status::Error("unexpected argument '" + arg +
+                           "': options begin with --, and runfcgi's and flup's settings are "
+                           "words KEY=VALUE");
+    }
+    Word word{arg, Lower(arg.substr(0, equals)), arg.substr(equals + 1)};
+    if (auto seen = words.find(word.key); seen != words.end()) {
+      return Status::Error("'" + seen->second.typed + "' and '" + arg + "' both set " + word.key +
+                           "=: give it once");
+    }
+    order.push_back(word.key);
+    index_of.emplace(word.key, i);
+    words.emplace(word.key, std::move(word));
+  }
+
+  std::vector<TranslatedWord> out;
+  std::map<std::string, std::string> set_by;  // long option → the word(s) that set it
+  bool bind_done = false;
+  for (const std::string& key : order) {
+    const Word& word = words.at(key);
+    std::optional<Translation> translation;
+    if (IsBindWord(key)) {
+      if (bind_done) continue;
+      bind_done = true;
+      Result<std::optional<Translation>> bind = TranslateBind(words);
+      if (!bind.ok()) return bind.status();
+      translation = bind.value();
+    } else {
+      Result<std::optional<Translation>> one = TranslateOne(word);
+      if (!one.ok()) return one.status();
+      if (!one.value()) {
+        return Status::Error("unknown word '" + word.typed + "' (shoal knows " + kKnownWords +
+                             ")");
+      }
+      translation = one.value();
+    }
+    if (!translation->option.empty()) {
+      if (auto other = set_by.find(translation->option); other != set_by.end()) {
+        return Status::Error("'" + other->second + "' and '" + word.typed + "' both set --" +
+                             translation->option + ": give one");
+      }
+      set_by.emplace(translation->option, word.typed);
+    }
+    out.push_back({translation->option, translation->token, index_of.at(key)});
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> TranslateWords(const std::vector<std::string>& args,
                                                 const OptionLookup& lookup) {
   std::vector<std::string> out;
   std::map<std::string, std::string> options_given;  // long name → as typed
-  std::map<std::string, Word> words;                 // by lower-cased key
-  std::vector<std::string> order;                    // keys, in the order typed
+  std::vector<std::string> words;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--") {
@@ -207,56 +261,17 @@ Result<std::vector<std::string>> TranslateWords(const std::vector<std::string>& 
       out.push_back(arg);
       continue;
     }
-    const size_t equals = arg.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      return Status::Error("unexpected argument '" + arg +
-                           "': options begin with --, and runfcgi's and flup's settings are "
-                           "words KEY=VALUE");
-    }
-    Word word{arg, Lower(arg.substr(0, equals)), arg.substr(equals + 1)};
-    if (auto seen = words.find(word.key); seen != words.end()) {
-      return Status::Error("'" + seen->second.typed + "' and '" + arg + "' both set " + word.key +
-                           "=: give it once");
-    }
-    order.push_back(word.key);
-    words.emplace(word.key, std::move(word));
+    words.push_back(arg);
   }
-
-  std::map<std::string, std::string> set_by;  // long option → the word(s) that set it
-  auto claim = [&](const std::string& option, const std::string& typed) -> Status {
-    if (option.empty()) return Status::Ok();
-    if (auto given = options_given.find(option); given != options_given.end()) {
-      return Status::Error("'" + typed + "' and " + given->second + " both set --" + option +
-                           ": give one");
+  Result<std::vector<TranslatedWord>> translated = TranslateKeywords(words);
+  if (!translated.ok()) return translated.status();
+  for (const TranslatedWord& word : translated.value()) {
+    if (auto given = options_given.find(word.option);
+        !word.option.empty() && given != options_given.end()) {
+      return Status::Error("'" + words[word.word] + "' and " + given->second + " both set --" +
+                           word.option + ": give one");
     }
-    if (auto word = set_by.find(option); word != set_by.end()) {
-      return Status::Error("'" + word->second + "' and '" + typed + "' both set --" + option +
-                           ": give one");
-    }
-    set_by.emplace(option, typed);
-    return Status::Ok();
-  };
-  bool bind_done = false;
-  for (const std::string& key : order) {
-    const Word& word = words.at(key);
-    std::optional<Translation> translation;
-    if (IsBindWord(key)) {
-      if (bind_done) continue;
-      bind_done = true;
-      Result<std::optional<Translation>> bind = TranslateBind(words);
-      if (!bind.ok()) return bind.status();
-      translation = bind.value();
-    } else {
-      Result<std::optional<Translation>> one = TranslateOne(word);
-      if (!one.ok()) return one.status();
-      if (!one.value()) {
-        return Status::Error("unknown word '" + word.typed + "' (shoal knows " + kKnownWords +
-                             ")");
-      }
-      translation = one.value();
-    }
-    if (Status claimed = claim(translation->option, word.typed); !claimed.ok()) return claimed;
-    if (translation->token) out.push_back(*translation->token);
+    if (word.token) out.push_back(*word.token);
   }
   return out;
 }

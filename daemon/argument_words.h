@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,5 +42,18 @@ using OptionLookup = std::function<OptionShape(std::string_view name)>;
 //    option it stands for (pidfile= and --pidfile).
 Result<std::vector<std::string>> TranslateWords(const std::vector<std::string>& args,
                                                 const OptionLookup& lookup);
+
+// What one word (or the host=/port=/socket= group) of TranslateKeywords
+// becomes.
+struct TranslatedWord {
+  std::string option;                // the long option it sets; "" for none (method=prefork)
+  std::optional<std::string> token;  // "--option=value", "--switch", or none (debug=false)
+  size_t word = 0;                   // the index of the (first) word it came from
+};
+
+// Translates `words`, each KEY=VALUE and nothing else (as a PasteDeploy
+// [server:main] section gives flup's settings, daemon/paste_server.h), in
+// the order typed. Errors as TranslateWords's, but for options.
+Result<std::vector<TranslatedWord>> TranslateKeywords(const std::vector<std::string>& words);
 
 }  // namespace shoal::daemon

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "daemon/config_file.h"
+#include "daemon/paste_server.h"
 
 namespace shoal::daemon {
 namespace po = boost::program_options;
@@ -60,6 +61,7 @@ std::string SourceText(const Setting& setting) {
     case Setting::Source::kCommandLine: return "command line";
     case Setting::Source::kEnvironment: return "environment " + setting.where;
     case Setting::Source::kFile: return "file " + setting.where;
+    case Setting::Source::kPasteServer: return "paste " + setting.where;
   }
   return "";
 }
@@ -168,12 +170,48 @@ Result<ConfigSources> ConfigSources::Store(const po::options_description& desc,
     if (!stored.ok()) return stored;
     sources.settings_.insert(sources.settings_.end(), from_file.begin(), from_file.end());
   }
+  if (Status paste = sources.StorePasteServer(desc, vm); !paste.ok()) return paste;
   try {
     po::notify(vm);
   } catch (const po::error& e) {
     return Status::Error(e.what());
   }
   return sources;
+}
+
+Status ConfigSources::StorePasteServer(const po::options_description& desc,
+                                       po::variables_map& vm) {
+  if (!vm.count("paste")) return Status::Ok();
+  Result<PasteSpec> spec = ParsePasteSpec(vm["paste"].as<std::string>());
+  if (!spec.ok()) return spec.status();
+  Result<PasteServer> server = ReadPasteServer(spec.value());
+  if (!server.ok()) return server.status();
+  if (!server.value().warning.empty()) warnings_.push_back(server.value().warning);
+  auto given = [&vm](const char* option) { return vm.count(option) && !vm[option].defaulted(); };
+  std::vector<std::string> tokens;
+  std::vector<Setting> from_paste;
+  for (const PasteServer::Setting& setting : server.value().settings) {
+    const std::string& option = setting.option;
+    // Overridden, and also what would clash with the option that overrides:
+    // a fixed pool given elsewhere replaces flup's adaptive one; --inetd
+    // (one connection, no pool) the address and the pool.
+    const bool pool = option == "min-spare" || option == "max-spare" || option == "max-children";
+    const bool inetd = vm["inetd"].as<bool>();
+    if (given(option.c_str()) || (pool && (given("workers") || inetd)) ||
+        (option == "bind" && inetd)) {
+      continue;
+    }
+    tokens.push_back(setting.token);
+    from_paste.push_back({option, setting.value, Setting::Source::kPasteServer, setting.where});
+  }
+  try {
+    Status stored = StoreFrom(po::command_line_parser(tokens).options(desc).run(), vm, from_paste);
+    if (!stored.ok()) return stored;
+  } catch (const po::error& e) {
+    return Status::Error("--paste " + spec.value().file + ": " + e.what());
+  }
+  settings_.insert(settings_.end(), from_paste.begin(), from_paste.end());
+  return Status::Ok();
 }
 
 std::vector<Setting> ConfigSources::SettingsOf(const std::string& option) const {
@@ -204,7 +242,8 @@ Status ConfigSources::Attribute(const Status& error) const {
     for (const Setting& setting : settings) {
       if (message.find("'" + setting.value + "'") != std::string::npos) chosen = &setting;
     }
-    if (chosen->source == Setting::Source::kFile) {
+    if (chosen->source == Setting::Source::kFile ||
+        chosen->source == Setting::Source::kPasteServer) {
       notes.push_back("--" + option + " is set in " + chosen->where);
     } else if (chosen->source == Setting::Source::kEnvironment) {
       notes.push_back("--" + option + " is set by " + chosen->where);

@@ -5,8 +5,9 @@
 // Both sources are read against the same Boost.Program_options table as
 // the command line: a key or variable is an option's long name (`workers`,
 // SHOAL_WORKERS). Precedence is command line > environment > file >
-// defaults, which is Boost's "first stored wins" with the command line
-// stored first. Options that repeat (`mount`, `pythonpath`) compose across
+// the --paste file's [server:main] (daemon/paste_server.h) > defaults,
+// which is Boost's "first stored wins" with the command line stored
+// first. Options that repeat (`mount`, `pythonpath`) compose across
 // sources, in that order.
 //
 // The file: keys at its top, before any section, and in a [shoal] section
@@ -20,8 +21,9 @@
 // (HUP) and a --lazy-apps worker keep argv and the environment and read
 // the file again, so they see the same precedence.
 //
-// Master, at start-up, before anything is bound or imported; not
-// thread-safe (reads the environment).
+// Master, at start-up, before anything is bound or imported, and again
+// before a HUP's re-exec (daemon/reload_check.h); not thread-safe (reads
+// the environment).
 #pragma once
 
 #include <string>
@@ -37,11 +39,13 @@ class ConfigSources {
  public:
   // Where one value was set.
   struct Setting {
-    enum class Source { kCommandLine, kEnvironment, kFile };
+    enum class Source { kCommandLine, kEnvironment, kFile, kPasteServer };
     std::string option;  // the long name: "max-requests"
     std::string value;   // as given ("true" for a switch given bare)
     Source source = Source::kCommandLine;
-    std::string where;   // "SHOAL_MAX_REQUESTS", "/etc/shoal/app.ini:3"; "" on the command line
+    // "SHOAL_MAX_REQUESTS", "/etc/shoal/app.ini:3", "/srv/app.ini:9 [server:main]";
+    // "" on the command line
+    std::string where;
   };
 
   // Stores the environment's SHOAL_ variables, then the file that --config
@@ -65,8 +69,16 @@ class ConfigSources {
   // The settings of `option`, in precedence order.
   std::vector<Setting> SettingsOf(const std::string& option) const;
 
+  // Lines to log at start (a --paste file's [server:main] shoal ignores).
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
  private:
-  std::vector<Setting> settings_;  // command line, then environment, then file
+  // Stores what a --paste file's [server:main] sets, under everything else.
+  Status StorePasteServer(const boost::program_options::options_description& desc,
+                          boost::program_options::variables_map& vm);
+
+  std::vector<Setting> settings_;  // command line, environment, file, paste server
+  std::vector<std::string> warnings_;
 };
 
 // "SHOAL_MAX_REQUESTS" for "max-requests".

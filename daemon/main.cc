@@ -6,12 +6,15 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "service/exit_codes.h"
 #include "service/logging.h"
 #include "daemon/options.h"
 #include "daemon/run.h"
 #include "daemon/service_dir_command.h"
 #include "daemon/status_command.h"
+#include "supervisor/lazy_worker.h"
 
 namespace {
 
@@ -50,6 +53,12 @@ int Main(int argc, char** argv) {
   // re-executed one (HUP, --lazy-apps) parses the same argv again.
   shoal::service::ConfigureLogging({.level = command_line.value().options.log_level,
                                     .timestamps = command_line.value().options.log_timestamps});
+  // Once per start (and per HUP's re-exec), not again in each lazy worker.
+  if (!shoal::supervisor::IsLazyWorker()) {
+    for (const std::string& warning : command_line.value().warnings) {
+      spdlog::warn("{}", warning);
+    }
+  }
   return shoal::daemon::RunShoal(command_line.value().options,
                                  std::vector<std::string>(argv, argv + argc));
 }

@@ -13,6 +13,7 @@
 #include "daemon/config_sources.h"
 #include "daemon/argument_words.h"
 #include "daemon/python_options.h"
+#include "daemon/paste_server.h"
 
 namespace shoal::daemon {
 namespace po = boost::program_options;
@@ -22,6 +23,7 @@ constexpr const char* kUsage =
     "shoal: serves a Python WSGI application over FastCGI, SCGI or AJP13 with preforked "
     "workers\n\n"
     "Usage: shoal --app MODULE:CALLABLE --bind unix:PATH|HOST:PORT|fd:N [options]\n"
+    "       shoal --paste FILE.ini[#NAME] [options]\n"
     "       shoal --app MODULE:CALLABLE --inetd [options]\n"
     "       shoal status --stats ADDRESS [--json | --metrics]\n"
     "       shoal service-dir DIR --kind daemontools|runit|s6 [--user U] [--log-user U] "
@@ -43,6 +45,11 @@ po::options_description MakeDescription() {
     ("app", po::value<std::string>()->value_name("MODULE:CALLABLE"),
         "the WSGI application, e.g. myproject.wsgi:application; MODULE:FACTORY() calls "
         "FACTORY once, with no arguments, and serves what it returns")
+    ("paste", po::value<std::string>()->value_name("FILE[#NAME]"),
+        "instead of --app: the app PasteDeploy's loadapp builds from FILE's [app:NAME] "
+        "(or [pipeline:], [composite:]; NAME defaults to main); when FILE's [server:main] "
+        "is one of flup's (use = egg:Flup#scgi_fork...), its protocol and settings (host, "
+        "port, socket, maxChildren, scriptName...) are taken, under every option given here")
     ("mount", po::value<std::vector<std::string>>()->value_name("/PREFIX=MODULE:CALLABLE")
         ->composing(),
         "also serve an app under /PREFIX (repeatable; the longest matching prefix wins)")
@@ -228,9 +235,12 @@ Result<Mount> MakeMount(const std::string& prefix_option, const std::string& pre
 
 // --wsgi-file PATH with --callable NAME (or NAME()), at --script-name.
 Result<Mount> WsgiFileMount(const po::variables_map& vm) {
-  if (vm.count("app")) {
-    return Status::Error("--app and --wsgi-file each name the app at --script-name: give one "
-                         "(with --mount for more apps)");
+  for (const char* other : {"app", "paste"}) {
+    if (vm.count(other)) {
+      return Status::Error(std::string("--") + other +
+                           " and --wsgi-file both give the root app: give one (--mount adds "
+                           "others)");
+    }
   }
   const std::string& file = vm["wsgi-file"].as<std::string>();
   if (file.empty() || file.ends_with('/')) return Invalid("wsgi-file", file, "expected a file");
@@ -258,6 +268,23 @@ Status FillMounts(const po::variables_map& vm, Options& o) {
     return Status::Error("--callable names the app in --wsgi-file: give --wsgi-file too (or "
                          "--app MODULE:CALLABLE)");
   }
+  if (vm.count("paste")) {
+    if (vm.count("app")) {
+      return Status::Error("--paste and --app both give the root app: give one (--mount adds "
+                           "others, or a [composite:] section in the paste file)");
+    }
+    Result<PasteSpec> spec = ParsePasteSpec(vm["paste"].as<std::string>());
+    if (!spec.ok()) return spec.status();
+    Result<std::string> prefix = MountPrefix("script-name", vm["script-name"].as<std::string>());
+    if (!prefix.ok()) return prefix.status();
+    o.mounts.push_back({.prefix = prefix.value(),
+                        .app = "config:" + spec.value().file +
+                               (spec.value().name.empty() ? "" : "#" + spec.value().name),
+                        .module = "",
+                        .callable = "",
+                        .paste_file = spec.value().file,
+                        .paste_name = spec.value().name});
+  }
   if (vm.count("app")) {
     Result<Mount> mount = MakeMount("script-name", vm["script-name"].as<std::string>(), "app",
                                     vm["app"].as<std::string>());
@@ -281,7 +308,8 @@ Status FillMounts(const po::variables_map& vm, Options& o) {
     }
   }
   if (o.mounts.empty()) {
-    return Status::Error("the option '--app' is required but missing (or --wsgi-file)");
+    return Status::Error("the option '--app' is required but missing (or give --paste FILE.ini "
+                         "or --wsgi-file PATH)");
   }
   return Status::Ok();
 }
@@ -644,9 +672,11 @@ Result<CommandLine> ParseCommandLine(int argc, const char* const argv[]) {
   if (!sources.ok()) return sources.status();
   Status filled = FillOptions(vm, cl.options);
   if (!filled.ok()) return sources.value().Attribute(filled);
+  cl.warnings = sources.value().warnings();
   if (vm["check-config"].as<bool>()) {
     cl.action = CommandLine::Action::kCheckConfig;
     cl.effective = sources.value().Describe(desc);
+    for (const std::string& warning : cl.warnings) cl.effective += "# warning: " + warning + "\n";
   }
   return cl;
 }

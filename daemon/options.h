@@ -25,7 +25,7 @@ namespace shoal::daemon {
 // One app and where it is mounted.
 struct Mount {
   std::string prefix;    // "" (the root) or "/prefix" without a trailing slash
-  std::string app;       // as given: MODULE:CALLABLE
+  std::string app;       // as given: MODULE:CALLABLE, or config:/abs/FILE[#NAME] for --paste
   std::string module;    // MODULE part
   std::string callable;  // CALLABLE part ("application" when omitted, as gunicorn does)
   // CALLABLE was given as NAME(): a factory, called once with no arguments;
@@ -33,12 +33,16 @@ struct Mount {
   bool factory = false;
   // --wsgi-file: the script file (absolute) the app is taken from instead
   // of the module; "" for a module.
-  std::string wsgi_file;
+  std::string wsgi_file = {};
+  // --paste: the PasteDeploy file (absolute) and app name ("": main) that
+  // loadapp builds the app from, instead of module and callable.
+  std::string paste_file;
+  std::string paste_name;
 };
 
 struct Options {
-  // Every app served: `--app` at `--script-name`, then each `--mount`, in
-  // order. Never empty; prefixes are distinct.
+  // Every app served: `--app` (or `--paste`, or `--wsgi-file`) at `--script-name`, then each
+  // `--mount`, in order. Never empty; prefixes are distinct.
   std::vector<Mount> mounts;
   std::string chdir;
   std::vector<std::string> pythonpath;
@@ -127,6 +131,9 @@ struct CommandLine {
   // --check-config: every option's value and where it came from
   // (daemon/config_sources.h), for kCheckConfig.
   std::string effective;
+  // Lines to log as warnings before serving (a --paste file's [server:main]
+  // that shoal ignores); --check-config's text carries them too.
+  std::vector<std::string> warnings;
 };
 
 // One row of the option table, for the man page (daemon/man_page.h).

@@ -187,13 +187,13 @@ TEST_F(PythonOptionsTest, WsgiFileIsTheAppAtScriptNameWithItsCallable) {
 
 TEST_F(PythonOptionsTest, WsgiFileAndAppAreOneOrTheOther) {
   EXPECT_EQ(ErrorOf({"--wsgi-file", "/srv/app.wsgi", "--app", "a:b", "--bind", ":1"}),
-            "--app and --wsgi-file each name the app at --script-name: give one (with --mount "
-            "for more apps)");
+            "--app and --wsgi-file both give the root app: give one (--mount adds others)");
   EXPECT_EQ(ErrorOf({"--app", "a:b", "--callable", "app", "--bind", ":1"}),
             "--callable names the app in --wsgi-file: give --wsgi-file too (or --app "
             "MODULE:CALLABLE)");
   EXPECT_EQ(ErrorOf({"--bind", ":1"}),
-            "the option '--app' is required but missing (or --wsgi-file)");
+            "the option '--app' is required but missing (or give --paste FILE.ini or --wsgi-file "
+            "PATH)");
   EXPECT_EQ(ErrorOf({"--wsgi-file", "/srv/", "--bind", ":1"}),
             "invalid value '/srv/' for --wsgi-file: expected a file");
 }

@@ -15,6 +15,7 @@
 
 #include "daemon/app_loading.h"
 #include "daemon/inetd.h"
+#include "daemon/reload_check.h"
 #include "daemon/socket_files.h"
 #include "daemon/std_streams.h"
 #include "python/app.h"
@@ -74,8 +75,9 @@ supervisor::MasterConfig MasterConfigOf(const Options& options, int listen_fd,
           .max_idle_connections = options.max_idle_connections,
           .listen_fd = listen_fd,
           .program = std::move(program),
-          .argv = std::move(argv),
-          .start_dir = std::move(start_dir),
+          .argv = argv,
+          .start_dir = start_dir,
+          .check_reload = [argv, start_dir] { return CheckReloadParses(argv, start_dir); },
           .readiness = std::move(readiness)};
 }
 

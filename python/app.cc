@@ -2,6 +2,7 @@
 
 #include "python/app_file.h"
 #include "python/interpreter.h"
+#include "python/paste_app.h"
 
 namespace shoal::python {
 namespace {
@@ -15,6 +16,7 @@ std::string AppName(const AppSpec& spec) {
 }  // namespace
 
 Result<PyRef> LoadApp(const AppSpec& spec) {
+  if (!spec.paste_file.empty()) return LoadPasteApp(spec.paste_file, spec.paste_name);
   const std::string app = AppName(spec);
   PyRef object;
   if (spec.file.empty()) {

@@ -1,5 +1,6 @@
 // Loading the WSGI application: `MODULE:CALLABLE` imported, `MODULE:FACTORY()`
-// imported and called, or a script file run (--wsgi-file); once, in the
+// imported and called, a script file run (--wsgi-file), or a PasteDeploy
+// file's app built (--paste); once, in the
 // process that serves it (the master before forking, or a --lazy-apps
 // worker, or --inetd's process).
 #pragma once
@@ -23,12 +24,17 @@ struct AppSpec {
   // A script file run as a module of its own (python/app_file.h) instead of
   // importing `module`; "" for a module.
   std::string file = {};
+  // Instead of module and callable: a PasteDeploy file (absolute) and app
+  // name ("": main), built by loadapp (python/paste_app.h).
+  std::string paste_file = {};
+  std::string paste_name = {};
 };
 
 // Loads `spec`'s app. On failure returns one line naming the app, the Python
 // exception and where it was raised, e.g. "cannot import app 'pkg:app':
 // RuntimeError: broken (raised at /srv/pkg.py:3)", or "cannot load app
-// 'pkg:make()': make() raised ...". REQUIRES: the GIL.
+// 'pkg:make()': make() raised ..." (for --paste, LoadPasteApp's line).
+// REQUIRES: the GIL.
 Result<PyRef> LoadApp(const AppSpec& spec);
 
 // Imports `module` and returns its attribute `callable` (a dotted path is

@@ -201,6 +201,16 @@ void Master::HandleHup(int signal) {
                  strsignal(signal));
     return;
   }
+  // An edited config that no longer parses would make the new image exit 2
+  // and take the service down with it: found out here, while the old image
+  // can still serve.
+  if (config_.check_reload) {
+    if (Status parsed = config_.check_reload(); !parsed.ok()) {
+      spdlog::error("signal {} ({}): reload refused: {}; serving on as before", signal,
+                    strsignal(signal), parsed.message());
+      return;
+    }
+  }
   spdlog::info("signal {} ({}): re-executing {} in place: the app is imported afresh, "
                "the workers replaced",
                signal, strsignal(signal), config_.program);

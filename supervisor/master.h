@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "base/unique_fd.h"
 #include "service/readiness.h"
 #include "service/log_file.h"
@@ -61,6 +62,11 @@ struct MasterConfig {
   // The directory shoal started in: the re-executed image starts there too,
   // so relative paths in `argv` mean what they meant (--chdir moved since).
   std::string start_dir = {};
+  // Before HUP or USR2 re-executes: whether the new image would accept its
+  // options (the same argv, environment and config files, read again). An
+  // error refuses the reload, logged, and the workers serve on. Empty: no
+  // check. Runs in the master, in its loop.
+  std::function<Status()> check_reload = {};
   // Told once the first worker waits for work, and of reloads and stops.
   service::Readiness readiness = {};
   // --access-log, which USR1 reopens (then the workers reopen theirs);

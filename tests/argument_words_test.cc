@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "support/apache_process.h"
 #include "support/http_client.h"
 #include "support/loopback.h"
 #include "support/nginx_process.h"
@@ -132,6 +133,38 @@ TEST_F(RunfcgiWordsTest, HostAndPortWordsListenOnTcp) {
   EXPECT_NE(shoal.Log().find("on 127.0.0.1:" + std::to_string(port) + " (scgi)"),
             std::string::npos)
       << shoal.Log();
+}
+
+// Django 1.x docs' prefork line with protocol=ajp and host=/port=, behind
+// Apache's mod_proxy_ajp (conf/apache-ajp.conf): the protocol, the pool and
+// SCRIPT_NAME from the words.
+TEST_F(RunfcgiWordsTest, ProtocolAjpServesBehindApacheModProxyAjp) {
+  const int port = FindFreeLoopbackPort();
+  ShoalProcess shoal({"--app", "probe:app", "--chdir", AppsDir().string(), "method=prefork",
+                      "protocol=ajp", "host=127.0.0.1", "port=" + std::to_string(port),
+                      "maxchildren=4", "maxspare=3", "minspare=2", "maxrequests=100",
+                      "daemonize=false", "scriptName=/blog"},
+                     dir_ / "shoal.log");
+  ASSERT_TRUE(shoal.WaitForPort(port, std::chrono::seconds(15))) << shoal.Log();
+  EXPECT_TRUE(shoal.WaitForWorkers(2, std::chrono::seconds(10))) << shoal.WorkerPids().size();
+  EXPECT_NE(shoal.Log().find("on 127.0.0.1:" + std::to_string(port) +
+                             " (ajp) with an adaptive pool (2 to 3 spare, at most 4 workers)"),
+            std::string::npos)
+      << shoal.Log();
+  TempDir apache_dir("shoal-words-apache");
+  ApacheProcess apache(apache_dir.path(), FindFreeLoopbackPort(),
+                       SourceDir() / "conf" / "apache-ajp.conf",
+                       {{"AJP_PORT", std::to_string(port)},
+                        {"AJP_SECRET", ""},
+                        {"AJP_PACKET_SIZE", "8192"}});
+  HttpResponse response = HttpGet(apache.port(), "/blog/environ");
+  ASSERT_EQ(response.status, 200) << response.body << apache.Diagnostics() << shoal.Log();
+  EXPECT_NE(response.body.find("SCRIPT_NAME\t/blog\n"), std::string::npos) << response.body;
+  EXPECT_NE(response.body.find("PATH_INFO\t/environ\n"), std::string::npos) << response.body;
+  // Over AJP13 (no SCGI header), as only mod_proxy_ajp sent it.
+  EXPECT_EQ(response.body.find("SCGI\t"), std::string::npos) << response.body;
+  EXPECT_NE(response.body.find("REQUEST_URI\t/blog/environ\n"), std::string::npos)
+      << response.body;
 }
 
 TEST_F(RunfcgiWordsTest, RefusedAndUnknownWordsExitTwoWithOneLine) {
