@@ -188,6 +188,10 @@ TEST_F(PythonOptionsTest, WsgiFileIsTheAppAtScriptNameWithItsCallable) {
 TEST_F(PythonOptionsTest, WsgiFileAndAppAreOneOrTheOther) {
   EXPECT_EQ(ErrorOf({"--wsgi-file", "/srv/app.wsgi", "--app", "a:b", "--bind", ":1"}),
             "--app and --wsgi-file both give the root app: give one (--mount adds others)");
+  std::ofstream(dir_ / "app.ini") << "[app:main]\nuse = call:site:make\n";
+  const std::string ini = (dir_ / "app.ini").string();
+  EXPECT_EQ(ErrorOf({"--wsgi-file", "/srv/app.wsgi", "--paste", ini.c_str(), "--bind", ":1"}),
+            "--paste and --wsgi-file both give the root app: give one (--mount adds others)");
   EXPECT_EQ(ErrorOf({"--app", "a:b", "--callable", "app", "--bind", ":1"}),
             "--callable names the app in --wsgi-file: give --wsgi-file too (or --app "
             "MODULE:CALLABLE)");
