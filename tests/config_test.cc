@@ -24,6 +24,7 @@
 #include "support/proc.h"
 #include "support/shoal_process.h"
 #include "support/temp_dir.h"
+#include "support/test_data.h"
 #include "support/text.h"
 #include "support/wait.h"
 
@@ -34,21 +35,6 @@ using namespace std::chrono_literals;
 
 void WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path) << text;
-}
-
-// "KEY\tVALUE" lines from the probe's /environ.
-std::map<std::string, std::string> EnvironOf(const std::string& body) {
-  std::map<std::string, std::string> environ;
-  size_t start = 0;
-  while (start < body.size()) {
-    size_t end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
-    const std::string line = body.substr(start, end - start);
-    const size_t tab = line.find('\t');
-    if (tab != std::string::npos) environ[line.substr(0, tab)] = line.substr(tab + 1);
-    start = end + 1;
-  }
-  return environ;
 }
 
 class ConfigTest : public ::testing::Test {
@@ -62,7 +48,7 @@ class ConfigTest : public ::testing::Test {
     NginxProcess nginx(dir_.path(), socket_, FindFreeLoopbackPort());
     HttpResponse response = HttpGet(nginx.port(), "/site/environ");
     ASSERT_EQ(response.status, 200) << response.body << nginx.Diagnostics();
-    std::map<std::string, std::string> environ = EnvironOf(response.body);
+    std::map<std::string, std::string> environ = Lines(response.body);
     EXPECT_EQ(environ["SCRIPT_NAME"], "/site") << response.body;
     EXPECT_EQ(environ["PATH_INFO"], "/environ") << response.body;
     EXPECT_EQ(ChildrenOf(master).size(), workers);
@@ -140,7 +126,7 @@ TEST_F(ConfigTest, LazyWorkersAndAHupReloadReadTheSameFile) {
   expect_lazy();
   HttpResponse response = HttpGet(nginx.port(), "/site/environ");
   ASSERT_EQ(response.status, 200) << response.body;
-  EXPECT_EQ(EnvironOf(response.body)["SCRIPT_NAME"], "/site");
+  EXPECT_EQ(Lines(response.body)["SCRIPT_NAME"], "/site");
   EXPECT_FALSE(Has(shoal.Log(), "shoal: ")) << shoal.Log();  // no usage error from any image
 }
 

@@ -31,6 +31,7 @@
 #include "support/fastcgi_client.h"
 #include "support/fd.h"
 #include "support/http_client.h"
+#include "support/inetd_run.h"
 #include "support/loopback.h"
 #include "support/nginx_process.h"
 #include "support/paths.h"
@@ -367,42 +368,12 @@ TEST_F(InheritedSocketTest, BadInheritedSocketsAndValuesAreRefusedWithOneLine) {
 
 // Runs `shoal --inetd ARGS` with fd 0 and 1 one end of a socketpair and
 // stderr in `log`, as inetd starts a `nowait` server. Returns the other end.
-struct InetdRun {
-  pid_t pid = -1;
-  Fd peer;
-};
-
 InetdRun StartInetd(const std::vector<std::string>& args, const std::filesystem::path& log) {
-  int pair[2];
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
-  Fd ours(pair[0]), theirs(pair[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 0);
-  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 1);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> full = {ShoalBinary().string(), "--inetd"};
+  std::vector<std::string> full = {"--inetd"};
   for (const std::string& arg : ShoalArgs(args)) full.push_back(arg);
-  std::vector<char*> argv;
-  for (std::string& arg : full) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  InetdRun run;
-  EXPECT_EQ(::posix_spawn(&run.pid, full[0].c_str(), &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  run.peer = std::move(ours);
+  InetdRun run = SpawnInetdShoal(full, log);
+  EXPECT_GT(run.pid, 0);
   return run;
-}
-
-// Waits (bounded) for `pid` to exit; its exit code, or nullopt (then killed).
-std::optional<int> WaitForPid(pid_t pid, std::chrono::milliseconds timeout) {
-  int status = 0;
-  bool exited = WaitUntil(timeout, [&] { return ::waitpid(pid, &status, WNOHANG) == pid; });
-  if (!exited) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    return std::nullopt;
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string ScgiRequest(const std::string& uri) {

@@ -27,11 +27,13 @@
 
 #include "support/fd.h"
 #include "support/http_client.h"
+#include "support/inetd_run.h"
 #include "support/loopback.h"
 #include "support/nginx_process.h"
 #include "support/paths.h"
 #include "support/shoal_process.h"
 #include "support/temp_dir.h"
+#include "support/test_data.h"
 #include "support/text.h"
 #include "support/wait.h"
 
@@ -57,23 +59,9 @@ size_t CountOf(const std::string& text, const std::string& part) {
 std::pair<std::string, std::optional<int>> ServeOneInetdScgi(std::vector<std::string> args,
                                                              const std::filesystem::path& log,
                                                              const std::string& uri) {
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return {"", std::nullopt};
-  Fd ours(pair[0]), theirs(pair[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 0);
-  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 1);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  args.insert(args.begin(), ShoalBinary().string());
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  theirs = Fd();
-  if (spawned != 0) return {"", std::nullopt};
+  InetdRun run = SpawnInetdShoal(args, log);
+  if (run.pid <= 0) return {"", std::nullopt};
+  Fd& ours = run.peer;
   std::string headers;
   for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
            {"CONTENT_LENGTH", "0"}, {"SCGI", "1"}, {"REQUEST_METHOD", "GET"},
@@ -94,28 +82,7 @@ std::pair<std::string, std::optional<int>> ServeOneInetdScgi(std::vector<std::st
       answer.append(buffer, static_cast<size_t>(n));
     }
   }
-  int status = 0;
-  if (!WaitUntil(10s, [&] { return ::waitpid(pid, &status, WNOHANG) == pid; })) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    return {answer, std::nullopt};
-  }
-  return {answer, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
-}
-
-// "KEY\tVALUE" lines from paste_blog's answer.
-std::map<std::string, std::string> LinesOf(const std::string& body) {
-  std::map<std::string, std::string> lines;
-  size_t start = 0;
-  while (start < body.size()) {
-    size_t end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
-    const std::string line = body.substr(start, end - start);
-    const size_t tab = line.find('\t');
-    if (tab != std::string::npos) lines[line.substr(0, tab)] = line.substr(tab + 1);
-    start = end + 1;
-  }
-  return lines;
+  return {answer, WaitForPid(run.pid, 10s)};
 }
 
 // The apps (line 1 on), then the server section; tests add to it.
@@ -194,7 +161,7 @@ TEST_F(PasteTest, AFlupScgiForkIniServesThePipelineThroughNginx) {
                      SourceDir() / "conf" / "nginx-scgi.conf");
   HttpResponse response = HttpGet(nginx.port(), "/blog/hello");
   ASSERT_EQ(response.status, 200) << response.body << shoal.Log();
-  std::map<std::string, std::string> lines = LinesOf(response.body);
+  std::map<std::string, std::string> lines = Lines(response.body);
   // The factory's settings, [DEFAULT] and %(here)s through PasteDeploy,
   // and the [filter:] of the pipeline around the app.
   EXPECT_EQ(lines["title"], "The Blog") << response.body;
@@ -222,7 +189,7 @@ TEST_F(PasteTest, HashNamePicksAnotherAppAndTheCommandLineWins) {
                      SourceDir() / "conf" / "nginx-scgi.conf");
   HttpResponse response = HttpGet(nginx.port(), "/other/page", 20s);
   ASSERT_EQ(response.status, 200) << response.body << shoal.Log();
-  std::map<std::string, std::string> lines = LinesOf(response.body);
+  std::map<std::string, std::string> lines = Lines(response.body);
   EXPECT_EQ(lines["title"], "Other") << response.body;
   EXPECT_EQ(lines["filter"], "none") << response.body;
   EXPECT_EQ(lines["SCRIPT_NAME"], "/other") << response.body;
@@ -239,7 +206,7 @@ TEST_F(PasteTest, InetdLoadsTheAppAndTakesTheProtocolFromTheIni) {
       ServeOneInetdScgi(Args(ini.string(), {"--inetd"}), dir_.path() / "inetd.log", "/blog/inetd");
   EXPECT_EQ(exit_code, std::optional<int>(0)) << answer;
   EXPECT_TRUE(answer.starts_with("Status: 200 OK")) << answer;
-  std::map<std::string, std::string> lines = LinesOf(answer);
+  std::map<std::string, std::string> lines = Lines(answer);
   EXPECT_EQ(lines["title"], "The Blog") << answer;
   EXPECT_EQ(lines["filter"], "pipeline") << answer;
   EXPECT_EQ(lines["SCRIPT_NAME"], "/blog") << answer;
@@ -267,7 +234,7 @@ TEST_F(PasteTest, AServerShoalCannotStandInForIsReportedInOneLine) {
                      SourceDir() / "conf" / "nginx-scgi.conf");
   HttpResponse response = HttpGet(nginx.port(), "/x");
   ASSERT_EQ(response.status, 200) << response.body << log;
-  EXPECT_EQ(LinesOf(response.body)["title"], "The Blog") << response.body;
+  EXPECT_EQ(Lines(response.body)["title"], "The Blog") << response.body;
   // --check-config says it too.
   ShoalRun check = RunToExit(Args(ini.string(), {"--check-config"}));
   EXPECT_EQ(check.exit_code, 0) << check.output;

@@ -27,11 +27,13 @@
 #include "support/child_process.h"
 #include "support/fastcgi_client.h"
 #include "support/fd.h"
+#include "support/inetd_run.h"
 #include "support/paths.h"
 #include "support/served_app.h"
 #include "support/serving_fixture.h"
 #include "support/shoal_process.h"
 #include "support/temp_dir.h"
+#include "support/test_data.h"
 #include "support/text.h"
 #include "support/wait.h"
 
@@ -41,21 +43,6 @@ namespace shoal::tests {
 namespace {
 
 using namespace std::chrono_literals;
-
-// "KEY\tVALUE" lines (interp_probe's facts, probe's /environ) as a map.
-std::map<std::string, std::string> Facts(const std::string& body) {
-  std::map<std::string, std::string> facts;
-  size_t start = 0;
-  while (start < body.size()) {
-    size_t end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
-    const std::string line = body.substr(start, end - start);
-    const size_t tab = line.find('\t');
-    if (tab != std::string::npos) facts[line.substr(0, tab)] = line.substr(tab + 1);
-    start = end + 1;
-  }
-  return facts;
-}
 
 class PythonOptionsTest : public ::testing::Test {
  protected:
@@ -88,7 +75,7 @@ class PythonOptionsTest : public ::testing::Test {
                                                       const std::string& target = "/") {
     HttpResponse response = served.Get(target, 20s);
     EXPECT_EQ(response.status, 200) << response.body << served.Diagnostics();
-    return Facts(response.body);
+    return Lines(response.body);
   }
 
   static std::unique_ptr<TempDir> venv_dir_;
@@ -154,35 +141,16 @@ TEST_F(PythonOptionsTest, VirtualenvComesFromTheShoalVirtualenvVariableToo) {
 // it; sends one FastCGI request for "/" and returns what came back.
 std::string ServeOneInetdRequest(const std::vector<std::string>& args,
                                  const std::filesystem::path& log, std::optional<int>* exit) {
-  int pair[2];
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
-  Fd ours(pair[0]), theirs(pair[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 0);
-  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 1);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> full = {ShoalBinary().string(), "--inetd", "--protocol", "fastcgi"};
+  std::vector<std::string> full = {"--inetd", "--protocol", "fastcgi"};
   full.insert(full.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : full) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  EXPECT_EQ(::posix_spawn(&pid, full[0].c_str(), &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  theirs.Close();
+  InetdRun run = SpawnInetdShoal(full, log);
+  EXPECT_GT(run.pid, 0);
+  Fd& ours = run.peer;
   std::string request = fastcgi::GetRequest("/", /*keep_conn=*/false);
   EXPECT_EQ(::write(ours.get(), request.data(), request.size()),
             static_cast<ssize_t>(request.size()));
   std::string response = fastcgi::ReadResponse(ours.get(), 20s);
-  int status = 0;
-  if (WaitUntil(10s, [&] { return ::waitpid(pid, &status, WNOHANG) == pid; })) {
-    *exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  } else {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    *exit = std::nullopt;
-  }
+  *exit = WaitForPid(run.pid, 10s);
   return response;
 }
 
@@ -304,7 +272,7 @@ TEST_F(PythonOptionsTest, WsgiVarIsInEveryEnvironOverTheFrontEndsValues) {
   for (int i = 0; i < 2; ++i) {
     HttpResponse response = served->Get("/environ", 20s);
     ASSERT_EQ(response.status, 200) << served->Diagnostics();
-    auto environ_seen = Facts(response.body);
+    auto environ_seen = Lines(response.body);
     EXPECT_EQ(environ_seen["myapp.colour"], "blue") << response.body;
     EXPECT_EQ(environ_seen["wsgi.url_scheme"], "https") << response.body;
     EXPECT_EQ(environ_seen["SERVER_NAME"], "override.example") << response.body;
@@ -352,7 +320,7 @@ class AuthorizationTest : public ::testing::TestWithParam<FrontEnd> {
         served.Request("GET", FrontEndPrefix(GetParam()) + "/environ",
                        {{"Authorization", "Basic dXNlcjpzZWNyZXQ="}}, {}, 20s);
     EXPECT_EQ(response.status, 200) << served.Diagnostics();
-    return Facts(response.body);
+    return Lines(response.body);
   }
 };
 
