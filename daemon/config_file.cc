@@ -5,18 +5,13 @@
 #include <fstream>
 #include <map>
 
+#include "daemon/ini_file.h"
+
 namespace shoal::daemon {
 namespace po = boost::program_options;
 namespace {
 
 constexpr const char* kSection = "shoal";
-
-std::string Trim(const std::string& text) {
-  const size_t first = text.find_first_not_of(" \t\r");
-  if (first == std::string::npos) return "";
-  const size_t last = text.find_last_not_of(" \t\r");
-  return text.substr(first, last - first + 1);
-}
 
 }  // namespace
 
@@ -35,13 +30,13 @@ Result<std::vector<ConfigFileEntry>> ReadConfigFile(const std::string& path,
   std::string text;
   for (int line = 1; std::getline(in, text); ++line) {
     const std::string at = path + ":" + std::to_string(line) + ": ";
-    std::string content = Trim(text);
+    std::string content = TrimIniSpace(text);
     if (content.starts_with(';')) continue;
-    content = Trim(content.substr(0, content.find('#')));
+    content = TrimIniSpace(content.substr(0, content.find('#')));
     if (content.empty()) continue;
     if (content.starts_with('[')) {
       if (!content.ends_with(']')) return Status::Error(at + "expected [SECTION]");
-      section = Trim(content.substr(1, content.size() - 2));
+      section = TrimIniSpace(content.substr(1, content.size() - 2));
       if (section == kSection) has_shoal_section = true;
       continue;
     }
@@ -51,8 +46,8 @@ Result<std::vector<ConfigFileEntry>> ReadConfigFile(const std::string& path,
       return Status::Error(at + "expected KEY = VALUE (a switch is KEY = true), not '" + content +
                            "'");
     }
-    ConfigFileEntry entry{.key = Trim(content.substr(0, equals)),
-                          .value = Trim(content.substr(equals + 1)),
+    ConfigFileEntry entry{.key = TrimIniSpace(content.substr(0, equals)),
+                          .value = TrimIniSpace(content.substr(equals + 1)),
                           .line = line};
     const po::option_description* option = desc.find_nothrow(entry.key, false);
     if (option == nullptr || entry.key != option->long_name()) {

@@ -11,14 +11,14 @@ namespace {
 constexpr const char* kDefault = "DEFAULT";
 constexpr int kMaxDepth = 10;  // configparser's MAX_INTERPOLATION_DEPTH
 
-std::string Trim(const std::string& text) {
+}  // namespace
+
+std::string TrimIniSpace(const std::string& text) {
   const size_t first = text.find_first_not_of(" \t\r");
   if (first == std::string::npos) return "";
   const size_t last = text.find_last_not_of(" \t\r");
   return text.substr(first, last - first + 1);
 }
-
-}  // namespace
 
 Result<IniFile> IniFile::Read(const std::string& path) {
   std::ifstream in(path);
@@ -33,7 +33,7 @@ Result<IniFile> IniFile::Read(const std::string& path) {
   std::string text;
   for (int line = 1; std::getline(in, text); ++line) {
     if (!text.empty() && text.back() == '\r') text.pop_back();
-    const std::string content = Trim(text);
+    const std::string content = TrimIniSpace(text);
     if (content.empty() || content[0] == '#' || content[0] == ';') {
       if (content.empty()) last = nullptr;
       continue;
@@ -55,7 +55,7 @@ Result<IniFile> IniFile::Read(const std::string& path) {
       return Status::Error(at + "expected KEY = VALUE, not '" + content + "'");
     }
     if (section == nullptr) return Status::Error(at + "a key before any [section]");
-    Entry entry{Trim(content.substr(0, delimiter)), Trim(content.substr(delimiter + 1)), line};
+    Entry entry{TrimIniSpace(content.substr(0, delimiter)), TrimIniSpace(content.substr(delimiter + 1)), line};
     for (const Entry& other : *section) {
       if (other.key == entry.key && other.line > 0) {
         return Status::Error(at + "'" + entry.key + "' is already set on line " +
@@ -73,7 +73,7 @@ std::string IniFile::FindSection(const std::string& kind, const std::string& nam
   for (const auto& [section, entries] : sections_) {
     const size_t colon = section.find(':');
     if (colon == std::string::npos) continue;
-    if (Trim(section.substr(0, colon)) == kind && Trim(section.substr(colon + 1)) == name) {
+    if (TrimIniSpace(section.substr(0, colon)) == kind && TrimIniSpace(section.substr(colon + 1)) == name) {
       return section;
     }
   }

@@ -21,6 +21,10 @@
 
 namespace shoal::daemon {
 
+// `text` without the spaces, tabs and carriage returns around it: how both
+// INI readers (this and daemon/config_file.h) take keys and values.
+std::string TrimIniSpace(const std::string& text);
+
 class IniFile {
  public:
   struct Entry {
