@@ -66,10 +66,6 @@ Result<PyRef> LoadApp(const AppSpec& spec) {
   return object;
 }
 
-Result<PyRef> LoadApp(const std::string& module, const std::string& callable) {
-  return LoadApp(AppSpec{.module = module, .callable = callable});
-}
-
 Result<std::vector<MountedApp>> LoadApps(const std::vector<AppSpec>& specs) {
   std::vector<MountedApp> apps;
   for (const AppSpec& spec : specs) {

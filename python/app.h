@@ -37,10 +37,6 @@ struct AppSpec {
 // REQUIRES: the GIL.
 Result<PyRef> LoadApp(const AppSpec& spec);
 
-// Imports `module` and returns its attribute `callable` (a dotted path is
-// followed: `wsgi:app.wsgi_app`), as LoadApp does. REQUIRES: the GIL.
-Result<PyRef> LoadApp(const std::string& module, const std::string& callable);
-
 // An app and its mount point, loaded.
 struct MountedApp {
   std::string prefix;
