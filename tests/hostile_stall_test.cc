@@ -145,6 +145,10 @@ TEST_F(StallTest, IdleWorkerThatStopsIsKilledAndReplacedAndItsKeptConnectionClos
   const std::vector<pid_t> before = shoal_->WorkerPids();
   ASSERT_NE(std::find(before.begin(), before.end(), victim), before.end()) << pid_text;
 
+  // Stopped only once back in its wait for work: stopped between the
+  // response and that wait, its heartbeat would still be paused (0: judged
+  // by --timeout alone), which is not the case under test.
+  ASSERT_TRUE(WaitUntil(seconds(5), [&] { return WaitingInEpoll(victim); })) << pid_text;
   Stop(victim);
   const Clock::time_point stopped = Clock::now();
 

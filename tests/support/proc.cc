@@ -71,6 +71,12 @@ std::optional<std::chrono::milliseconds> CpuTime(pid_t pid) {
   return std::chrono::milliseconds((utime + stime) * 1000 / (ticks > 0 ? ticks : 100));
 }
 
+bool WaitingInEpoll(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/wchan");
+  std::string wchan;
+  return std::getline(in, wchan) && wchan == "do_epoll_wait";
+}
+
 bool IsAlive(pid_t pid) {
   auto stat = ReadStat("/proc/" + std::to_string(pid) + "/stat");
   return stat && stat->state != 'Z' && stat->state != 'X';

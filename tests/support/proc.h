@@ -24,4 +24,9 @@ bool IsAlive(pid_t pid);
 // /proc/PID/stat, in clock ticks of 10 ms); nullopt if it cannot be read.
 std::optional<std::chrono::milliseconds> CpuTime(pid_t pid);
 
+// True if `pid` is blocked in epoll_wait/epoll_pwait (its /proc/PID/wchan
+// is do_epoll_wait; readable by root): for a shoal worker, in its wait for
+// work, with its heartbeat written just before.
+bool WaitingInEpoll(pid_t pid);
+
 }  // namespace shoal::tests
