@@ -121,7 +121,7 @@ Result<PasteServer> ReadPasteServer(const PasteSpec& spec) {
 
   std::vector<FlupWord> words;
   std::map<std::string, std::string> given;  // lower-cased key → value
-  const IniFile::Entry* allowed_servers = nullptr;
+  std::optional<int> allowed_servers_line;  // OwnEntries returns a copy: keep the line
   for (const IniFile::Entry& entry : ini.OwnEntries(section)) {
     if (entry.key == "use") continue;
     const std::string key = Lower(entry.key);
@@ -133,7 +133,7 @@ Result<PasteServer> ReadPasteServer(const PasteSpec& spec) {
     if (!value.ok()) return value.status();
     given[key] = value.value();
     if (key == "allowedservers") {
-      allowed_servers = &entry;
+      allowed_servers_line = entry.line;
       continue;
     }
     words.push_back({entry.key + "=" + value.value(), where(entry.line)});
@@ -156,14 +156,14 @@ Result<PasteServer> ReadPasteServer(const PasteSpec& spec) {
       words.push_back({*protocol == "scgi" ? "port=4000" : "port=8009", flups_default});
     }
   }
-  if (allowed_servers != nullptr) {
+  if (allowed_servers_line) {
     std::istringstream list(given["allowedservers"]);
     bool loopback_only = true;
     for (std::string address; list >> address;) loopback_only = loopback_only && IsLoopback(address);
     const bool listens_on_loopback =
         given.contains("socket") || !given.contains("host") || IsLoopback(given["host"]);
     if (!loopback_only || !listens_on_loopback) {
-      return Status::Error(where(allowed_servers->line) + ": allowedServers = " +
+      return Status::Error(where(*allowed_servers_line) + ": allowedServers = " +
                            given["allowedservers"] +
                            " is refused: shoal takes the web servers it accepts from "
                            "FCGI_WEB_SERVER_ADDRS (comma-separated) in its environment; set "
