@@ -17,10 +17,11 @@ using Setting = ConfigSources::Setting;
 constexpr const char* kPrefix = "SHOAL_";
 
 // Set by shoal for its own processes (supervisor/reexec.cc,
-// supervisor/lazy_worker.cc) or read by the sanitizer build
-// (base/sanitizer_options.cc): never options.
+// supervisor/lazy_worker.cc, supervisor/reload_preflight.cc) or read by the
+// sanitizer build (base/sanitizer_options.cc): never options.
 bool IsOwnVariable(const std::string& variable) {
   return variable == "SHOAL_REEXEC" || variable == "SHOAL_LAZY_WORKER" ||
+         variable == "SHOAL_RELOAD_CHECK" ||
          variable == "SHOAL_SANITIZER_REPORTS";
 }
 

@@ -183,8 +183,9 @@ TEST_F(ConfigSourcesTest, EnvironmentVariablesSetOptions) {
   env_.Set("SHOAL_DEBUG", "true");
   env_.Set("SHOAL_PYTHONPATH", "/srv/a:/srv/b");
   env_.Set("SHOAL_MOUNT", "/x=x:app /y=y:app");
-  // shoal's own, for its re-exec and lazy workers: not options.
+  // shoal's own, for its re-exec, reload check and lazy workers: not options.
   env_.Set("SHOAL_REEXEC", "listen=3");
+  env_.Set("SHOAL_RELOAD_CHECK", "3");
   env_.Set("SHOAL_LAZY_WORKER", "index=0");
   env_.Set("SHOAL_SANITIZER_REPORTS", "/tmp");
   auto cl = Parse({});

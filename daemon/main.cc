@@ -11,6 +11,7 @@
 #include "service/exit_codes.h"
 #include "service/logging.h"
 #include "daemon/options.h"
+#include "daemon/reload_preflight.h"
 #include "daemon/run.h"
 #include "daemon/service_dir_command.h"
 #include "daemon/status_command.h"
@@ -22,6 +23,8 @@ int Main(int argc, char** argv) {
   // The one place SIGPIPE is ignored, inherited by every worker and kept
   // across re-exec: a write to a peer that left is an error, not a death.
   std::signal(SIGPIPE, SIG_IGN);
+  // Started by a master before it reloads: load the app, report, exit.
+  if (shoal::daemon::IsReloadPreflight()) shoal::daemon::RunReloadPreflight(argc, argv);
   using shoal::daemon::CommandLine;
   if (argc > 1 && std::strcmp(argv[1], "status") == 0) {
     return shoal::daemon::RunStatusCommand(argc - 1, argv + 1);

@@ -22,7 +22,6 @@
 #include "service/boot_signals.h"
 #include "service/exit_codes.h"
 #include "service/logging.h"
-#include "supervisor/reexec.h"
 #include "supervisor/stats.h"
 
 namespace shoal::supervisor {
@@ -109,6 +108,8 @@ int Master::Run() {
         HandleSignals();
       } else if (stats_ && stats_->Owns(fd)) {
         stats_->OnEvent(fd, events[i].events);
+      } else if (reload_check_ && reload_check_->Owns(fd)) {
+        OnReloadCheckReport();
       } else {
         broker_->OnEvent(fd);
       }
@@ -119,6 +120,7 @@ int Master::Run() {
       next_reap_ = now + 1s;
       ReapWorkers();
     }
+    AdvanceReloadCheck();
     if (stopping_) {
       EscalateStop();
     } else {
@@ -193,44 +195,6 @@ void Master::HandleInt(int signal) {
   table_->SignalAll(SIGKILL);
 }
 
-// HUP and USR2: re-execute in place; the new image imports the app afresh.
-void Master::HandleHup(int signal) {
-  if (stopping_) return;
-  if (config_.program.empty()) {
-    spdlog::warn("signal {} ({}): cannot re-execute, the program path is unknown", signal,
-                 strsignal(signal));
-    return;
-  }
-  // An edited config that no longer parses would make the new image exit 2
-  // and take the service down with it: found out here, while the old image
-  // can still serve.
-  if (config_.check_reload) {
-    if (Status parsed = config_.check_reload(); !parsed.ok()) {
-      spdlog::error("signal {} ({}): reload refused: {}; serving on as before", signal,
-                    strsignal(signal), parsed.message());
-      return;
-    }
-  }
-  spdlog::info("signal {} ({}): re-executing {} in place: the app is imported afresh, "
-               "the workers replaced",
-               signal, strsignal(signal), config_.program);
-  ReexecHandover handover{.listen_fd = config_.listen_fd,
-                          .stats_fd = stats_ ? stats_->listen_fd() : -1,
-                          .old_lifeline_fd = lifeline_write_.get(),
-                          .ready_fd = config_.readiness.pending_fd(),
-                          .channels = &broker_->channels(),
-                          .parked = broker_->TakeAll(),
-                          .start_dir = config_.start_dir};
-  // Workers of an image before this one, if a reload is still under way, go now.
-  handover_.old_lifeline.Reset();
-  const bool was_ready = config_.readiness.told_ready();
-  config_.readiness.Reloading();
-  Status failed = Reexec(config_.program, config_.argv, handover);
-  spdlog::error("{}; carrying on as before", failed.message());
-  if (was_ready) config_.readiness.Ready("reload failed; serving as before");
-  for (HandedConnection& parked : handover.parked) broker_->Park(std::move(parked));
-}
-
 // USR1: reopen the access log (logrotate's postrotate sends it). The
 // master's copy is reopened first, so the new file exists; each worker
 // reopens its own between requests.
@@ -271,7 +235,10 @@ void Master::ReapWorkers() {
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     std::optional<WorkerTable::Departed> gone = table_->Exited(pid);
-    if (!gone) continue;
+    if (!gone) {
+      NoteOtherChildExited(pid, status);
+      continue;
+    }
     const size_t index = gone->index;
     const Clock::time_point now = Clock::now();
     const bool wanted = !stopping_ && (policy_.settings().adaptive || index < policy_.target());
@@ -362,6 +329,7 @@ int Master::PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const {
     }
   }
   if (next_expiry) deadline = std::min(deadline, *next_expiry);
+  if (reload_check_) deadline = std::min(deadline, reload_check_->deadline());
   // Stuck requests, and an adaptive pool's idle count, are looked at a few
   // times a second (workers change state without telling the master);
   // heartbeats a few times per --heartbeat-timeout, at least once a second.

@@ -16,7 +16,9 @@
 // its Python traceback logged (SIGUSR2, faulthandler) and is killed a
 // second later. A second TERM, or INT or QUIT, kills them at once. Either
 // way the master exits 0. HUP and USR2 re-execute the master in place
-// (reexec.h); no kept connection is closed by it. USR1 reopens the
+// (reexec.h), once a check run of the new image has loaded the app
+// (reload_preflight.h, master_reload.cc); no kept connection is closed by
+// it, and one whose check fails is refused. USR1 reopens the
 // --access-log file (after logrotate moved it) and passes USR1 on to the
 // workers, which reopen theirs between requests.
 //
@@ -45,6 +47,7 @@
 #include "supervisor/handoff.h"
 #include "supervisor/listener.h"
 #include "supervisor/pool_policy.h"
+#include "supervisor/reload_preflight.h"
 #include "supervisor/stats_server.h"
 #include "supervisor/worker_table.h"
 
@@ -124,7 +127,16 @@ class Master {
   void HandleSignals();
   void HandleTerm();
   void HandleInt(int signal);
+  // master_reload.cc: HandleHup (HUP, USR2, or any other reload request)
+  // starts the check of the new image; its report, its exit (which
+  // ReapWorkers passes on: NoteOtherChildExited) and its deadline come back
+  // through the loop, and AdvanceReloadCheck acts on the verdict: Reexecute,
+  // or a refusal.
   void HandleHup(int signal);
+  void OnReloadCheckReport();
+  void NoteOtherChildExited(pid_t pid, int status);
+  void AdvanceReloadCheck();
+  void Reexecute(int signal);
   void HandleUsr1();
   void HandleTtin();
   void HandleTtou();
@@ -158,6 +170,11 @@ class Master {
   std::unique_ptr<StatsServer> stats_;
   Handover handover_;
   pid_t master_pid_ = 0;
+  // The running check before a reload (none: nullptr), the signal that
+  // asked for it, and its verdict once in.
+  std::unique_ptr<ReloadPreflight> reload_check_;
+  int reload_signal_ = 0;
+  std::optional<PreflightVerdict> reload_verdict_;
   bool stopping_ = false;
   bool gave_up_ = false;
   // A SIGCHLD came: reap. (Also once a second, in case one was missed.)

@@ -1,6 +1,7 @@
 // Process table queries through /proc, for finding shoal's workers.
 //
-// shoal's contract: the master's children are exactly its workers. These
+// shoal's contract: the master's children are exactly its workers (and,
+// while a HUP's reload check runs, that one check process). These
 // read /proc/PID/stat and so see every process on the machine the test may
 // see; they never fail, a process that vanishes mid-scan is just skipped.
 #pragma once

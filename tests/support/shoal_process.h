@@ -4,7 +4,8 @@
 // `log_path`, which is the log a test reads. The destructor stops a master
 // still running with SIGTERM, then SIGKILL after 10 s. Workers are found as
 // the master's children in /proc (shoal's contract: its children are exactly
-// its workers). Driven from the test's thread.
+// its workers, plus a reload check while one runs). Driven from the test's
+// thread.
 #pragma once
 
 #include <sys/types.h>
