@@ -182,10 +182,10 @@ PreflightVerdict ReloadPreflight::Exited(int wait_status) {
 std::optional<PreflightVerdict> ReloadPreflight::Expire(Clock::time_point now) {
   if (now < deadline_) return std::nullopt;
   if (!reaped_) kill(pid_, SIGKILL);  // reaped by the destructor
-  const auto waited = std::chrono::duration_cast<std::chrono::seconds>(deadline_ - started_);
+  const std::chrono::duration<double> waited = deadline_ - started_;
   return PreflightVerdict{
       .ok = false,
-      .reason = fmt::format("the new image did not load the app within {} s (the check, pid {}, "
+      .reason = fmt::format("the new image did not load the app within {:g} s (the check, pid {}, "
                             "was killed)",
                             waited.count(), pid_)};
 }

@@ -22,11 +22,15 @@ using namespace std::chrono_literals;
 // the exit through waitpid, the deadline; for at most 10 s.
 class CheckRun {
  public:
+  // `script` run by /bin/sh.
   explicit CheckRun(const std::string& script, std::chrono::milliseconds limit = 10s,
-                    const std::string& start_dir = "") {
+                    const std::string& start_dir = "")
+      : CheckRun("/bin/sh", {"sh", "-c", script}, limit, start_dir) {}
+  CheckRun(const std::string& program, const std::vector<std::string>& argv,
+           std::chrono::milliseconds limit, const std::string& start_dir) {
     epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
     Result<std::unique_ptr<ReloadPreflight>> started =
-        ReloadPreflight::Start("/bin/sh", {"sh", "-c", script}, start_dir, epoll_.get(), limit);
+        ReloadPreflight::Start(program, argv, start_dir, epoll_.get(), limit);
     if (started.ok()) check_ = std::move(started).value();
     error_ = started.ok() ? "" : started.status().message();
   }
@@ -110,7 +114,7 @@ TEST(ReloadPreflightTest, PastTheDeadlineTheCheckIsKilledAndReaped) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   ASSERT_TRUE(verdict);
   EXPECT_FALSE(verdict->ok);
-  EXPECT_EQ(verdict->reason, "the new image did not load the app within 0 s (the check, pid " +
+  EXPECT_EQ(verdict->reason, "the new image did not load the app within 0.3 s (the check, pid " +
                                  std::to_string(pid) + ", was killed)");
   // Reaped by the check's end: no zombie left, and the pid is not ours.
   errno = 0;
@@ -124,9 +128,20 @@ TEST(ReloadPreflightTest, TheChildHasStdinFromDevNullTheReportOnFd3AndNoOtherFd)
   ASSERT_EQ(pipe(ends), 0);
   UniqueFd kept_read(ends[0]);
   UniqueFd kept_write(ends[1]);
-  // (The shell's own glob: no pipe of a command substitution open yet.)
-  CheckRun run("for f in /proc/$$/fd/*; do printf '%s ' \"${f##*/}\" >&3; done; "
-               "printf '%s %s\\n' \"$(readlink /proc/$$/fd/0)\" \"$SHOAL_RELOAD_CHECK\" >&3");
+  // (Python's fstat on each fd: listing /proc/self/fd would open one.)
+  CheckRun run("/usr/bin/python3",
+               {"python3", "-I", "-S", "-c",
+                "import os\n"
+                "fds = []\n"
+                "for fd in range(1024):\n"
+                "    try:\n"
+                "        os.fstat(fd)\n"
+                "        fds.append(str(fd))\n"
+                "    except OSError:\n"
+                "        pass\n"
+                "os.write(3, ('%s %s %s\\n' % (' '.join(fds), os.readlink('/proc/self/fd/0'),\n"
+                "             os.environ['SHOAL_RELOAD_CHECK'])).encode())\n"},
+               10s, "");
   ASSERT_TRUE(run.check()) << run.error();
   std::optional<PreflightVerdict> verdict = run.Await();
   ASSERT_TRUE(verdict);

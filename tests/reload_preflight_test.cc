@@ -193,7 +193,7 @@ TEST_F(ReloadPreflightTest, TheMasterKeepsServingWhileASlowCheckRuns) {
 
   shoal.Signal(SIGTTIN);
   EXPECT_TRUE(WaitUntil(3s, [&] { return Has(shoal.Log(), "worker 2 pid "); })) << shoal.Log();
-  ShoalRun status = RunShoalToExit({"status", "--stats", stats}, stats_dir / "status.out", 3s);
+  ShoalRun status = RunShoalToExit({"status", "--stats", stats}, stats_dir / "status.out", 10s);
   EXPECT_EQ(status.exit_code, std::optional<int>(0)) << status.output;
   for (pid_t pid : workers) EXPECT_TRUE(Has(status.output, std::to_string(pid))) << status.output;
   int answered = 0;
