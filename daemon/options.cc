@@ -122,7 +122,8 @@ po::options_description MakeDescription() {
     ("socket-mode", po::value<std::string>()->value_name("MODE")->default_value("0660"),
         "permission bits of a unix socket, in octal")
     ("graceful-timeout", po::value<double>()->value_name("SECONDS")->default_value(30),
-        "on TERM, how long in-flight requests may run before workers are killed")
+        "on TERM, how long in-flight requests may run before workers are killed; on HUP, "
+        "how long the new image may take to import the app, if above 60 s")
     ("idle-timeout", po::value<double>()->value_name("SECONDS")->default_value(300),
         "close persistent connections idle this long (keep it above the front end's own "
         "keep-alive timeout: nginx's is 60 s)")

@@ -51,6 +51,8 @@ constexpr const char* kRaises = "raise RuntimeError('edited into a bug')\n";
 constexpr const char* kRefused =
     "reload refused: cannot import app 'edited:app': RuntimeError: edited into a bug";
 constexpr const char* kChecking = "checking that the new image loads the app (pid ";
+// The master's line as it re-executes (the check's line says "before re-executing").
+constexpr const char* kReexecuting = "): re-executing ";
 
 std::string Sleeps(int seconds) { return "import time\ntime.sleep(" + std::to_string(seconds) + ")\n"; }
 
@@ -155,7 +157,7 @@ TEST_P(ReloadPreflightSignalTest, AnEditThatNoLongerImportsIsRefusedAndTheFixedO
   shoal.Signal(GetParam());
   ASSERT_TRUE(WaitUntil(30s, [&] { return Has(shoal.Log(), kRefused); })) << shoal.Log();
   EXPECT_TRUE(Has(shoal.Log(), "; serving on as before")) << shoal.Log();
-  EXPECT_FALSE(Has(shoal.Log(), "re-executing")) << shoal.Log();
+  EXPECT_FALSE(Has(shoal.Log(), kReexecuting)) << shoal.Log();
   // The check is reaped: the master's children are its two workers again.
   EXPECT_TRUE(WaitUntil(5s, [&] { return ChildrenOf(shoal.pid(), true) == workers; }))
       << "a zombie or a stray child is left";
@@ -207,7 +209,7 @@ TEST_F(ReloadPreflightTest, TheMasterKeepsServingWhileASlowCheckRuns) {
   }
   EXPECT_GE(answered, 5);
   // The import sleeps 5 s: the check is still running.
-  EXPECT_FALSE(Has(shoal.Log(), "re-executing")) << shoal.Log();
+  EXPECT_FALSE(Has(shoal.Log(), kReexecuting)) << shoal.Log();
 
   EXPECT_TRUE(WaitUntil(30s, [&] { return Ask(served).version == "v2"; })) << shoal.Log();
   EXPECT_GE(std::chrono::steady_clock::now() - signalled, 5s);
@@ -231,7 +233,7 @@ TEST_F(ReloadPreflightTest, ASecondHupDuringTheCheckIsIgnored) {
 
   ASSERT_TRUE(WaitUntil(30s, [&] { return Ask(served).version == "v2"; })) << shoal.Log();
   std::this_thread::sleep_for(1s);  // a second reload, wrongly queued, would show by now
-  EXPECT_EQ(Count(shoal.Log(), "re-executing"), 1u) << shoal.Log();
+  EXPECT_EQ(Count(shoal.Log(), kReexecuting), 1u) << shoal.Log();
   EXPECT_EQ(Count(shoal.Log(), kChecking), 1u) << shoal.Log();
 }
 
@@ -247,7 +249,7 @@ TEST_F(ReloadPreflightTest, WithLazyAppsABrokenEditIsRefusedToo) {
   Edit(ModuleText("v2", kRaises));
   shoal.Signal(SIGHUP);
   ASSERT_TRUE(WaitUntil(30s, [&] { return Has(shoal.Log(), kRefused); })) << shoal.Log();
-  EXPECT_FALSE(Has(shoal.Log(), "re-executing")) << shoal.Log();
+  EXPECT_FALSE(Has(shoal.Log(), kReexecuting)) << shoal.Log();
   EXPECT_TRUE(WaitUntil(5s, [&] { return ChildrenOf(shoal.pid(), true) == workers; }));
   ExpectOldWorkersServe(served, workers);
 
