@@ -16,9 +16,9 @@
 // its Python traceback logged (SIGUSR2, faulthandler) and is killed a
 // second later. A second TERM, or INT or QUIT, kills them at once. Either
 // way the master exits 0. HUP and USR2 re-execute the master in place
-// (reexec.h), once a check run of the new image has loaded the app
-// (reload_preflight.h, master_reload.cc); no kept connection is closed by
-// it, and one whose check fails is refused. USR1 reopens the
+// (reexec.h) once a check run of the new image has loaded the app
+// (reload_preflight.h, master_reload.cc); a reload whose check fails is
+// refused, and one that goes ahead closes no kept connection. USR1 reopens the
 // --access-log file (after logrotate moved it) and passes USR1 on to the
 // workers, which reopen theirs between requests.
 //
