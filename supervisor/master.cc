@@ -77,6 +77,14 @@ bool Master::SetUp() {
     });
     stats_listener_.reset();
   }
+  if (!config_.watch_files.empty() || !config_.watch_dirs.empty()) {
+    Result<SourceWatch> watch = SourceWatch::Create(config_.watch_files, config_.watch_dirs);
+    Status added = watch.ok() ? WatchFd(epoll_.get(), watch.value().fd(), EPOLLIN) : watch.status();
+    if (!added.ok()) return fail(Status::Error("--reload-on-change: " + added.message()));
+    source_watch_.emplace(std::move(watch).value());
+    spdlog::info("--reload-on-change: watching {} source files and {} directories",
+                 source_watch_->files(), source_watch_->dirs());
+  }
   Status watched = WatchFd(epoll_.get(), signal_fd_.get(), EPOLLIN);
   return watched.ok() || fail(watched);
 }
@@ -107,6 +115,8 @@ int Master::Run() {
       int fd = events[i].data.fd;
       if (fd == signal_fd_.get()) {
         HandleSignals();
+      } else if (source_watch_ && fd == source_watch_->fd()) {
+        HandleSourceChange();
       } else if (stats_ && stats_->Owns(fd)) {
         stats_->OnEvent(fd, events[i].events);
       } else {
@@ -229,6 +239,21 @@ void Master::HandleHup(int signal) {
   spdlog::error("{}; carrying on as before", failed.message());
   if (was_ready) config_.readiness.Ready("reload failed; serving as before");
   for (HandedConnection& parked : handover.parked) broker_->Park(std::move(parked));
+}
+
+// --reload-on-change: a source file changed. Reloads as HUP does (with its
+// checks), or has the workers load the app afresh (--reload-mechanism module).
+void Master::HandleSourceChange() {
+  const std::optional<std::string> changed = source_watch_->Changed();
+  if (!changed || stopping_) return;
+  if (config_.reload_in_workers) {
+    table_->scoreboard().RequestAppReload();
+    spdlog::info("{} changed: the workers load the app afresh before their next request",
+                 *changed);
+    return;
+  }
+  spdlog::info("{} changed: reloading as on HUP", *changed);
+  HandleHup(SIGHUP);
 }
 
 // USR1: reopen the access log (logrotate's postrotate sends it). The
