@@ -12,12 +12,12 @@ constexpr const char* kAppModules = R"(
 def app_modules():
     import os, site, sys, sysconfig
     installed = set()
-    for key in ('stdlib', 'platstdlib', 'purelib', 'platlib'):
-        path = sysconfig.get_paths().get(key)
+    paths = sysconfig.get_paths()
+    for path in [paths.get(key) for key in ('stdlib', 'platstdlib', 'purelib', 'platlib')] + \
+            site.getsitepackages():
         if path:
+            installed.add(os.path.abspath(path) + os.sep)
             installed.add(os.path.realpath(path) + os.sep)
-    for path in site.getsitepackages():
-        installed.add(os.path.realpath(path) + os.sep)
     found = {}
     for name, module in list(sys.modules.items()):
         path = getattr(module, '__file__', None)
@@ -26,7 +26,8 @@ def app_modules():
         if not (path.endswith('.py') or name.startswith('_shoal_wsgi_file_')):
             continue
         real = os.path.realpath(path)
-        if any(real.startswith(prefix) for prefix in installed):
+        # Both spellings: Debian's stdlib sitecustomize.py links to /etc.
+        if any(p.startswith(prefix) for p in (os.path.abspath(path), real) for prefix in installed):
             continue
         if '/site-packages/' in real or '/dist-packages/' in real:
             continue

@@ -64,6 +64,12 @@ ShoalRun RunToExit(std::vector<std::string> args, const TempDir& dir, const std:
 
 size_t LineCount(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
 
+std::vector<pid_t> SortedWorkers(ShoalProcess& shoal) {
+  std::vector<pid_t> pids = shoal.WorkerPids();
+  std::sort(pids.begin(), pids.end());
+  return pids;
+}
+
 TEST(HooksTest, MiddlewareIsAppliedInOrderTheLastGivenOutermost) {
   auto served = Serve("hooks_app:app", {"--middleware", "hooks_app:first", "--middleware",
                                         "hooks_app:second", "--middleware", "hooks_app:third"});
@@ -122,7 +128,7 @@ TEST(HooksTest, AnOnRequestHookAnswersInsteadOfTheAppOrLetsItRun) {
   EXPECT_EQ(Lines(allowed.body)["path"], "/public") << allowed.body;
 
   // A hook that raises gives a 500 and a logged traceback; the workers serve on.
-  const std::vector<pid_t> workers = served->shoal().WorkerPids();
+  const std::vector<pid_t> workers = SortedWorkers(served->shoal());
   HttpResponse failed = served->Get("/hook-error", 20s);
   EXPECT_EQ(failed.status, 500);
   EXPECT_FALSE(Has(failed.body, "RuntimeError")) << failed.body;
@@ -131,7 +137,7 @@ TEST(HooksTest, AnOnRequestHookAnswersInsteadOfTheAppOrLetsItRun) {
            Has(served->shoal().Log(), "RuntimeError: the access hook failed");
   })) << served->shoal().Log();
   for (int i = 0; i < 4; ++i) EXPECT_EQ(served->Get("/public", 20s).status, 200);
-  EXPECT_EQ(served->shoal().WorkerPids(), workers);
+  EXPECT_EQ(SortedWorkers(served->shoal()), workers);
 }
 
 TEST(HooksTest, AnAfterRequestHookReceivesEachFinishedResponsesStatusAndBytes) {
@@ -340,10 +346,13 @@ TEST_F(ReloadOnChangeTest, ProcessMechanismReplacesTheWorkersWithTheEditedApp) {
   EXPECT_TRUE(Has(served->shoal().Log(), (dir_.path() / "reload_helper.py").string() +
                                              " changed: reloading as on HUP"))
       << served->shoal().Log();
-  const std::vector<pid_t> after = served->shoal().WorkerPids();
-  for (pid_t pid : after) {
-    EXPECT_EQ(std::find(before.begin(), before.end(), pid), before.end()) << pid;
-  }
+  // New workers, and the old ones gone once they are up.
+  EXPECT_TRUE(WaitUntil(20s, [&] {
+    const std::vector<pid_t> now = served->shoal().WorkerPids();
+    return now.size() == 2 && std::none_of(now.begin(), now.end(), [&](pid_t pid) {
+             return std::find(before.begin(), before.end(), pid) != before.end();
+           });
+  })) << served->Diagnostics();
   // Saved in place, too.
   WriteHelper("VERSION = 'three, in place'\n");
   EXPECT_TRUE(WaitUntil(30s, [&] { return VersionServed(*served) == "three, in place"; }, 100ms))
@@ -354,7 +363,7 @@ TEST_F(ReloadOnChangeTest, ModuleMechanismReimportsInTheSameWorkersAndKeepsTheOl
   auto served = Serve("reload_app:app", {"--reload-on-change", "--reload-mechanism", "module"},
                       dir_.path());
   ASSERT_EQ(VersionServed(*served), "one") << served->Diagnostics();
-  const std::vector<pid_t> before = served->shoal().WorkerPids();
+  const std::vector<pid_t> before = SortedWorkers(served->shoal());
   WriteHelper("VERSION = 'two, in place'\n");
   EXPECT_TRUE(WaitUntil(30s, [&] { return VersionServed(*served) == "two, in place"; }, 100ms))
       << served->Diagnostics();
@@ -363,7 +372,7 @@ TEST_F(ReloadOnChangeTest, ModuleMechanismReimportsInTheSameWorkersAndKeepsTheOl
       << served->shoal().Log();
   // Every worker serves the new version (each reloads before its next request).
   for (int i = 0; i < 6; ++i) EXPECT_EQ(VersionServed(*served), "two, in place");
-  EXPECT_EQ(served->shoal().WorkerPids(), before);
+  EXPECT_EQ(SortedWorkers(served->shoal()), before);
 
   // An edit that breaks the import: logged, and the app loaded before serves on.
   WriteHelper("VERSION = 'three'\nraise ImportError('half-saved helper')\n");
@@ -373,7 +382,7 @@ TEST_F(ReloadOnChangeTest, ModuleMechanismReimportsInTheSameWorkersAndKeepsTheOl
   }, 100ms)) << served->shoal().Log();
   EXPECT_TRUE(Has(served->shoal().Log(), "ImportError: half-saved helper")) << served->shoal().Log();
   for (int i = 0; i < 4; ++i) EXPECT_EQ(VersionServed(*served), "two, in place");
-  EXPECT_EQ(served->shoal().WorkerPids(), before);
+  EXPECT_EQ(SortedWorkers(served->shoal()), before);
 
   // Fixed again: picked up.
   ReplaceHelper("VERSION = 'four, fixed'\n");
