@@ -109,8 +109,8 @@ po::options_description MakeDescription() {
         "if the new one fails to import)")
     ("head-skip-body", po::bool_switch(),
         "for a HEAD request, stop iterating the app's body at its first empty chunk after "
-        "start_response and close it (mod_wsgi's optimize_send_headers); the body of a HEAD "
-        "response is never sent either way")
+        "start_response and close it (nginx mod_wsgi's wsgi_optimize_send_headers); the body "
+        "of a HEAD response is never sent either way")
     ("protocol", po::value<std::string>()->value_name("NAME")->default_value("fastcgi"),
         "wire protocol: fastcgi, scgi, ajp, or auto (each connection's first bytes decide); "
         "flup's fcgi, scgi and ajp are accepted")

@@ -8,7 +8,11 @@
 // headers it aborts the response so the front end never sees a fake
 // success. A client that goes away ends the request with one info line. The
 // worker lives on in every case. A body larger than --max-body-size gets
-// 413; a body without a length is spooled first (see SpooledBody).
+// 413; a body without a length is spooled first (see SpooledBody). The
+// --on-request hook runs before the app and may answer instead of it; the
+// --after-request hook runs once the response is finished
+// (python/request_hooks.h). ReloadApp swaps in apps and hooks loaded afresh
+// (--reload-mechanism module), between requests.
 //
 // One per worker, made after fork. The worker thread holds the GIL except
 // between BeginIdle and EndIdle, where other Python threads may run.
