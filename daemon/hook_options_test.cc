@@ -32,8 +32,10 @@ class HookOptionsTest : public testing::Test {
     dir_ = pattern;
   }
   void TearDown() override {
-    ::unsetenv("SHOAL_MIDDLEWARE");
-    ::unsetenv("SHOAL_RELOAD_MECHANISM");
+    for (const char* name : {"SHOAL_MIDDLEWARE", "SHOAL_RELOAD_MECHANISM", "SHOAL_EXEC",
+                             "SHOAL_EXEC_FILE", "SHOAL_AFTER_REQUEST", "SHOAL_HEAD_SKIP_BODY"}) {
+      ::unsetenv(name);
+    }
     std::filesystem::remove_all(dir_);
   }
 
@@ -86,25 +88,55 @@ TEST_F(HookOptionsTest, ARelativeExecFileIsMadeAbsolute) {
 }
 
 TEST_F(HookOptionsTest, TheEnvironmentGivesThemToo) {
+  const std::string file = (dir_ / "env.py").string();
+  std::ofstream(file) << "X = 1\n";
   ::setenv("SHOAL_MIDDLEWARE", "envmw:wrap", 1);
   ::setenv("SHOAL_RELOAD_MECHANISM", "module", 1);
+  ::setenv("SHOAL_EXEC", "A = 1", 1);
+  ::setenv("SHOAL_EXEC_FILE", file.c_str(), 1);
+  ::setenv("SHOAL_AFTER_REQUEST", "env:after", 1);
+  ::setenv("SHOAL_HEAD_SKIP_BODY", "true", 1);
   auto cl = Parse({"--app", "a:b", "--bind", ":1"});
   ASSERT_TRUE(cl.ok()) << cl.status().message();
-  EXPECT_EQ(cl.value().options.hooks.middleware, std::vector<std::string>{"envmw:wrap"});
-  EXPECT_EQ(cl.value().options.hooks.reload_mechanism, ReloadMechanism::kModule);
+  const HookOptions& h = cl.value().options.hooks;
+  EXPECT_EQ(h.middleware, std::vector<std::string>{"envmw:wrap"});
+  EXPECT_EQ(h.reload_mechanism, ReloadMechanism::kModule);
+  EXPECT_EQ(h.exec, std::vector<std::string>{"A = 1"});
+  EXPECT_EQ(h.exec_files, std::vector<std::string>{file});
+  EXPECT_EQ(h.after_request, "env:after");
+  EXPECT_TRUE(h.head_skip_body);
+  // The command line over the environment.
+  auto over = Parse({"--app", "a:b", "--bind", ":1", "--reload-mechanism", "process"});
+  ASSERT_TRUE(over.ok()) << over.status().message();
+  EXPECT_EQ(over.value().options.hooks.reload_mechanism, ReloadMechanism::kProcess);
+}
+
+TEST_F(HookOptionsTest, ABadValueFromTheEnvironmentNamesTheVariable) {
+  ::setenv("SHOAL_RELOAD_MECHANISM", "thread", 1);
+  EXPECT_NE(ErrorOf({"--app", "a:b", "--bind", ":1"}).find("SHOAL_RELOAD_MECHANISM"),
+            std::string::npos)
+      << ErrorOf({"--app", "a:b", "--bind", ":1"});
 }
 
 TEST_F(HookOptionsTest, AConfigFileGivesThemToo) {
   const std::string config = (dir_ / "shoal.ini").string();
+  const std::string file = (dir_ / "cfg.py").string();
+  std::ofstream(file) << "X = 1\n";
   std::ofstream(config) << "[shoal]\nmiddleware = cfgmw:wrap\non-request = cfg:before\n"
-                           "head-skip-body = true\nreload-on-change = true\n";
+                           "after-request = cfg:after\nexec = B = 2\nexec-file = " << file
+                        << "\nhead-skip-body = true\nreload-on-change = true\n"
+                           "reload-mechanism = module\n";
   auto cl = Parse({"--app", "a:b", "--bind", ":1", "--config", config.c_str()});
   ASSERT_TRUE(cl.ok()) << cl.status().message();
   const HookOptions& h = cl.value().options.hooks;
   EXPECT_EQ(h.middleware, std::vector<std::string>{"cfgmw:wrap"});
   EXPECT_EQ(h.on_request, "cfg:before");
+  EXPECT_EQ(h.after_request, "cfg:after");
+  EXPECT_EQ(h.exec, std::vector<std::string>{"B = 2"});
+  EXPECT_EQ(h.exec_files, std::vector<std::string>{file});
   EXPECT_TRUE(h.head_skip_body);
   EXPECT_TRUE(h.reload_on_change);
+  EXPECT_EQ(h.reload_mechanism, ReloadMechanism::kModule);
 }
 
 TEST_F(HookOptionsTest, BadValuesAreRefusedByName) {
