@@ -81,6 +81,23 @@ TEST(HooksTest, MiddlewareIsAppliedInOrderTheLastGivenOutermost) {
   }
 }
 
+TEST(HooksTest, TheOptionsWorkFromSHOALVariablesAndAConfigFile) {
+  TempDir dir;
+  const std::filesystem::path config = dir.path() / "shoal.ini";
+  std::ofstream(config) << "[shoal]\nmiddleware = hooks_app:second\n"
+                           "on-request = hooks_app:check_access\n";
+  auto served = std::make_unique<ServedApp>(ServeOptions{
+      .app = "hooks_app:app",
+      .extra_args = {"--config", config.string()},
+      .env = {{"SHOAL_MIDDLEWARE", "hooks_app:first"}}});
+  // Repeatable options add up, the environment's before the file's: the
+  // file's middleware is the outer one.
+  HttpResponse response = served->Get("/", 20s);
+  ASSERT_EQ(response.status, 200) << served->Diagnostics();
+  EXPECT_EQ(Lines(response.body)["middleware"], "second,first") << response.body;
+  EXPECT_EQ(served->Get("/private/x", 20s).status, 403);
+}
+
 TEST(HooksTest, MiddlewareWrapsEveryMountAndLazyWorkersApplyItToo) {
   auto served = Serve("hooks_app:app", {"--middleware", "hooks_app:first", "--mount",
                                         "/sub=hooks_app:app", "--lazy-apps"});
