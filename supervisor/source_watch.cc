@@ -11,9 +11,11 @@
 namespace shoal::supervisor {
 namespace {
 
-// What an edit looks like: written in place, renamed over, made anew or
-// deleted (and written again later).
-constexpr uint32_t kEvents = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM;
+// A file whose new content is complete: closed after writing (saved in
+// place, or made anew), or renamed over the old one. Not its creation nor
+// its removal: vim moves the old file aside before it writes the new one,
+// and a reload then would import a module that is not there.
+constexpr uint32_t kEvents = IN_CLOSE_WRITE | IN_MOVED_TO;
 
 }  // namespace
 

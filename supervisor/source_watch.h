@@ -32,8 +32,8 @@ class SourceWatch {
   size_t dirs() const { return whole_dirs_.size(); }
 
   // Reads the pending events (non-blocking). Returns the path of a watched
-  // file that was written, replaced, created or removed, or nullopt when
-  // none of the events was about one.
+  // file whose new content is complete (closed after writing, or renamed
+  // over the old one), or nullopt when none of the events was about one.
   std::optional<std::string> Changed();
 
  private:

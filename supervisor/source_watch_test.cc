@@ -50,6 +50,19 @@ TEST_F(SourceWatchTest, AWatchedFileWrittenOrRenamedOverIsAChange) {
   EXPECT_EQ(NextChange(watch.value()), app);
 }
 
+TEST_F(SourceWatchTest, AFileMovedAsideOrRemovedIsNotYetAChange) {
+  const std::string app = (dir_ / "app.py").string();
+  auto watch = SourceWatch::Create({app}, {});
+  ASSERT_TRUE(watch.ok()) << watch.status().message();
+  // As vim saves: the old file moved aside, then the new one written.
+  std::filesystem::rename(app, app + "~");
+  EXPECT_EQ(NextChange(watch.value()), std::nullopt);
+  std::ofstream(app) << "A = 3\n";
+  EXPECT_EQ(NextChange(watch.value()), app);
+  std::filesystem::remove(app);
+  EXPECT_EQ(NextChange(watch.value()), std::nullopt);
+}
+
 TEST_F(SourceWatchTest, OtherFilesInTheDirectoryAreNot) {
   auto watch = SourceWatch::Create({(dir_ / "app.py").string()}, {});
   ASSERT_TRUE(watch.ok()) << watch.status().message();
