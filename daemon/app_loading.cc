@@ -46,7 +46,8 @@ Result<python::LoadedApps> LoadServedApps(const Options& options) {
   if (!apps.ok()) return apps.status();
   python::LoadedApps loaded;
   for (python::MountedApp& app : apps.value()) {
-    Result<python::PyRef> wrapped = python::WrapInMiddleware(std::move(app.app), options.hooks.middleware);
+    Result<python::PyRef> wrapped =
+        python::WrapInMiddleware(std::move(app.app), options.hooks.middleware);
     if (!wrapped.ok()) return wrapped.status();
     loaded.apps.push_back({app.prefix, std::move(wrapped).value()});
   }
@@ -74,6 +75,9 @@ Result<python::LoadedApps> ReloadApps(const Options& options) {
 Result<WatchList> SourcesToWatch(const Options& options) {
   WatchList watch;
   watch.files = options.hooks.exec_files;
+  for (const Mount& mount : options.mounts) {
+    if (!mount.paste_file.empty()) watch.files.push_back(mount.paste_file);
+  }
   if (!options.lazy_apps) {
     Result<std::vector<std::string>> files = python::AppSourceFiles();
     if (!files.ok()) return files.status();
@@ -118,12 +122,15 @@ std::unique_ptr<protocols::RequestHandler> MakeGateway(const Options& options,
     mounted.push_back({app.prefix, python::PyRef::Borrow(app.app.get())});
   }
   python::RequestHooks hooks;
-  if (loaded.hooks.on_request) hooks.on_request = python::PyRef::Borrow(loaded.hooks.on_request.get());
+  if (loaded.hooks.on_request) {
+    hooks.on_request = python::PyRef::Borrow(loaded.hooks.on_request.get());
+  }
   if (loaded.hooks.after_request) {
     hooks.after_request = python::PyRef::Borrow(loaded.hooks.after_request.get());
   }
   std::function<Result<python::LoadedApps>()> reload;
-  if (options.hooks.reload_on_change && options.hooks.reload_mechanism == ReloadMechanism::kModule) {
+  if (options.hooks.reload_on_change &&
+      options.hooks.reload_mechanism == ReloadMechanism::kModule) {
     reload = [options] { return ReloadApps(options); };
   }
   return std::make_unique<python::WsgiGateway>(

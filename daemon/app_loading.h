@@ -28,11 +28,12 @@ Result<python::LoadedApps> StartPythonAndLoadApps(const Options& options);
 // returned. REQUIRES: the GIL.
 Result<python::LoadedApps> ReloadApps(const Options& options);
 
-// --reload-on-change: what the master watches. Preloaded (REQUIRES: the GIL,
-// the apps imported): the app's source files (python/source_files.h) and
-// every --exec-file. --lazy-apps, where the master imports nothing: the
-// --exec-file and --wsgi-file files, and every *.py in the --chdir (else the
-// current) directory and the --pythonpath directories.
+// --reload-on-change: what the master watches. Preloaded (REQUIRES: the
+// GIL, the apps imported): the app's source files (python/source_files.h),
+// the --paste file and every --exec-file. --lazy-apps, where the master
+// imports nothing: the --paste, --exec-file and --wsgi-file files, and every
+// *.py in the --chdir (else the current) directory and the --pythonpath
+// directories.
 struct WatchList {
   std::vector<std::string> files;
   std::vector<std::string> dirs;
