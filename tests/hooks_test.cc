@@ -409,6 +409,27 @@ TEST_F(ReloadOnChangeTest, ModuleMechanismReimportsInTheSameWorkersAndKeepsTheOl
       << served->Diagnostics();
 }
 
+TEST_F(ReloadOnChangeTest, AWorkerForkedAfterAModuleReloadLoadsTheEditedAppToo) {
+  auto served = Serve("reload_app:app", {"--reload-on-change", "--reload-mechanism", "module"},
+                      dir_.path(), 1);
+  ASSERT_EQ(VersionServed(*served), "one") << served->Diagnostics();
+  WriteHelper("VERSION = 'two, before the respawn'\n");
+  ASSERT_TRUE(WaitUntil(30s, [&] { return VersionServed(*served) == "two, before the respawn"; },
+                        100ms))
+      << served->Diagnostics();
+  // Its replacement is forked from the master, which holds the first
+  // version: it must load the app afresh before its first request.
+  const std::vector<pid_t> before = served->shoal().WorkerPids();
+  ASSERT_EQ(before.size(), 1u);
+  ::kill(before[0], SIGKILL);
+  ASSERT_TRUE(WaitUntil(20s, [&] {
+    const std::vector<pid_t> now = served->shoal().WorkerPids();
+    return now.size() == 1 && now[0] != before[0];
+  })) << served->Diagnostics();
+  EXPECT_TRUE(WaitUntil(10s, [&] { return VersionServed(*served) != "<502>"; }));
+  EXPECT_EQ(VersionServed(*served), "two, before the respawn") << served->Diagnostics();
+}
+
 TEST_F(ReloadOnChangeTest, LazyWorkersReloadTooWithEitherMechanism) {
   for (const char* mechanism : {"process", "module"}) {
     WriteHelper("VERSION = 'one'\n");
