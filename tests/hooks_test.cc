@@ -5,7 +5,8 @@
 // generator stopped at its first empty chunk for HEAD, and run to its end
 // without the option; the body of a HEAD response is never sent),
 // --exec/--exec-file (what the app imports from shoal_startup, preloaded and
-// in --lazy-apps workers) and --reload-on-change with either
+// in --lazy-apps workers, and under --inetd with the middleware and hooks)
+// and --reload-on-change with either
 // --reload-mechanism (a source edit served without a restart). Bad values
 // exit 2, and what does not import or raises at start exits 1, with one line.
 #include <gtest/gtest.h>
@@ -26,6 +27,7 @@
 #include "support/child_process.h"
 #include "support/fastcgi_client.h"
 #include "support/fd.h"
+#include "support/inetd_run.h"
 #include "support/paths.h"
 #include "support/served_app.h"
 #include "support/shoal_process.h"
@@ -276,6 +278,31 @@ TEST(HooksTest, ExecFileAndExecDefineWhatTheAppImportsFromShoalStartup) {
     EXPECT_EQ(facts["from_file"], "file:shoal_startup") << response.body;
     EXPECT_EQ(facts["from_exec"], "file:shoal_startup+exec") << response.body;
   }
+}
+
+TEST(HooksTest, UnderInetdTheStartupCodeMiddlewareAndHooksRunToo) {
+  TempDir dir;
+  const std::filesystem::path file = dir.path() / "startup.py";
+  std::ofstream(file) << "FROM_FILE = 'inetd file'\n";
+  const std::filesystem::path after = dir.path() / "after.log";
+  InetdRun run = SpawnInetdShoal(
+      {"--inetd", "--protocol", "fastcgi", "--app", "startup_app:app", "--chdir",
+       AppsDir().string(), "--exec-file", file.string(), "--exec", "FROM_EXEC = 'inetd exec'",
+       "--middleware", "hooks_app:first", "--after-request", "hooks_app:log_after", "--env",
+       "HOOKS_AFTER_FILE=" + after.string()},
+      dir.path() / "inetd.log");
+  ASSERT_GT(run.pid, 0);
+  const std::string request = fastcgi::GetRequest("/", /*keep_conn=*/false);
+  ASSERT_EQ(::write(run.peer.get(), request.data(), request.size()),
+            static_cast<ssize_t>(request.size()));
+  const std::string response = fastcgi::ReadResponse(run.peer.get(), 20s);
+  EXPECT_EQ(WaitForPid(run.pid, 10s), std::optional<int>(0))
+      << ReadFileOrEmpty(dir.path() / "inetd.log");
+  EXPECT_TRUE(Has(response, "from_file\tinetd file\nfrom_exec\tinetd exec\nmiddleware\tfirst\n"))
+      << response;
+  const std::vector<std::string> lines = FileLines(after);
+  ASSERT_EQ(lines.size(), 1u) << ReadFileOrEmpty(after);
+  EXPECT_TRUE(lines[0].starts_with("/\t200 OK\t")) << lines[0];
 }
 
 TEST(HooksTest, StartupCodeThatRaisesStopsTheStartWithItsLastTracebackLine) {
