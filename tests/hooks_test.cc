@@ -4,11 +4,12 @@
 // (the status and bytes of each finished response), --head-skip-body (a
 // generator stopped at its first empty chunk for HEAD, and run to its end
 // without the option; the body of a HEAD response is never sent),
-// --exec/--exec-file (what the app imports from shoal_startup, preloaded and
+// --exec/--exec-file (what the app imports from shoal_startup, preloaded,
 // in --lazy-apps workers, and under --inetd with the middleware and hooks)
-// and --reload-on-change with either
-// --reload-mechanism (a source edit served without a restart). Bad values
-// exit 2, and what does not import or raises at start exits 1, with one line.
+// and --reload-on-change with either --reload-mechanism (a source edit
+// served without a restart, by the same workers or new ones, preloaded or
+// lazy). Bad values exit 2, and what does not import or raises at start
+// exits 1, with one line.
 #include <gtest/gtest.h>
 
 #include <signal.h>
