@@ -211,7 +211,7 @@ TEST(HooksTest, HeadSkipBodyStopsAGeneratorAtItsFirstEmptyChunkForHead) {
   EXPECT_EQ(WaitForCounts(counts, 2), (std::vector<std::string>{"HEAD\t0", "GET\t5"}));
 }
 
-TEST(HooksTest, WithoutHeadSkipBodyAHeadRequestsGeneratorRunsToItsEnd) {
+TEST(HooksTest, WithoutHeadSkipBodyAHeadRequestsGeneratorGoesPastTheEmptyChunk) {
   TempDir dir;
   const std::filesystem::path counts = dir.path() / "counts";
   auto served = Serve("hooks_app:counting_app", {"--env", "HOOKS_COUNT_FILE=" + counts.string()},
@@ -219,7 +219,14 @@ TEST(HooksTest, WithoutHeadSkipBodyAHeadRequestsGeneratorRunsToItsEnd) {
   HttpResponse head = served->Request("HEAD", "/", {}, {}, 20s);
   EXPECT_EQ(head.status, 200) << served->Diagnostics();
   EXPECT_EQ(head.body, "");
-  EXPECT_EQ(WaitForCounts(counts, 1), std::vector<std::string>{"HEAD\t5"});
+  // nginx closes the connection once it has a HEAD response's headers, so
+  // the generator may be closed before its end, as for any client that
+  // goes away; it is not stopped at its empty chunk. (Run to its end: see
+  // the next test, whose client waits for the end of the response.)
+  const std::vector<std::string> seen = WaitForCounts(counts, 1);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_NE(seen[0], "HEAD\t0");
+  EXPECT_TRUE(seen[0].starts_with("HEAD\t")) << seen[0];
 }
 
 // A FastCGI name-value pair, both lengths under 128.
@@ -250,17 +257,21 @@ std::string RawHeadResponse(const ServedApp& served) {
   return stdout_content;
 }
 
+// Straight to shoal, with a client that reads to the end of the response:
+// the body is never sent, and the generator runs to its end unless
+// --head-skip-body stops it at its empty chunk.
 TEST(HooksTest, TheBodyOfAHeadResponseIsNeverSentWithOrWithoutTheOption) {
   for (bool skip : {false, true}) {
     TempDir dir;
-    std::vector<std::string> args = {"--env",
-                                     "HOOKS_COUNT_FILE=" + (dir.path() / "counts").string()};
+    const std::filesystem::path counts = dir.path() / "counts";
+    std::vector<std::string> args = {"--env", "HOOKS_COUNT_FILE=" + counts.string()};
     if (skip) args.push_back("--head-skip-body");
     auto served = Serve("hooks_app:counting_app", args, AppsDir(), 1);
     const std::string sent = RawHeadResponse(*served);
     EXPECT_TRUE(Has(sent, "Status: 200 OK")) << sent << served->Diagnostics();
     EXPECT_FALSE(Has(sent, "chunk")) << sent;
     EXPECT_TRUE(sent.ends_with("\r\n\r\n")) << sent;
+    EXPECT_EQ(WaitForCounts(counts, 1), std::vector<std::string>{skip ? "HEAD\t0" : "HEAD\t5"});
   }
 }
 
