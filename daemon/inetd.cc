@@ -54,7 +54,7 @@ int RunInetd(const Options& options, const service::RunAs& run_as,
     spdlog::error("{}", became.message());
     return service::kExitFailure;
   }
-  Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);
+  Result<python::LoadedApps> apps = StartPythonAndLoadApps(options);
   if (!apps.ok()) {
     spdlog::error("{}", apps.status().message());
     return service::kExitFailure;

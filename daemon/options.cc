@@ -12,6 +12,7 @@
 
 #include "daemon/config_sources.h"
 #include "daemon/argument_words.h"
+#include "daemon/hook_options.h"
 #include "daemon/python_options.h"
 #include "daemon/paste_server.h"
 
@@ -82,6 +83,34 @@ po::options_description MakeDescription() {
     ("strip-authorization", po::bool_switch(),
         "remove HTTP_AUTHORIZATION from the environ; by default the Authorization header the "
         "front end passes on reaches the app")
+    ("middleware", po::value<std::vector<std::string>>()->value_name("MODULE:CALLABLE")
+        ->composing(),
+        "wrap every app in CALLABLE(app) (repeatable, applied in order: the first given wraps "
+        "the app, the last given is outermost and sees each request first)")
+    ("on-request", po::value<std::string>()->value_name("MODULE:CALLABLE"),
+        "call CALLABLE(environ) before the app for every request: None lets the app run; a "
+        "WSGI application it returns answers the request instead (e.g. a 403 for an access "
+        "check); an exception gives a 500")
+    ("after-request", po::value<std::string>()->value_name("MODULE:CALLABLE"),
+        "call CALLABLE(environ, status, bytes_sent, seconds) once each response is finished "
+        "(status as '200 OK', '' if none was sent); an exception is logged")
+    ("exec", po::value<std::vector<std::string>>()->value_name("CODE")->composing(),
+        "run Python CODE before the app is imported, in the module shoal_startup, which the "
+        "app can import from (repeatable; after every --exec-file)")
+    ("exec-file", po::value<std::vector<std::string>>()->value_name("PATH")->composing(),
+        "run the Python file PATH before the app is imported, in the module shoal_startup "
+        "(repeatable, in order, before any --exec)")
+    ("reload-on-change", po::bool_switch(),
+        "for development: watch the app's source files (inotify) and reload when one changes, "
+        "as --reload-mechanism says")
+    ("reload-mechanism", po::value<std::string>()->value_name("HOW")->default_value("process"),
+        "how --reload-on-change reloads: process (the workers replaced as on HUP) or module "
+        "(each worker imports the app afresh before its next request, and keeps the old one "
+        "if the new one fails to import)")
+    ("head-skip-body", po::bool_switch(),
+        "for a HEAD request, stop iterating the app's body at its first empty chunk after "
+        "start_response and close it (nginx mod_wsgi's wsgi_optimize_send_headers); the body "
+        "of a HEAD response is never sent either way")
     ("protocol", po::value<std::string>()->value_name("NAME")->default_value("fastcgi"),
         "wire protocol: fastcgi, scgi, ajp, or auto (each connection's first bytes decide); "
         "flup's fcgi, scgi and ajp are accepted")
@@ -409,7 +438,8 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   o.inetd = vm["inetd"].as<bool>();
   if (o.inetd) {
     for (const char* option : {"bind", "workers", "min-spare", "max-spare", "max-children",
-                               "stats", "lazy-apps", "daemonize", "pidfile"}) {
+                               "stats", "lazy-apps", "daemonize", "pidfile",
+                               "reload-on-change"}) {
       if (vm.count(option) && !vm[option].defaulted()) {
         return Status::Error(std::string("--inetd serves the one connection on fd 0 in this "
                                          "process: --") +
@@ -421,6 +451,7 @@ Status FillOptions(const po::variables_map& vm, Options& o) {
   if (vm.count("chdir")) o.chdir = vm["chdir"].as<std::string>();
   if (vm.count("pythonpath")) o.pythonpath = vm["pythonpath"].as<std::vector<std::string>>();
   if (Status python = FillPythonOptions(vm, o); !python.ok()) return python;
+  if (Status hooks = FillHookOptions(vm, o); !hooks.ok()) return hooks;
 
   const std::string& protocol = vm["protocol"].as<std::string>();
   if (protocol == "fastcgi" || protocol == "fcgi") {

@@ -40,6 +40,31 @@ struct Mount {
   std::string paste_name;
 };
 
+// --reload-mechanism: how --reload-on-change reloads.
+enum class ReloadMechanism {
+  kProcess,  // a graceful reload of the workers, as HUP does
+  kModule,   // each worker imports the app afresh before its next request
+};
+
+// The user's Python around the app and in its start (daemon/hook_options.h).
+struct HookOptions {
+  // --middleware MODULE:CALLABLE, in the order given: the first wraps the
+  // app, each next one wraps the one before (the last given is outermost).
+  std::vector<std::string> middleware;
+  // --on-request, --after-request: MODULE:CALLABLE, or "" for none.
+  std::string on_request;
+  std::string after_request;
+  // --exec code and --exec-file files (absolute), run in order (the files
+  // first) in the module shoal_startup before the app is imported.
+  std::vector<std::string> exec;
+  std::vector<std::string> exec_files;
+  bool reload_on_change = false;
+  ReloadMechanism reload_mechanism = ReloadMechanism::kProcess;
+  // --head-skip-body: for HEAD, stop iterating the app's body at its first
+  // empty chunk after start_response.
+  bool head_skip_body = false;
+};
+
 struct Options {
   // Every app served: `--app` (or `--paste`, or `--wsgi-file`) at `--script-name`, then each
   // `--mount`, in order. Never empty; prefixes are distinct.
@@ -57,6 +82,7 @@ struct Options {
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<std::pair<std::string, std::string>> wsgi_vars;
   bool strip_authorization = false;
+  HookOptions hooks = {};
   // The protocol every connection speaks; nullopt (--protocol auto): told
   // from each connection's first bytes.
   std::optional<protocols::Protocol> protocol = protocols::Protocol::kFastCgi;

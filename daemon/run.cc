@@ -153,8 +153,9 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     worker_settings.access_log = &*access_log;
   }
   if (supervisor::IsLazyWorker()) {
+    worker_settings.handler_loads_app = true;
     return supervisor::RunLazyWorker(worker_settings, [&]() -> supervisor::HandlerFactory::result_type {
-      Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);
+      Result<python::LoadedApps> apps = StartPythonAndLoadApps(options);
       if (!apps.ok()) return apps.status();
       return MakeGateway(options, apps.value());
     });
@@ -311,16 +312,26 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   }
   // Preload (the default): import once here, so workers share the pages.
   // --lazy-apps: each worker is a fresh exec of shoal and imports for itself.
-  std::vector<python::MountedApp> apps;
+  python::LoadedApps apps;
   if (!options.lazy_apps) {
-    Result<std::vector<python::MountedApp>> loaded = StartPythonAndLoadApps(options);
+    Result<python::LoadedApps> loaded = StartPythonAndLoadApps(options);
     if (!loaded.ok()) {
       spdlog::error("{}", loaded.status().message());
       return service::kExitFailure;
     }
     apps = std::move(loaded).value();
-    if (options.gc_freeze) python::FreezeHeap();
   }
+  // What --reload-on-change watches: listed while the import is fresh.
+  std::optional<WatchList> watch;
+  if (options.hooks.reload_on_change) {
+    Result<WatchList> sources = SourcesToWatch(options);
+    if (!sources.ok()) {
+      spdlog::error("--reload-on-change: {}", sources.status().message());
+      return service::kExitFailure;
+    }
+    watch.emplace(std::move(sources).value());
+  }
+  if (!options.lazy_apps && options.gc_freeze) python::FreezeHeap();
 
   std::string pool = options.adaptive
                          ? fmt::format("an adaptive pool ({} to {} spare, at most {} workers)",
@@ -371,6 +382,12 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   supervisor::MasterConfig master_config = MasterConfigOf(
       options, listen_fd, program, argv, start_dir, std::move(readiness).value());
   master_config.access_log = access_log ? &*access_log : nullptr;
+  if (watch) {
+    master_config.watch_files = std::move(watch->files);
+    master_config.watch_dirs = std::move(watch->dirs);
+    master_config.reload_in_workers =
+        options.hooks.reload_mechanism == ReloadMechanism::kModule;
+  }
   supervisor::Master master(std::move(master_config), std::move(hooks), std::move(stats),
                             std::move(handover));
   return master.Run();

@@ -34,6 +34,10 @@ class RequestHandler {
   // (The Python side releases and retakes the GIL here.)
   virtual void BeginIdle() {}
   virtual void EndIdle() {}
+  // The app's source changed (--reload-on-change with --reload-mechanism
+  // module): load the app afresh before the next request; if that fails,
+  // log it and keep the one loaded. Called between requests.
+  virtual void ReloadApp() {}
 };
 
 }  // namespace shoal::protocols

@@ -66,6 +66,32 @@ Result<PyRef> LoadApp(const AppSpec& spec) {
   return object;
 }
 
+Result<PyRef> ImportCallable(const std::string& option, const std::string& text) {
+  const size_t colon = text.find(':');
+  const std::string module = text.substr(0, colon);
+  const std::string callable = colon == std::string::npos ? "" : text.substr(colon + 1);
+  const std::string named = "--" + option + " '" + text + "': ";
+  PyRef object = PyRef::Steal(PyImport_ImportModule(module.c_str()));
+  if (!object) return Status::Error(named + "cannot import: " + DescribeAndClearException());
+  size_t start = 0;
+  while (start <= callable.size()) {
+    const size_t dot = callable.find('.', start);
+    const std::string name = callable.substr(start, dot == std::string::npos ? dot : dot - start);
+    object = PyRef::Steal(PyObject_GetAttrString(object.get(), name.c_str()));
+    if (!object) {
+      PyErr_Clear();
+      return Status::Error(named + "module '" + module + "' has no '" + callable + "'");
+    }
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (!PyCallable_Check(object.get())) {
+    return Status::Error(named + "'" + callable + "' is a " + Py_TYPE(object.get())->tp_name +
+                         ", not callable");
+  }
+  return object;
+}
+
 Result<std::vector<MountedApp>> LoadApps(const std::vector<AppSpec>& specs) {
   std::vector<MountedApp> apps;
   for (const AppSpec& spec : specs) {

@@ -37,6 +37,14 @@ struct AppSpec {
 // REQUIRES: the GIL.
 Result<PyRef> LoadApp(const AppSpec& spec);
 
+// Imports `text`'s MODULE and returns its CALLABLE (a dotted path is
+// followed), for the option named `option` ("middleware", "on-request"...).
+// On failure returns one line, e.g. "--middleware 'mw:wrap': cannot import:
+// ModuleNotFoundError: No module named 'mw'", or "... module 'mw' has no
+// 'wrap'", or "... 'wrap' is a int, not callable". REQUIRES: the GIL;
+// `text` has the form MODULE:CALLABLE.
+Result<PyRef> ImportCallable(const std::string& option, const std::string& text);
+
 // An app and its mount point, loaded.
 struct MountedApp {
   std::string prefix;

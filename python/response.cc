@@ -248,6 +248,7 @@ void Response::SendError(const char* status, std::string_view body) {
                                  {"Content-Length", length}};
   headers_sent_ = true;
   status_code_ = std::atoi(status);
+  status_ = status;
   bool sent = exchange_.SendHeaders(status, headers).ok() && exchange_.Write(body).ok();
   if (sent) body_sent_ = body.size();
   ended_ = true;

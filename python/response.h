@@ -44,6 +44,9 @@ class Response {
   // Status code stored by start_response (for the access log), 0 if none.
   int status_code() const { return status_code_; }
   uint64_t body_bytes() const { return body_sent_; }
+  // The status line ("200 OK") start_response (or SendError) stored; "" if
+  // none.
+  const std::string& status() const { return status_; }
 
   // Whether this response may have a body: not for HEAD, nor for a 1xx,
   // 204 or 304 status (RFC 9110 6.4.1). REQUIRES: started().

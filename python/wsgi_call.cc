@@ -1,5 +1,7 @@
 #include "python/wsgi_call.h"
 
+#include <chrono>
+
 #include <spdlog/spdlog.h>
 
 #include "python/file_wrapper.h"
@@ -40,9 +42,11 @@ void CloseIterable(PyObject* iterable, const std::string& request_line) {
 }
 
 // Sends every chunk the iterable yields (or, for a wsgi.file_wrapper over a
-// regular file, the file itself). Returns false with a Python error set if
-// the app (or the front end) failed.
-bool SendBody(PyObject* iterable, Response& response) {
+// regular file, the file itself). With `stop_at_empty` (--head-skip-body, a
+// HEAD request), stops at the first empty chunk once start_response was
+// called. Returns false with a Python error set if the app (or the front
+// end) failed.
+bool SendBody(PyObject* iterable, Response& response, bool stop_at_empty) {
   if (std::optional<FileSource> file = RegularFileOf(iterable); file && response.started() &&
                                                               response.body_bytes() == 0) {
     return response.SendFile(file->fd, file->offset, file->size);
@@ -66,6 +70,8 @@ bool SendBody(PyObject* iterable, Response& response) {
     }
     std::string_view data(PyBytes_AS_STRING(chunk.get()),
                           static_cast<size_t>(PyBytes_GET_SIZE(chunk.get())));
+    // The app says the headers are final; a HEAD response needs no more.
+    if (stop_at_empty && data.empty() && response.started()) break;
     if (!response.Send(data)) return false;
   }
   return !PyErr_Occurred();
@@ -83,9 +89,10 @@ std::vector<std::string> Prefixes(const std::vector<MountedApp>& apps) {
 
 }  // namespace
 
-WsgiGateway::WsgiGateway(std::vector<MountedApp> apps, GatewayConfig config)
+WsgiGateway::WsgiGateway(std::vector<MountedApp> apps, GatewayConfig config, RequestHooks hooks)
     : apps_(std::move(apps)),
-      config_(config),
+      config_(std::move(config)),
+      hooks_(std::move(hooks)),
       environ_builder_(Prefixes(apps_), config_.environ),
       errors_(NewLogStream(spdlog::level::err, 2, "wsgi.errors")) {}
 
@@ -93,9 +100,31 @@ void WsgiGateway::BeginIdle() { idle_.emplace(); }
 
 void WsgiGateway::EndIdle() { idle_.reset(); }
 
+void WsgiGateway::ReloadApp() {
+  if (!config_.reload) return;
+  Result<LoadedApps> loaded = config_.reload();
+  if (PyErr_Occurred()) PyErr_Clear();
+  if (!loaded.ok()) {
+    spdlog::error("the app's source changed, but it no longer loads; serving the app loaded "
+                  "before: {}",
+                  loaded.status().message());
+    return;
+  }
+  apps_ = std::move(loaded.value().apps);
+  hooks_ = std::move(loaded.value().hooks);
+  spdlog::info("the app's source changed: app loaded afresh");
+}
+
 protocols::Handled WsgiGateway::Handle(protocols::Exchange& exchange) {
+  const auto began = std::chrono::steady_clock::now();
   std::string request_line = protocols::RequestLine(exchange.params());
-  protocols::Handled handled = Run(exchange, request_line);
+  Finished finished;
+  protocols::Handled handled = Run(exchange, request_line, finished);
+  if (hooks_.after_request && finished.environ) {
+    const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - began;
+    CallAfterRequest(hooks_, finished.environ.get(), finished.status, handled.body_bytes,
+                     seconds.count(), request_line);
+  }
   FlushLogStreams();
   FlushLogStream(errors_.get());
   if (PyErr_Occurred()) PyErr_Clear();  // never carried into the next request
@@ -103,11 +132,13 @@ protocols::Handled WsgiGateway::Handle(protocols::Exchange& exchange) {
 }
 
 protocols::Handled WsgiGateway::Run(protocols::Exchange& exchange,
-                                    const std::string& request_line) {
+                                    const std::string& request_line, Finished& finished) {
   EnvironBuilder::Built built = environ_builder_.Build(exchange.params(), errors_.get());
   Response response(exchange, built.head_request);
+  if (built.environ) finished.environ = PyRef::Borrow(built.environ.get());
   // Every way out says what the response carried, for the access log.
-  auto ended = [&response](protocols::Outcome outcome) {
+  auto ended = [&response, &finished](protocols::Outcome outcome) {
+    finished.status = response.status();
     return protocols::Handled{.outcome = outcome,
                               .status = response.status_code(),
                               .body_bytes = response.body_bytes()};
@@ -139,11 +170,25 @@ protocols::Handled WsgiGateway::Run(protocols::Exchange& exchange,
   bool ok = input && start_response &&
             environ_builder_.SetInput(built.environ.get(), input.get());
   PyRef result;
+  PyObject* app = apps_[built.mount].app.get();
+  PyRef instead;  // what --on-request answered with, if anything
+  const char* failed_in = "the app";
+  if (ok && hooks_.on_request) {
+    Result<PyRef> answer = CallOnRequest(hooks_, built.environ.get());
+    if (!answer.ok()) {
+      ok = false;
+      failed_in = "--on-request";
+    } else if (answer.value()) {
+      instead = std::move(answer).value();
+      app = instead.get();
+    }
+  }
   if (ok) {
-    PyObject* app = apps_[built.mount].app.get();
     result = PyRef::Steal(
         PyObject_CallFunctionObjArgs(app, built.environ.get(), start_response.get(), nullptr));
-    ok = result && SendBody(result.get(), response) && response.Complete(request_line);
+    ok = result &&
+         SendBody(result.get(), response, config_.head_skip_body && built.head_request) &&
+         response.Complete(request_line);
   }
 
   // Whatever happened, the exception (if any) is taken before close() runs.
@@ -170,7 +215,7 @@ protocols::Handled WsgiGateway::Run(protocols::Exchange& exchange,
     return ended(protocols::Outcome::kServed);
   }
   if (!response.headers_sent()) {
-    spdlog::error("{}: 500, exception in the app\n{}", request_line, failure);
+    spdlog::error("{}: 500, exception in {}\n{}", request_line, failed_in, failure);
     response.SendError("500 Internal Server Error",
                        config_.debug ? failure + "\n" : std::string(kInternalError));
   } else {

@@ -76,6 +76,14 @@ bool Master::SetUp() {
     });
     stats_listener_.reset();
   }
+  if (!config_.watch_files.empty() || !config_.watch_dirs.empty()) {
+    Result<SourceWatch> watch = SourceWatch::Create(config_.watch_files, config_.watch_dirs);
+    Status added = watch.ok() ? WatchFd(epoll_.get(), watch.value().fd(), EPOLLIN) : watch.status();
+    if (!added.ok()) return fail(Status::Error("--reload-on-change: " + added.message()));
+    source_watch_.emplace(std::move(watch).value());
+    spdlog::info("--reload-on-change: watching {} source files and {} directories",
+                 source_watch_->files(), source_watch_->dirs());
+  }
   Status watched = WatchFd(epoll_.get(), signal_fd_.get(), EPOLLIN);
   return watched.ok() || fail(watched);
 }
@@ -106,6 +114,8 @@ int Master::Run() {
       int fd = events[i].data.fd;
       if (fd == signal_fd_.get()) {
         HandleSignals();
+      } else if (source_watch_ && fd == source_watch_->fd()) {
+        HandleSourceChange();
       } else if (stats_ && stats_->Owns(fd)) {
         stats_->OnEvent(fd, events[i].events);
       } else if (reload_check_ && reload_check_->Owns(fd)) {
@@ -193,6 +203,21 @@ void Master::HandleInt(int signal) {
   broker_->StopParking();
   stop_deadline_ = kill_at_ = Clock::time_point::max();
   table_->SignalAll(SIGKILL);
+}
+
+// --reload-on-change: a source file changed. Reloads as HUP does (with its
+// checks), or has the workers load the app afresh (--reload-mechanism module).
+void Master::HandleSourceChange() {
+  const std::optional<std::string> changed = source_watch_->Changed();
+  if (!changed || stopping_) return;
+  if (config_.reload_in_workers) {
+    table_->scoreboard().RequestAppReload();
+    spdlog::info("{} changed: the workers load the app afresh before their next request",
+                 *changed);
+    return;
+  }
+  spdlog::info("{} changed: reloading as on HUP", *changed);
+  HandleHup(SIGHUP);
 }
 
 // USR1: reopen the access log (logrotate's postrotate sends it). The

@@ -48,6 +48,7 @@
 #include "supervisor/listener.h"
 #include "supervisor/pool_policy.h"
 #include "supervisor/reload_preflight.h"
+#include "supervisor/source_watch.h"
 #include "supervisor/stats_server.h"
 #include "supervisor/worker_table.h"
 
@@ -75,6 +76,13 @@ struct MasterConfig {
   // --access-log, which USR1 reopens (then the workers reopen theirs);
   // null: none. Outlives the Master.
   service::LogFile* access_log = nullptr;
+  // --reload-on-change: the app's source files, and directories whose *.py
+  // files count (source_watch.h); both empty: nothing is watched. A change
+  // reloads as HUP does, or, with reload_in_workers (--reload-mechanism
+  // module), has each worker load the app afresh before its next request.
+  std::vector<std::string> watch_files = {};
+  std::vector<std::string> watch_dirs = {};
+  bool reload_in_workers = false;
 };
 
 // What a previous image of this master hands over (see reexec.h).
@@ -140,6 +148,7 @@ class Master {
   void HandleUsr1();
   void HandleTtin();
   void HandleTtou();
+  void HandleSourceChange();
   void ReapWorkers();
   void ManageWorkers();
   void KillUnresponsiveWorker(size_t index, int64_t now_ms);
@@ -168,6 +177,7 @@ class Master {
   std::optional<WorkerTable> table_;
   std::optional<Listener> stats_listener_;  // until SetUp makes the server
   std::unique_ptr<StatsServer> stats_;
+  std::optional<SourceWatch> source_watch_;
   Handover handover_;
   pid_t master_pid_ = 0;
   // The running check before a reload (none: nullptr), the signal that

@@ -42,6 +42,10 @@ struct ScoreboardSlot {
   // (CLOCK_MONOTONIC ms); 0 while it is out of its wait (reading a request,
   // serving one), where the protocols' deadlines and --timeout apply instead.
   std::atomic<int64_t> heartbeat_ms{0};
+  // Bumped by the master (RequestAppReload) when the app's source changed
+  // under --reload-mechanism module; never cleared, so a worker started
+  // later in the slot, with the master's app, sees it too.
+  std::atomic<uint64_t> app_generation{0};
   char request_line[120] = {};                // "GET /path", cut to fit
 };
 
@@ -73,6 +77,12 @@ class Scoreboard {
   // heartbeat is not judged until its next Beat. Signal-safe.
   void PauseHeartbeat(size_t index) { slots_[index].heartbeat_ms.store(0); }
   static constexpr std::chrono::seconds kBeatInterval{1};
+
+  // Master side: every worker should load the app afresh before its next
+  // request (each compares its slot's app_generation with its own).
+  void RequestAppReload() {
+    for (size_t i = 0; i < size_; ++i) slots_[i].app_generation.fetch_add(1);
+  }
 
   // CLOCK_MONOTONIC in milliseconds, the scoreboard's clock.
   static int64_t NowMs();

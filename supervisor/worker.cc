@@ -42,7 +42,7 @@ void HandleUsr1(int) { reopen_requested = 1; }
 class Worker {
  public:
   Worker(const WorkerConfig& config, protocols::RequestHandler& handler)
-      : config_(config), handler_(handler) {}
+      : config_(config), handler_(handler), app_generation_(config.app_generation) {}
 
   int Run();
 
@@ -88,6 +88,7 @@ class Worker {
   uint64_t served_ = 0;
   bool ready_open_ = true;  // the ready channel still has a master behind it
   bool recycle_ = false;  // leave after the request in hand
+  uint64_t app_generation_;  // of the handler's app (WorkerConfig::app_generation)
   std::chrono::steady_clock::time_point next_rss_check_;
   service::LogRateLimit deadline_lines_;
   service::LogRateLimit access_log_errors_;  // a full disk must not flood the log
@@ -299,6 +300,12 @@ bool Worker::ServeOne(protocols::Connection& connection) {
   }
   if (incoming.value() == protocols::Incoming::kRequest) {
     if (config_.scoreboard) {
+      // Before the request's clock starts: an import is not the request's.
+      const uint64_t wanted = config_.scoreboard->slot(ScoreboardIndex()).app_generation.load();
+      if (wanted != app_generation_) {
+        app_generation_ = wanted;
+        handler_.ReloadApp();
+      }
       config_.scoreboard->BeginRequest(ScoreboardIndex(), protocols::RequestLine(connection.params()));
     }
     const time_t received = config_.access_log ? time(nullptr) : 0;

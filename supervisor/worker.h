@@ -72,6 +72,9 @@ struct WorkerConfig {
   // address is closed as it is accepted (one rate-limited line); nullptr:
   // any peer. Outlives the worker.
   const service::WebServerAddrs* web_server_addrs = nullptr;
+  // The scoreboard's app_generation the handler's app is of; when the slot's
+  // differs, the handler reloads the app before the next request.
+  uint64_t app_generation = 0;
 };
 
 // Serves until stopped. Returns the worker's exit code.

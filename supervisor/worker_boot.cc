@@ -25,6 +25,10 @@ uint64_t MaxRequests(const WorkerSettings& settings, int index) {
 
 int ServeAsWorker(const WorkerSettings& settings, int index, int listen_fd,
                   const WorkerChannels& channels, const HandlerFactory& make_handler) {
+  const uint64_t app_generation =
+      settings.handler_loads_app && channels.scoreboard != nullptr
+          ? channels.scoreboard->slot(static_cast<size_t>(index)).app_generation.load()
+          : 0;
   Result<std::unique_ptr<protocols::RequestHandler>> handler = make_handler();
   if (!handler.ok()) {
     spdlog::error("{}", handler.status().message());
@@ -44,7 +48,8 @@ int ServeAsWorker(const WorkerSettings& settings, int index, int listen_fd,
                        .access_log = settings.access_log,
                        .web_server_addrs = settings.web_server_addrs
                                                ? &*settings.web_server_addrs
-                                               : nullptr},
+                                               : nullptr,
+                       .app_generation = app_generation},
                       *handler.value());
 }
 

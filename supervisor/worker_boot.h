@@ -39,6 +39,10 @@ struct WorkerSettings {
   // FCGI_WEB_SERVER_ADDRS: the only peers a TCP listener accepts; nullopt:
   // any.
   std::optional<service::WebServerAddrs> web_server_addrs = {};
+  // The handler factory imports the app itself (--lazy-apps), so its app is
+  // of the scoreboard's current app_generation; otherwise (forked from the
+  // preloading master) it is of generation 0.
+  bool handler_loads_app = false;
 };
 
 // Makes the worker's request handler, in the worker. An error ends the
