@@ -18,7 +18,8 @@
 namespace shoal::daemon {
 
 int RunInetd(const Options& options, const service::RunAs& run_as,
-             const supervisor::WorkerSettings& settings) {
+             const supervisor::WorkerSettings& settings,
+             const std::vector<python::MountedApp>* preloaded) {
   service::InitLogging("inetd");
   // Plain inetd (and xinetd) give the connection as fd 0, 1 and 2: a log
   // line written to fd 2 would reach the web server as response bytes, so
@@ -54,12 +55,17 @@ int RunInetd(const Options& options, const service::RunAs& run_as,
     spdlog::error("{}", became.message());
     return service::kExitFailure;
   }
-  Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);
-  if (!apps.ok()) {
-    spdlog::error("{}", apps.status().message());
-    return service::kExitFailure;
+  std::vector<python::MountedApp> loaded;
+  if (preloaded == nullptr) {
+    Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);
+    if (!apps.ok()) {
+      spdlog::error("{}", apps.status().message());
+      return service::kExitFailure;
+    }
+    loaded = std::move(apps).value();
   }
-  std::unique_ptr<protocols::RequestHandler> gateway = MakeGateway(options, apps.value());
+  std::unique_ptr<protocols::RequestHandler> gateway =
+      MakeGateway(options, preloaded != nullptr ? *preloaded : loaded);
   return supervisor::ServeInetdConnection(settings, std::move(connection), *gateway);
 }
 
