@@ -100,9 +100,13 @@ class Server:
         # flup's fork servers always grow and shrink (1 to 5 spare, at most
         # 50), unless shoal's own workers= asks for a fixed pool.
         if 'workers' not in options:
-            for key, default in (('minSpare', 1), ('maxSpare', 5), ('maxChildren', 50)):
+            if pool['maxChildren'] is None:
+                pool['maxChildren'] = 50
+            # (A small maxChildren caps the defaults under it.)
+            cap = pool['maxChildren'] if isinstance(pool['maxChildren'], int) else 50
+            for key, default in (('minSpare', 1), ('maxSpare', 5)):
                 if pool[key] is None:
-                    pool[key] = default
+                    pool[key] = max(min(default, cap), 1)
         for key, value in pool.items():
             if value is not None:
                 if isinstance(value, bool) or not isinstance(value, int):
