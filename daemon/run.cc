@@ -139,10 +139,15 @@ std::string ProgramPath() {
 int RunShoal(const Options& options, const std::vector<std::string>& argv,
              Embedding* embedding) {
   // Inside a Python program: its signal state comes back when shoal is done.
+  // SIGPIPE is ignored as main does for the daemon (Python's start-up
+  // ignores it too, unless the program changed that).
   std::optional<supervisor::ThreadSignals> program_signals;
   if (embedding) {
-    program_signals.emplace(std::vector<int>(std::begin(supervisor::Master::kHandledSignals),
-                                             std::end(supervisor::Master::kHandledSignals)));
+    std::vector<int> signals(std::begin(supervisor::Master::kHandledSignals),
+                             std::end(supervisor::Master::kHandledSignals));
+    signals.push_back(SIGPIPE);
+    program_signals.emplace(std::move(signals));
+    std::signal(SIGPIPE, SIG_IGN);
   }
   Result<std::optional<service::WebServerAddrs>> web_server_addrs =
       service::WebServerAddrs::FromEnvironment();

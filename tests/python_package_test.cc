@@ -247,6 +247,7 @@ TEST_F(PythonPackageTest, RefusedKeywordsAndBadValuesNameThemselves) {
   expect("protocol_value", "ValueError", "protocol='http'");
   expect("lazy_apps", "ValueError", "lazy_apps=");
   expect("mount", "ValueError", "mount=");
+  expect("chdir", "ValueError", "os.chdir()");
   expect("not_callable", "TypeError", "callable");
 }
 

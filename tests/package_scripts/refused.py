@@ -18,6 +18,7 @@ CASES = {
     'protocol_value': lambda: shoal.serve(application, bind='127.0.0.1:1', protocol='http'),
     'lazy_apps': lambda: shoal.serve(application, bind='127.0.0.1:1', lazy_apps=True),
     'mount': lambda: shoal.serve(application, mount=['/x=probe:app']),
+    'chdir': lambda: shoal.serve(application, bind='127.0.0.1:1', chdir='/srv'),
     'not_callable': lambda: shoal.serve(42, bind='127.0.0.1:1'),
 }
 
