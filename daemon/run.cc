@@ -138,17 +138,11 @@ std::string ProgramPath() {
 
 int RunShoal(const Options& options, const std::vector<std::string>& argv,
              Embedding* embedding) {
-  // Inside a Python program: its signal state comes back when shoal is done.
-  // SIGPIPE is ignored as main does for the daemon (Python's start-up
-  // ignores it too, unless the program changed that).
+  // Inside a Python program its signal state comes back when shoal is
+  // done; meanwhile SIGPIPE is ignored, as main ignores it for the daemon
+  // (Python's start-up does too, unless the program changed that).
   std::optional<supervisor::ThreadSignals> program_signals;
-  if (embedding) {
-    std::vector<int> signals(std::begin(supervisor::Master::kHandledSignals),
-                             std::end(supervisor::Master::kHandledSignals));
-    signals.push_back(SIGPIPE);
-    program_signals.emplace(std::move(signals));
-    std::signal(SIGPIPE, SIG_IGN);
-  }
+  if (embedding) program_signals.emplace(std::vector<int>{}, std::vector<int>{SIGPIPE});
   Result<std::optional<service::WebServerAddrs>> web_server_addrs =
       service::WebServerAddrs::FromEnvironment();
   if (!web_server_addrs.ok()) {
@@ -189,6 +183,14 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv,
   }
   if (options.inetd) {
     return RunInetd(options, run_as, worker_settings, embedding ? &embedding->apps : nullptr);
+  }
+  // The master's signals, read from its signalfd, are forwarded to this
+  // thread from any other the program started (supervisor/thread_signals.h).
+  if (embedding) {
+    program_signals.reset();
+    program_signals.emplace(std::vector<int>(std::begin(supervisor::Master::kHandledSignals),
+                                             std::end(supervisor::Master::kHandledSignals)),
+                            std::vector<int>{SIGPIPE});
   }
   if (!options.pidfile.empty()) {
     if (Status free = service::Pidfile::CheckNotRunning(options.pidfile); !free.ok()) {

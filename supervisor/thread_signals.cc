@@ -5,13 +5,36 @@
 #include <ctime>
 
 namespace shoal::supervisor {
+namespace {
 
-ThreadSignals::ThreadSignals(std::vector<int> signals) {
+// The thread that made the ThreadSignals: where Forward sends signals.
+pthread_t serving_thread;
+
+}  // namespace
+
+void ThreadSignals::Forward(int signal) { pthread_kill(serving_thread, signal); }
+
+ThreadSignals::ThreadSignals(const std::vector<int>& forwarded,
+                             const std::vector<int>& ignored) {
   pthread_sigmask(SIG_SETMASK, nullptr, &mask_);
-  for (int signal : signals) {
-    Saved saved{.signal = signal, .action = {}};
-    if (sigaction(signal, nullptr, &saved.action) == 0) saved_.push_back(saved);
+  for (const std::vector<int>* signals : {&forwarded, &ignored}) {
+    for (int signal : *signals) {
+      Saved saved{.signal = signal, .action = {}};
+      if (sigaction(signal, nullptr, &saved.action) == 0) saved_.push_back(saved);
+    }
   }
+  // Blocked here first, so that Forward never runs in this thread (it
+  // would send the signal to itself again, without end).
+  sigemptyset(&forwarded_);
+  for (int signal : forwarded) sigaddset(&forwarded_, signal);
+  pthread_sigmask(SIG_BLOCK, &forwarded_, nullptr);
+  serving_thread = pthread_self();
+  struct sigaction forward {};
+  forward.sa_handler = Forward;
+  forward.sa_flags = SA_RESTART;
+  sigemptyset(&forward.sa_mask);
+  for (int signal : forwarded) sigaction(signal, &forward, nullptr);
+  for (int signal : ignored) ::signal(signal, SIG_IGN);
 }
 
 ThreadSignals::~ThreadSignals() {
@@ -21,7 +44,9 @@ ThreadSignals::~ThreadSignals() {
   sigset_t pending;
   sigemptyset(&pending);
   for (const Saved& saved : saved_) {
-    if (sigismember(&mask_, saved.signal) == 0) sigaddset(&pending, saved.signal);
+    if (sigismember(&forwarded_, saved.signal) == 1 && sigismember(&mask_, saved.signal) == 0) {
+      sigaddset(&pending, saved.signal);
+    }
   }
   const timespec now{};
   for (int taken = 0; taken < 64 && sigtimedwait(&pending, nullptr, &now) > 0; ++taken) {

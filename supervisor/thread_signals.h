@@ -9,12 +9,15 @@
 // reads them as it always does, and the destructor restores both, so that
 // after run() returns Ctrl-C raises KeyboardInterrupt again.
 //
-// The mask is the calling thread's only: a signal sent to the process may
-// be delivered to another thread that does not block it (one the program
-// started before run()), where Python's handler only notes it for the main
-// thread. Programs that start threads before run() should block those
-// signals in them (signal.pthread_sigmask). Master process only; not
-// movable.
+// The mask is the calling thread's only, and a signal sent to the process
+// may be delivered to another thread that does not block it (one the
+// program started before run()), where its default action would end the
+// whole process. So while a ThreadSignals lives, each signal it forwards has a
+// handler that only sends it on to the thread that made the ThreadSignals
+// (pthread_kill, async-signal-safe), where it is blocked and waits for the
+// master's signalfd. In that thread the handler never runs; a forked worker
+// sets the signals back to their defaults. Master process only; one at a
+// time; not movable.
 #pragma once
 
 #include <signal.h>
@@ -25,7 +28,10 @@ namespace shoal::supervisor {
 
 class ThreadSignals {
  public:
-  explicit ThreadSignals(std::vector<int> signals);
+  // Saves the mask and the dispositions of `forwarded` and `ignored`;
+  // blocks `forwarded` in this thread and forwards them here from any
+  // other (as above); ignores `ignored` (SIGPIPE, as the daemon's main).
+  ThreadSignals(const std::vector<int>& forwarded, const std::vector<int>& ignored);
   ~ThreadSignals();
   ThreadSignals(const ThreadSignals&) = delete;
   ThreadSignals& operator=(const ThreadSignals&) = delete;
@@ -35,7 +41,10 @@ class ThreadSignals {
     int signal;
     struct sigaction action;
   };
+  static void Forward(int signal);
+
   sigset_t mask_{};
+  sigset_t forwarded_{};
   std::vector<Saved> saved_;
 };
 

@@ -9,6 +9,8 @@
 // Under the sanitizers the tests skip: the extension module is built with
 // ASan, whose runtime cannot be loaded into an uninstrumented python3.
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -17,6 +19,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/apache_process.h"
@@ -204,6 +207,36 @@ TEST_F(PythonPackageTest, ThreadedScgiServerServesWithPreforkAndSaysSo) {
                          "prefork core"))
       << Log();
   EXPECT_TRUE(Has(Log(), "at most 4 workers")) << Log();
+}
+
+// A program's own thread runs while the master waits (the GIL is free), a
+// TERM the kernel hands to that thread still reaches the master, and once
+// run() returns Python's SIGINT handler is the program's again.
+TEST_F(PythonPackageTest, ProgramThreadsRunAndSignalsComeBackAfterRun) {
+  ShoalProcess& script = Start("threads.py", {socket().string()}, socket());
+  ASSERT_TRUE(script.WaitForWorkers(1, 10s)) << Log();
+  std::this_thread::sleep_for(1s);
+  // TERM sent to the program's thread itself (tgkill), as the kernel may
+  // deliver a signal sent to the process: it does not block it, so without
+  // the forwarding its default action would end the process with no stop.
+  pid_t other = 0;
+  for (const auto& task : std::filesystem::directory_iterator(
+           "/proc/" + std::to_string(script.pid()) + "/task")) {
+    const pid_t tid = std::stoi(task.path().filename().string());
+    if (tid != script.pid()) other = tid;
+  }
+  ASSERT_NE(other, 0) << "no second thread\n" << Log();
+  ASSERT_EQ(::syscall(SYS_tgkill, script.pid(), other, SIGTERM), 0);
+  EXPECT_EQ(script.WaitForExit(20s), std::optional<int>(0)) << Log();
+  EXPECT_TRUE(Has(Log(), "signal 15 (Terminated): stopping;")) << Log();
+  EXPECT_TRUE(Has(Log(), "run returned False")) << Log();
+  EXPECT_TRUE(Has(Log(), "sigint handler restored: True")) << Log();
+  EXPECT_TRUE(Has(Log(), "KeyboardInterrupt after run()")) << Log();
+  // About 100 ticks a second while serving, had it the GIL.
+  const std::string ticked = "thread ticked ";
+  const size_t at = Log().find(ticked);
+  ASSERT_NE(at, std::string::npos) << Log();
+  EXPECT_GE(std::stoi(Log().substr(at + ticked.size())), 30) << Log();
 }
 
 // Seed 002's inetd script: one connection on stdin, the protocol told from
