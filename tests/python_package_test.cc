@@ -150,6 +150,22 @@ TEST_F(PythonPackageTest, FcgiForkServesBehindNginx) {
   EXPECT_EQ(script.WaitForExit(20s), std::optional<int>(0)) << Log();
 }
 
+// flup's bindAddress=None, fcgi_fork's default: the listening socket on
+// fd 0, as spawn-fcgi (or mod_fcgid) starts a FastCGI program.
+TEST_F(PythonPackageTest, FcgiForkWithoutBindAddressServesTheSocketOnFdZero) {
+  std::vector<std::string> args = {"-n", "-s", socket().string(), "-M", "0666", "--"};
+  for (const std::string& word : PythonScriptCommand("flup_server.py", {"fcgi_fork", "none"})) {
+    args.push_back(word);
+  }
+  script_ = std::make_unique<ShoalProcess>("/usr/bin/spawn-fcgi", args, dir_ / "script.log");
+  ASSERT_TRUE(WaitUntil(15s, [&] { return Has(Log(), "worker 0 pid"); })) << Log();
+  EXPECT_TRUE(Has(Log(), "on fd:0 (unix:" + socket().string() + ")")) << Log();
+  StartNginx("nginx-fastcgi.conf");
+  HttpResponse response = Get("/");
+  ASSERT_EQ(response.status, 200) << Log();
+  EXPECT_EQ(response.body, "Hello from probe\n");
+}
+
 TEST_F(PythonPackageTest, AjpForkServesBehindApache) {
   const int port = FindFreeLoopbackPort();
   Start("flup_server.py", {"ajp_fork", "127.0.0.1:" + std::to_string(port)}, {}, port);
