@@ -280,12 +280,14 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv,
   }
   listener.value().DeferAccept(std::chrono::milliseconds(options.header_timeout_ms));
   // Until the master's loop runs, a stop signal ends the boot cleanly.
-  // (Inside a Python program there is no import to wait for: its own
-  // handlers stay until the master blocks the signals.)
-  if (!embedding) service::StopOnSignalsWhileBooting(
-      options.bind && options.bind->kind == BindAddress::Kind::kUnix ? options.bind->path
-                                                                     : std::string(),
-      options.pidfile);
+  // (Inside a Python program there is no import to wait for, and the
+  // signals are blocked already: they wait for the master's signalfd.)
+  if (!embedding) {
+    service::StopOnSignalsWhileBooting(
+        options.bind && options.bind->kind == BindAddress::Kind::kUnix ? options.bind->path
+                                                                       : std::string(),
+        options.pidfile);
+  }
   // Ghostcat (CVE-2020-1938): an AJP port others can reach lets them send
   // whatever request attributes they like. Like Tomcat since, refuse it
   // without a secret unless told otherwise.
