@@ -48,7 +48,8 @@ UPLOAD = b"x" * (1 << 20)
 # duration) and contenders (shoal first, then its peers; the C responder
 # serves hello only).
 CASES = {}
-for _protocol, _peers in (("fastcgi", ["uwsgi-fastcgi", "c-fastcgi", "uwsgi-uwsgi"]),
+for _protocol, _peers in (("fastcgi", ["package-fastcgi", "uwsgi-fastcgi", "c-fastcgi",
+                                       "uwsgi-uwsgi"]),
                           ("scgi", ["uwsgi-scgi", "uwsgi-uwsgi"]),
                           ("ajp", ["gunicorn-http", "shoal-ajp-noping"])):
     for _kind, _path in (("hello", "/hello"), ("json", "/json"), ("big", "/big"),

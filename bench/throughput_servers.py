@@ -13,6 +13,10 @@ from throughput_procs import free_port, wait_accepting
 # name: (front end, wire protocol, serves only /hello)
 CONTENDERS = {
     "shoal-fastcgi": ("nginx", "fastcgi", False),
+    # The same core from a Python script (`import shoal`, the seed's script
+    # on shoal.server.fcgi_fork, bench/package_fcgi_fork.py): within a few
+    # per cent of the daemon, or the package is a slower path.
+    "package-fastcgi": ("nginx", "fastcgi", False),
     "uwsgi-fastcgi": ("nginx", "fastcgi", False),
     "c-fastcgi": ("nginx", "fastcgi", True),
     "shoal-scgi": ("nginx", "scgi", False),
@@ -62,6 +66,11 @@ def backend_argv(name, run, shoal, c_responder, workers, port, ajp_packet):
             argv += ["--ajp-packet-size", str(ajp_packet)]
             return argv, ("127.0.0.1", port)
         return argv, sock
+    if name == "package-fastcgi":
+        # build-bench/shoal's build tree has the package in python/.
+        python_path = os.path.join(os.path.dirname(os.path.abspath(shoal)), "python")
+        return ["/usr/bin/env", "PYTHONPATH=" + python_path, "/usr/bin/python3",
+                "bench/package_fcgi_fork.py", sock, str(workers)], sock
     if name.startswith("uwsgi-"):
         # --socket: uWSGI's own protocol, its default (what uwsgi_pass speaks).
         protocol = CONTENDERS[name][1]

@@ -1,6 +1,7 @@
 # `cmake --install` and `cpack -G DEB`: what a packager installs, and where.
 #
 #   bin/shoal                               the daemon
+#   lib/python3/dist-packages/shoal/        `import shoal` (package/CMakeLists.txt)
 #   share/man/man1/shoal.1.gz               its man page
 #   share/shoal/service/...                 the service templates (service/templates/)
 #   lib/systemd/system/shoal.{service,socket}  the systemd units

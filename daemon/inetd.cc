@@ -18,7 +18,8 @@
 namespace shoal::daemon {
 
 int RunInetd(const Options& options, const service::RunAs& run_as,
-             const supervisor::WorkerSettings& settings) {
+             const supervisor::WorkerSettings& settings,
+             const std::vector<python::MountedApp>* preloaded) {
   service::InitLogging("inetd");
   // Plain inetd (and xinetd) give the connection as fd 0, 1 and 2: a log
   // line written to fd 2 would reach the web server as response bytes, so
@@ -54,12 +55,21 @@ int RunInetd(const Options& options, const service::RunAs& run_as,
     spdlog::error("{}", became.message());
     return service::kExitFailure;
   }
-  Result<python::LoadedApps> apps = StartPythonAndLoadApps(options);
-  if (!apps.ok()) {
-    spdlog::error("{}", apps.status().message());
-    return service::kExitFailure;
+  python::LoadedApps loaded;
+  if (preloaded == nullptr) {
+    Result<python::LoadedApps> apps = StartPythonAndLoadApps(options);
+    if (!apps.ok()) {
+      spdlog::error("{}", apps.status().message());
+      return service::kExitFailure;
+    }
+    loaded = std::move(apps).value();
+  } else {
+    for (const python::MountedApp& app : *preloaded) {
+      loaded.apps.push_back({app.prefix, python::PyRef::Borrow(app.app.get())});
+    }
   }
-  std::unique_ptr<protocols::RequestHandler> gateway = MakeGateway(options, apps.value());
+  std::unique_ptr<protocols::RequestHandler> gateway =
+      MakeGateway(options, loaded);
   return supervisor::ServeInetdConnection(settings, std::move(connection), *gateway);
 }
 

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
+#include <iterator>
+#include <optional>
 #include <cstdlib>
 #include <random>
 #include <system_error>
@@ -19,6 +21,7 @@
 #include "daemon/socket_files.h"
 #include "daemon/std_streams.h"
 #include "python/app.h"
+#include "python/gil.h"
 #include "python/interpreter.h"
 #include "service/boot_signals.h"
 #include "service/daemonize.h"
@@ -33,6 +36,7 @@
 #include "supervisor/listener.h"
 #include "supervisor/master.h"
 #include "supervisor/reexec.h"
+#include "supervisor/thread_signals.h"
 #include "supervisor/worker_boot.h"
 
 namespace shoal::daemon {
@@ -132,7 +136,13 @@ std::string ProgramPath() {
 
 }  // namespace
 
-int RunShoal(const Options& options, const std::vector<std::string>& argv) {
+int RunShoal(const Options& options, const std::vector<std::string>& argv,
+             Embedding* embedding) {
+  // Inside a Python program its signal state comes back when shoal is
+  // done; meanwhile SIGPIPE is ignored, as main ignores it for the daemon
+  // (Python's start-up does too, unless the program changed that).
+  std::optional<supervisor::ThreadSignals> program_signals;
+  if (embedding) program_signals.emplace(std::vector<int>{}, std::vector<int>{SIGPIPE});
   Result<std::optional<service::WebServerAddrs>> web_server_addrs =
       service::WebServerAddrs::FromEnvironment();
   if (!web_server_addrs.ok()) {
@@ -152,7 +162,7 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     access_log.emplace(std::move(opened).value());
     worker_settings.access_log = &*access_log;
   }
-  if (supervisor::IsLazyWorker()) {
+  if (!embedding && supervisor::IsLazyWorker()) {
     worker_settings.handler_loads_app = true;
     return supervisor::RunLazyWorker(worker_settings, [&]() -> supervisor::HandlerFactory::result_type {
       Result<python::LoadedApps> apps = StartPythonAndLoadApps(options);
@@ -172,7 +182,17 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     spdlog::error("{}", can.message());
     return service::kExitFailure;
   }
-  if (options.inetd) return RunInetd(options, run_as, worker_settings);
+  if (options.inetd) {
+    return RunInetd(options, run_as, worker_settings, embedding ? &embedding->apps : nullptr);
+  }
+  // The master's signals, read from its signalfd, are forwarded to this
+  // thread from any other the program started (supervisor/thread_signals.h).
+  if (embedding) {
+    program_signals.reset();
+    program_signals.emplace(std::vector<int>(std::begin(supervisor::Master::kHandledSignals),
+                                             std::end(supervisor::Master::kHandledSignals)),
+                            std::vector<int>{SIGPIPE});
+  }
   if (!options.pidfile.empty()) {
     if (Status free = service::Pidfile::CheckNotRunning(options.pidfile); !free.ok()) {
       spdlog::error("{}", free.message());
@@ -182,7 +202,8 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   RaiseFileLimit(options.max_idle_connections + 64);
 
   // After HUP or USR2 this image takes over its predecessor's sockets.
-  std::optional<supervisor::Inheritance> inherited = supervisor::TakeInheritance();
+  std::optional<supervisor::Inheritance> inherited;
+  if (!embedding) inherited = supervisor::TakeInheritance();
   // runfcgi's outlog=/errlog= and the --pythonpath check: once, in the
   // image the user started (a HUP's re-exec keeps the fds it has).
   if (!inherited) {
@@ -260,10 +281,14 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   }
   listener.value().DeferAccept(std::chrono::milliseconds(options.header_timeout_ms));
   // Until the master's loop runs, a stop signal ends the boot cleanly.
-  service::StopOnSignalsWhileBooting(
-      options.bind && options.bind->kind == BindAddress::Kind::kUnix ? options.bind->path
-                                                                     : std::string(),
-      options.pidfile);
+  // (Inside a Python program there is no import to wait for, and the
+  // signals are blocked already: they wait for the master's signalfd.)
+  if (!embedding) {
+    service::StopOnSignalsWhileBooting(
+        options.bind && options.bind->kind == BindAddress::Kind::kUnix ? options.bind->path
+                                                                       : std::string(),
+        options.pidfile);
+  }
   // Ghostcat (CVE-2020-1938): an AJP port others can reach lets them send
   // whatever request attributes they like. Like Tomcat since, refuse it
   // without a secret unless told otherwise.
@@ -313,7 +338,11 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   // Preload (the default): import once here, so workers share the pages.
   // --lazy-apps: each worker is a fresh exec of shoal and imports for itself.
   python::LoadedApps apps;
-  if (!options.lazy_apps) {
+  if (embedding) {
+    for (const python::MountedApp& app : embedding->apps) {
+      apps.apps.push_back({app.prefix, python::PyRef::Borrow(app.app.get())});
+    }
+  } else if (!options.lazy_apps) {
     Result<python::LoadedApps> loaded = StartPythonAndLoadApps(options);
     if (!loaded.ok()) {
       spdlog::error("{}", loaded.status().message());
@@ -331,7 +360,7 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     }
     watch.emplace(std::move(sources).value());
   }
-  if (!options.lazy_apps && options.gc_freeze) python::FreezeHeap();
+  if ((embedding || !options.lazy_apps) && options.gc_freeze) python::FreezeHeap();
 
   std::string pool = options.adaptive
                          ? fmt::format("an adaptive pool ({} to {} spare, at most {} workers)",
@@ -358,14 +387,24 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
   }
   const int listen_fd = listener.value().fd();
   supervisor::WorkerHooks hooks;
-  const std::string program = ProgramPath();
+  const std::string program = embedding ? std::string() : ProgramPath();
+  // Inside a Python program the master waits without the GIL, so the
+  // program's other threads run; it takes it back around each fork, which
+  // must happen with it held (python/interpreter.h), and the child keeps it.
+  std::optional<python::GilReleased> gil_released;
   if (options.lazy_apps) {
     hooks.start_worker = [&](int index, const supervisor::WorkerChannels& channels) {
       return supervisor::StartLazyWorker(program, argv, index, listen_fd, channels);
     };
   } else {
-    hooks.before_fork = python::BeforeFork;
-    hooks.after_fork_parent = python::AfterForkInParent;
+    hooks.before_fork = [&] {
+      gil_released.reset();
+      python::BeforeFork();
+    };
+    hooks.after_fork_parent = [&] {
+      python::AfterForkInParent();
+      if (embedding) gil_released.emplace();
+    };
     hooks.run_worker = [&](int index, const supervisor::WorkerChannels& channels) {
       python::AfterForkInChild();
       return supervisor::ServeAsWorker(worker_settings, index, listen_fd, channels, [&] {
@@ -388,9 +427,14 @@ int RunShoal(const Options& options, const std::vector<std::string>& argv) {
     master_config.reload_in_workers =
         options.hooks.reload_mechanism == ReloadMechanism::kModule;
   }
+  master_config.stop_on_hup = embedding != nullptr;
   supervisor::Master master(std::move(master_config), std::move(hooks), std::move(stats),
                             std::move(handover));
-  return master.Run();
+  if (embedding) gil_released.emplace();
+  const int code = master.Run();
+  gil_released.reset();
+  if (embedding) embedding->reload_asked = master.reload_asked();
+  return code;
 }
 
 }  // namespace shoal::daemon

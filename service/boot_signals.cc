@@ -16,6 +16,9 @@ char socket_file_to_remove[4096];
 char pidfile_to_remove[4096];
 char log_line[256];
 size_t log_line_size = 0;
+// Whether StopOnSignalsWhileBooting ran: EndBootSignals undoes only its
+// own handlers (inside a Python program the signals are the program's).
+bool installed = false;
 
 void StopNow(int) {
   // Async-signal-safe calls only.
@@ -43,10 +46,13 @@ void StopOnSignalsWhileBooting(const std::string& socket_file, const std::string
   action.sa_handler = StopNow;
   sigemptyset(&action.sa_mask);
   for (int signal : kStopSignals) sigaction(signal, &action, nullptr);
+  installed = true;
 }
 
 void EndBootSignals() {
+  if (!installed) return;
   for (int signal : kStopSignals) ::signal(signal, SIG_DFL);
+  installed = false;
 }
 
 }  // namespace shoal::service

@@ -18,8 +18,10 @@ namespace shoal::service {
 // only writes it.
 void StopOnSignalsWhileBooting(const std::string& socket_file, const std::string& pidfile = "");
 
-// Puts the default actions back. Call once the signals are blocked (the
-// master reads them from a signalfd from then on), so none is lost.
+// Puts the default actions back, if StopOnSignalsWhileBooting installed
+// its handlers (else leaves the dispositions as they are). Call once the
+// signals are blocked (the master reads them from a signalfd from then
+// on), so none is lost.
 void EndBootSignals();
 
 }  // namespace shoal::service

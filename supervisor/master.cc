@@ -177,11 +177,12 @@ void Master::HandleSignals() {
   }
 }
 
-// TERM: a graceful stop; a second one kills the workers at once.
-void Master::HandleTerm() {
+// TERM: a graceful stop; a second one kills the workers at once. (HUP and
+// USR2 too, with stop_on_hup.)
+void Master::HandleTerm(int signal) {
   if (stopping_) {
-    spdlog::warn("signal {} ({}) during shutdown; killing {} worker(s) now", SIGTERM,
-                 strsignal(SIGTERM), table_->Live());
+    spdlog::warn("signal {} ({}) during shutdown; killing {} worker(s) now", signal,
+                 strsignal(signal), table_->Live());
     table_->SignalAll(SIGKILL);
     return;
   }
@@ -189,8 +190,9 @@ void Master::HandleTerm() {
   config_.readiness.Stopping();
   broker_->StopParking();
   stop_deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(config_.graceful_timeout);
-  spdlog::info("signal {} ({}): stopping; in-flight requests get up to {} s", SIGTERM,
-               strsignal(SIGTERM), config_.graceful_timeout.count());
+  spdlog::info("signal {} ({}): stopping{}; in-flight requests get up to {} s", signal,
+               strsignal(signal), reload_asked_ ? " to be reloaded (run() returns True)" : "",
+               config_.graceful_timeout.count());
   table_->SignalAll(SIGTERM);
 }
 

@@ -8,7 +8,8 @@
 // past their deadline), then reaps the workers
 // that exited (ReapWorkers) and carries out what the PoolPolicy decides
 // (ManageWorkers: spawn, retire, --timeout, and KILL for an idle worker
-// whose scoreboard heartbeat is older than --heartbeat-timeout). What it knows of each worker is
+// whose scoreboard heartbeat is older than --heartbeat-timeout). What it
+// knows of each worker is
 // in one WorkerTable, beside the scoreboard the workers write.
 //
 // TERM: workers get TERM, finish in-flight requests, serve what is already
@@ -18,7 +19,9 @@
 // way the master exits 0. HUP and USR2 re-execute the master in place
 // (reexec.h) once a check run of the new image has loaded the app
 // (reload_preflight.h, master_reload.cc); a reload whose check fails is
-// refused, and one that goes ahead closes no kept connection. USR1 reopens the
+// refused, and one that goes ahead closes no kept connection. (Inside a
+// Python program, stop_on_hup: they stop it as TERM does, and
+// reload_asked().) USR1 reopens the
 // --access-log file (after logrotate moved it) and passes USR1 on to the
 // workers, which reopen theirs between requests.
 //
@@ -73,6 +76,11 @@ struct MasterConfig {
   std::function<Status()> check_reload = {};
   // Told once the first worker waits for work, and of reloads and stops.
   service::Readiness readiness = {};
+  // Inside a Python program (`import shoal`, package/): HUP and USR2 stop
+  // the pool gracefully, as TERM does, and reload_asked() says so, instead
+  // of re-executing a binary there is none of (flup's run() returns True
+  // on HUP and the program decides what to do).
+  bool stop_on_hup = false;
   // --access-log, which USR1 reopens (then the workers reopen theirs);
   // null: none. Outlives the Master.
   service::LogFile* access_log = nullptr;
@@ -120,20 +128,24 @@ class Master {
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
 
-  // Runs the pool until stopped. Returns the master's exit code.
-  int Run();
-
- private:
-  using Clock = std::chrono::steady_clock;
   // Blocked and read from the signalfd; set back to their defaults in a
   // new worker.
   static constexpr int kHandledSignals[] = {SIGCHLD, SIGTERM, SIGINT,  SIGQUIT, SIGHUP,
                                             SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU, SIGCONT};
 
+  // Runs the pool until stopped. Returns the master's exit code.
+  int Run();
+
+  // After Run: whether it stopped for HUP or USR2 (stop_on_hup).
+  bool reload_asked() const { return reload_asked_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
   bool SetUp();
   void TakeOverFromPreviousImage();
   void HandleSignals();
-  void HandleTerm();
+  void HandleTerm(int signal = SIGTERM);
   void HandleInt(int signal);
   // master_reload.cc: HandleHup (HUP, USR2, or any other reload request)
   // starts the check of the new image; its report, its exit (which
@@ -187,6 +199,7 @@ class Master {
   std::optional<PreflightVerdict> reload_verdict_;
   bool stopping_ = false;
   bool gave_up_ = false;
+  bool reload_asked_ = false;
   // A SIGCHLD came: reap. (Also once a second, in case one was missed.)
   bool child_exited_ = true;
   Clock::time_point next_reap_{};

@@ -37,6 +37,13 @@ std::chrono::steady_clock::duration CheckLimit(std::chrono::duration<double> gra
 // the loop); then the master re-executes in place and imports afresh.
 void Master::HandleHup(int signal) {
   if (stopping_) return;
+  // Inside a Python program (import shoal) there is no image to re-execute:
+  // stop as TERM does and let run() tell its caller a reload was asked.
+  if (config_.stop_on_hup) {
+    reload_asked_ = true;
+    HandleTerm(signal);
+    return;
+  }
   if (reload_check_) {
     spdlog::info("signal {} ({}): a reload check (pid {}) is already running; ignored", signal,
                  strsignal(signal), reload_check_->pid());

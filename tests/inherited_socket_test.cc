@@ -69,44 +69,6 @@ std::string ExecEnvironment(pid_t pid) {
   return text;
 }
 
-// Everything `fd` gives until EOF or `timeout`.
-std::string ReadToEof(int fd, std::chrono::milliseconds timeout) {
-  std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buffer[8192];
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n <= 0) break;
-    out.append(buffer, static_cast<size_t>(n));
-  }
-  return out;
-}
-
-void WriteAllTo(int fd, const std::string& bytes) {
-  size_t at = 0;
-  while (at < bytes.size()) {
-    pollfd p{fd, POLLOUT, 0};
-    ASSERT_GT(::poll(&p, 1, 5000), 0);
-    ssize_t n = ::write(fd, bytes.data() + at, bytes.size() - at);
-    ASSERT_GT(n, 0);
-    at += static_cast<size_t>(n);
-  }
-}
-
-// The STDOUT records of a FastCGI response, joined.
-std::string FastCgiStdout(const std::string& wire) {
-  std::string out;
-  for (const auto& [type, content] : fastcgi::Records(wire)) {
-    if (type == 6) out += content;
-  }
-  return out;
-}
-
 // A GET over FastCGI to 127.0.0.1:`port`, from `source` (an address on
 // lo); returns the STDOUT it got ("" when the connection was closed unanswered).
 std::string FastCgiGetOverTcp(int port, const std::string& uri, const char* source = "127.0.0.1") {
@@ -376,16 +338,6 @@ InetdRun StartInetd(const std::vector<std::string>& args, const std::filesystem:
   return run;
 }
 
-std::string ScgiRequest(const std::string& uri) {
-  size_t question = uri.find('?');
-  std::string query = question == std::string::npos ? "" : uri.substr(question + 1);
-  std::string headers = std::string("CONTENT_LENGTH") + '\0' + "0" + '\0' + "SCGI" + '\0' + "1" +
-                        '\0' + "QUERY_STRING" + '\0' + query +
-                        '\0' + "REQUEST_METHOD" + '\0' + "GET" + '\0' + "REQUEST_URI" + '\0' + uri +
-                        '\0' + "SERVER_NAME" + '\0' + "localhost" + '\0' + "SERVER_PORT" + '\0' +
-                        "80" + '\0' + "SERVER_PROTOCOL" + '\0' + "HTTP/1.1" + '\0';
-  return std::to_string(headers.size()) + ":" + headers + ",";
-}
 
 TEST_F(InheritedSocketTest, InetdServesOneScgiConnectionOnStdinAndExitsZero) {
   InetdRun run = StartInetd({"--protocol", "scgi"}, dir_ / "inetd.log");

@@ -11,6 +11,11 @@ ShoalProcess::ShoalProcess(const std::vector<std::string>& args,
                            const std::filesystem::path& log_path, const EnvVars& extra_env)
     : child_(ShoalBinary(), args, log_path, SIGTERM, extra_env) {}
 
+ShoalProcess::ShoalProcess(const std::filesystem::path& program,
+                           const std::vector<std::string>& args,
+                           const std::filesystem::path& log_path, const EnvVars& extra_env)
+    : child_(program, args, log_path, SIGTERM, extra_env) {}
+
 bool ShoalProcess::WaitForSocket(const std::filesystem::path& path,
                                  std::chrono::milliseconds timeout) {
   auto exists = [&] {

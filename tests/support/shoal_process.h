@@ -28,6 +28,11 @@ class ShoalProcess {
   // Log).
   ShoalProcess(const std::vector<std::string>& args, const std::filesystem::path& log_path,
                const EnvVars& extra_env = {});
+  // Starts `program` instead: a program that becomes shoal's master in its
+  // own process (a Python script that serves through `import shoal`,
+  // support/python_script.h), watched as SHOAL_BINARY would be.
+  ShoalProcess(const std::filesystem::path& program, const std::vector<std::string>& args,
+               const std::filesystem::path& log_path, const EnvVars& extra_env = {});
 
   pid_t pid() const { return child_.pid(); }
 

@@ -1,0 +1,20 @@
+"""flup.server.ajp_fork on shoal: flup's preforking AJP server, with its
+keywords and defaults (bindAddress=('localhost', 8009)), served by shoal's prefork core.
+
+    from shoal.server.ajp_fork import WSGIServer
+    ret = WSGIServer(application, bindAddress=...).run()
+"""
+from . import _flup
+
+__all__ = ['WSGIServer']
+
+
+class WSGIServer(_flup.Server):
+    protocol = 'ajp'
+    threaded = False
+    name = __name__
+
+    def __init__(self, application, scriptName='', environ=None, bindAddress=('localhost', 8009),
+                 **keywords):
+        super().__init__(application, scriptName=scriptName, environ=environ,
+                         bindAddress=bindAddress, **keywords)
