@@ -50,7 +50,7 @@ Status LoadAsNewImage(int argc, char** argv) {
     if (!opened.ok()) return Status::Error("--access-log: " + opened.status().message());
   }
   if (Status became = BecomeAppUser(run_as, options.spool_dir); !became.ok()) return became;
-  Result<std::vector<python::MountedApp>> apps = StartPythonAndLoadApps(options);
+  Result<python::LoadedApps> apps = StartPythonAndLoadApps(options);
   return apps.ok() ? Status::Ok() : apps.status();
 }
 
