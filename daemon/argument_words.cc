@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 
+#include "base/ascii.h"
+
 namespace shoal::daemon {
 namespace {
 
@@ -20,20 +22,13 @@ struct Word {
   std::string value;
 };
 
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
-
 Status BadValue(const Word& word, const std::string& why) {
   return Status::Error("invalid value '" + word.value + "' for " + word.key + "=: " + why);
 }
 
 // runfcgi's true/yes/t and false/no/f, paste's on/off, and 1/0, in any case.
 Result<bool> ParseBool(const Word& word) {
-  const std::string value = Lower(word.value);
+  const std::string value = AsciiLower(word.value);
   for (const char* yes : {"true", "yes", "y", "t", "on", "1"}) {
     if (value == yes) return true;
   }
@@ -131,7 +126,7 @@ Result<std::optional<Translation>> TranslateOne(const Word& word) {
     return Found(Translation{it->second, "--" + it->second + "=" + value});
   }
   if (key == "protocol") {
-    const std::string name = Lower(value);
+    const std::string name = AsciiLower(value);
     if (name != "fcgi" && name != "fastcgi" && name != "scgi" && name != "ajp") {
       return BadValue(word, "expected fcgi, scgi or ajp");
     }
@@ -144,7 +139,7 @@ Result<std::optional<Translation>> TranslateOne(const Word& word) {
                                              : std::nullopt});
   }
   if (key == "method") {
-    const std::string method = Lower(value);
+    const std::string method = AsciiLower(value);
     if (method == "prefork" || method == "fork") return Found(Translation{"", std::nullopt});
     if (method == "thread" || method == "threaded") {
       return Status::Error("'" + word.typed + "' is refused: shoal has no threaded mode (each "
@@ -188,7 +183,7 @@ Result<std::vector<TranslatedWord>> TranslateKeywords(const std::vector<std::str
                            "': options begin with --, and runfcgi's and flup's settings are "
                            "words KEY=VALUE");
     }
-    Word word{arg, Lower(arg.substr(0, equals)), arg.substr(equals + 1)};
+    Word word{arg, AsciiLower(arg.substr(0, equals)), arg.substr(equals + 1)};
     if (auto seen = words.find(word.key); seen != words.end()) {
       return Status::Error("'" + seen->second.typed + "' and '" + arg + "' both set " + word.key +
                            "=: give it once");

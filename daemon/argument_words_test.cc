@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/options.h"
+#include "daemon/parse_for_test.h"
 
 namespace shoal::daemon {
 namespace {
@@ -23,11 +24,6 @@ OptionShape Lookup(std::string_view name) {
 }
 
 Result<Args> Translate(const Args& args) { return TranslateWords(args, Lookup); }
-
-Result<CommandLine> Parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "shoal");
-  return ParseCommandLine(static_cast<int>(args.size()), args.data());
-}
 
 void ExpectError(const Args& args, const std::string& message) {
   Result<Args> out = Translate(args);

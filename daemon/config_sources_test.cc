@@ -13,14 +13,10 @@
 #include <gtest/gtest.h>
 
 #include "daemon/options.h"
+#include "daemon/parse_for_test.h"
 
 namespace shoal::daemon {
 namespace {
-
-Result<CommandLine> Parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "shoal");
-  return ParseCommandLine(static_cast<int>(args.size()), args.data());
-}
 
 // Sets environment variables for one test and removes them after.
 class ScopedEnvironment {

@@ -11,18 +11,10 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/parse_for_test.h"
+
 namespace shoal::daemon {
 namespace {
-
-Result<CommandLine> Parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "shoal");
-  return ParseCommandLine(static_cast<int>(args.size()), args.data());
-}
-
-std::string ErrorOf(std::vector<const char*> args) {
-  auto cl = Parse(std::move(args));
-  return cl.ok() ? "<parsed>" : cl.status().message();
-}
 
 class HookOptionsTest : public testing::Test {
  protected:

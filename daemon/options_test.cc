@@ -7,13 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/parse_for_test.h"
+
 namespace shoal::daemon {
 namespace {
-
-Result<CommandLine> Parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "shoal");
-  return ParseCommandLine(static_cast<int>(args.size()), args.data());
-}
 
 TEST(OptionsTest, ParsesTheFullCommandLine) {
   auto cl = Parse({"--app", "hello:app", "--chdir", "examples", "--pythonpath", "/a",

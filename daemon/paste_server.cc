@@ -1,12 +1,12 @@
 #include "daemon/paste_server.h"
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <sstream>
 
+#include "base/ascii.h"
 #include "daemon/argument_words.h"
 #include "daemon/ini_file.h"
 
@@ -24,12 +24,6 @@ constexpr const char* kFlupKeyList =
     "host, port, socket, umask, scriptName, debug, minSpare, maxSpare, maxChildren, "
     "maxRequests, allowedServers, multiplexed, maxThreads";
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 // "fcgi_fork" → "fastcgi"; nullopt for a name that is not one of flup's
 // servers (fcgi, scgi, ajp, each also _thread and _fork).
 std::optional<std::string> FlupProtocol(const std::string& server) {
@@ -45,7 +39,7 @@ std::optional<std::string> FlupProtocol(const std::string& server) {
 // case, with or without a version), egg:PasteScript#flup_scgi_fork, or
 // call:flup.server.paste_factory:run_scgi_fork. nullopt: another server.
 std::optional<std::string> ProtocolOfUse(const std::string& use) {
-  const std::string lower = Lower(use);
+  const std::string lower = AsciiLower(use);
   if (lower.starts_with("egg:")) {
     const size_t hash = lower.find('#');
     if (hash == std::string::npos) return std::nullopt;  // the egg's "main": not flup's
@@ -63,7 +57,7 @@ std::optional<std::string> ProtocolOfUse(const std::string& use) {
 
 bool IsLoopback(const std::string& host) {
   return host.starts_with("127.") || host == "::1" || host == "[::1]" ||
-         Lower(host) == "localhost";
+         AsciiLower(host) == "localhost";
 }
 
 // One flup setting as a word for TranslateKeywords, and where it was.
@@ -124,7 +118,7 @@ Result<PasteServer> ReadPasteServer(const PasteSpec& spec) {
   std::optional<int> allowed_servers_line;  // OwnEntries returns a copy: keep the line
   for (const IniFile::Entry& entry : ini.OwnEntries(section)) {
     if (entry.key == "use") continue;
-    const std::string key = Lower(entry.key);
+    const std::string key = AsciiLower(entry.key);
     if (std::find(std::begin(kFlupKeys), std::end(kFlupKeys), key) == std::end(kFlupKeys)) {
       return Status::Error(where(entry.line) + ": unknown key '" + entry.key +
                            "' (flup's servers take " + kFlupKeyList + ")");
@@ -179,7 +173,7 @@ Result<PasteServer> ReadPasteServer(const PasteSpec& spec) {
     // Name the line of the word the message is about.
     const std::string& message = translated.status().message();
     for (const FlupWord& word : words) {
-      const std::string key = Lower(word.word.substr(0, word.word.find('=')));
+      const std::string key = AsciiLower(word.word.substr(0, word.word.find('=')));
       if (message.find("'" + word.word + "'") != std::string::npos ||
           message.find(" for " + key + "=") != std::string::npos) {
         return Status::Error(word.where + ": " + message);

@@ -12,18 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/parse_for_test.h"
+
 namespace shoal::daemon {
 namespace {
-
-Result<CommandLine> Parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "shoal");
-  return ParseCommandLine(static_cast<int>(args.size()), args.data());
-}
-
-std::string ErrorOf(std::vector<const char*> args) {
-  auto cl = Parse(std::move(args));
-  return cl.ok() ? "<parsed>" : cl.status().message();
-}
 
 // A directory of its own under $TMPDIR, removed at the end of the test.
 class PythonOptionsTest : public testing::Test {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/ascii.h"
 #include "protocols/ajp_codec.h"
 
 namespace shoal::protocols {
@@ -22,11 +23,7 @@ constexpr std::string_view kResponseHeaders[] = {
 std::optional<uint16_t> ResponseHeaderCode(std::string_view name) {
   for (size_t i = 0; i < std::size(kResponseHeaders); ++i) {
     std::string_view known = kResponseHeaders[i];
-    if (known.size() == name.size() &&
-        std::equal(known.begin(), known.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        })) {
+    if (EqualsIgnoringAsciiCase(known, name)) {
       return static_cast<uint16_t>(0xA001 + i);
     }
   }

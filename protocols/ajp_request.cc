@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/ascii.h"
 #include "protocols/ajp_codec.h"
 #include "protocols/cgi_params.h"
 
@@ -50,17 +51,6 @@ Status Malformed(const std::string& why) {
 
 std::string Owned(std::optional<std::string_view> value) {
   return value ? std::string(*value) : std::string();
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // "X-Forwarded-For" → "HTTP_X_FORWARDED_FOR"; nullopt for names outside
@@ -183,7 +173,7 @@ Result<CgiRequest> ToCgi(const ForwardRequest& request) {
   }
   int content_lengths = 0;
   for (const auto& [name, value] : request.headers) {
-    if (EqualsIgnoreCase(name, "Content-Length")) {
+    if (EqualsIgnoringAsciiCase(name, "Content-Length")) {
       uint64_t length = 0;
       auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), length);
       if (value.empty() || err != std::errc() || end != value.data() + value.size()) {
@@ -193,12 +183,12 @@ Result<CgiRequest> ToCgi(const ForwardRequest& request) {
       if (++content_lengths > 1) return Status::Error("AJP request with two Content-Lengths");
       cgi.content_length = length;
       p.emplace_back("CONTENT_LENGTH", value);
-    } else if (EqualsIgnoreCase(name, "Content-Type")) {
+    } else if (EqualsIgnoringAsciiCase(name, "Content-Type")) {
       p.emplace_back("CONTENT_TYPE", value);
-    } else if (EqualsIgnoreCase(name, "Cookie")) {
+    } else if (EqualsIgnoringAsciiCase(name, "Cookie")) {
       p.emplace_back("HTTP_COOKIE", JoinCookiesAsOneHeader(value));
     } else if (std::optional<std::string> key = CgiHeaderName(name)) {
-      if (EqualsIgnoreCase(name, "Transfer-Encoding")) cgi.chunked = true;
+      if (EqualsIgnoringAsciiCase(name, "Transfer-Encoding")) cgi.chunked = true;
       p.emplace_back(std::move(*key), value);
     }
   }

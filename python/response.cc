@@ -8,19 +8,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/ascii.h"
+
 namespace shoal::python {
 namespace {
 
 constexpr std::array<std::string_view, 8> kHopByHop = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
     "te",         "trailers",   "transfer-encoding",  "upgrade"};
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 bool IsTokenChar(unsigned char c) {
   return c > 0x20 && c < 0x7f && std::string_view("()<>@,;:\\\"/[]?={}").find(static_cast<char>(c)) ==
@@ -90,7 +85,7 @@ bool CheckHeader(PyObject* item, std::string& name, std::string& value) {
     return false;
   }
   for (std::string_view hop : kHopByHop) {
-    if (EqualsIgnoreCase(name, hop)) {
+    if (EqualsIgnoringAsciiCase(name, hop)) {
       PyErr_Format(PyExc_ValueError, "hop-by-hop header %R is not allowed from a WSGI app",
                    PyTuple_GET_ITEM(item, 0));
       return false;
@@ -136,7 +131,7 @@ bool Response::Start(PyObject* status, PyObject* headers, PyObject* exc_info) {
     std::string name;
     std::string value;
     if (!CheckHeader(PyList_GET_ITEM(headers, i), name, value)) return false;
-    if (EqualsIgnoreCase(name, "content-length")) {
+    if (EqualsIgnoringAsciiCase(name, "content-length")) {
       uint64_t length = 0;
       auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), length);
       if (value.empty() || err != std::errc() || end != value.data() + value.size()) {
