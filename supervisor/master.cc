@@ -218,6 +218,15 @@ void Master::HandleSourceChange() {
                  *changed);
     return;
   }
+  if (reload_check_) {
+    // Not ignored as a second HUP is: the check may be reading the files
+    // halfway through a set of edits, and the last of them must count.
+    source_changed_during_check_ = true;
+    spdlog::info("{} changed during the reload check (pid {}): checked again if this check "
+                 "refuses the reload",
+                 *changed, reload_check_->pid());
+    return;
+  }
   spdlog::info("{} changed: reloading as on HUP", *changed);
   HandleHup(SIGHUP);
 }

@@ -197,6 +197,10 @@ class Master {
   std::unique_ptr<ReloadPreflight> reload_check_;
   int reload_signal_ = 0;
   std::optional<PreflightVerdict> reload_verdict_;
+  // --reload-on-change saw another edit while the check ran: if the check
+  // refuses the reload (it may have imported a half-done set of edits),
+  // the files are checked again.
+  bool source_changed_during_check_ = false;
   bool stopping_ = false;
   bool gave_up_ = false;
   bool reload_asked_ = false;

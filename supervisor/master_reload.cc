@@ -100,6 +100,7 @@ void Master::AdvanceReloadCheck() {
     spdlog::info("reload check (pid {}) dropped: stopping", reload_check_->pid());
     reload_check_.reset();
     reload_verdict_.reset();
+    source_changed_during_check_ = false;
     return;
   }
   if (!reload_verdict_) reload_verdict_ = reload_check_->Expire(Clock::now());
@@ -107,9 +108,16 @@ void Master::AdvanceReloadCheck() {
   const PreflightVerdict verdict = std::move(*reload_verdict_);
   reload_verdict_.reset();
   reload_check_.reset();  // killed if it still runs, and reaped
+  // Passed, the new image imports the files as they are by then, later
+  // edits included.
+  const bool check_again = std::exchange(source_changed_during_check_, false);
   if (!verdict.ok) {
     spdlog::error("signal {} ({}): reload refused: {}; serving on as before", signal,
                   strsignal(signal), verdict.reason);
+    if (check_again) {
+      spdlog::info("a source file changed during that check: checking the files again");
+      HandleHup(signal);
+    }
     return;
   }
   Reexecute(signal);

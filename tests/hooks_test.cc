@@ -415,6 +415,31 @@ TEST_F(ReloadOnChangeTest, ProcessMechanismReplacesTheWorkersWithTheEditedApp) {
       << served->Diagnostics();
 }
 
+// A set of edits saved one after the other (a helper first, the module
+// that uses it next; a git checkout): the check the first one started may
+// import the files halfway and refuse the reload. The edit saved while it
+// ran is not lost: the files are checked again, and the last state loads.
+TEST_F(ReloadOnChangeTest, AnEditSavedDuringARefusedCheckIsCheckedAgain) {
+  auto served = Serve("reload_app:app", {"--reload-on-change"}, dir_.path());
+  ASSERT_EQ(VersionServed(*served), "one") << served->Diagnostics();
+  const std::filesystem::path importing = dir_.path() / "check-is-importing";
+  // The first edit fails to import, slowly, and says when the check has it.
+  WriteHelper("import time\nopen('" + importing.string() + "', 'w').close()\ntime.sleep(2)\n"
+              "raise ImportError('halfway through the edits')\n");
+  ASSERT_TRUE(WaitUntil(30s, [&] { return std::filesystem::exists(importing); }, 20ms))
+      << served->shoal().Log();
+  WriteHelper("VERSION = 'two, the last edit'\n");
+  EXPECT_TRUE(WaitUntil(40s, [&] { return VersionServed(*served) == "two, the last edit"; },
+                        100ms))
+      << served->Diagnostics();
+  const std::string log = served->shoal().Log();
+  EXPECT_TRUE(Has(log, "changed during the reload check")) << log;
+  EXPECT_TRUE(Has(log, "reload refused: ")) << log;
+  EXPECT_TRUE(Has(log, "ImportError: halfway through the edits")) << log;
+  EXPECT_TRUE(Has(log, "a source file changed during that check: checking the files again"))
+      << log;
+}
+
 TEST_F(ReloadOnChangeTest, ModuleMechanismReimportsInTheSameWorkersAndKeepsTheOldAppOnError) {
   // One worker, so that the one that failed to reload is the one that had
   // served the edited version (another would keep the version it has, the
