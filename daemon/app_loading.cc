@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -82,6 +83,15 @@ Result<WatchList> SourcesToWatch(const Options& options) {
     Result<std::vector<std::string>> files = python::AppSourceFiles();
     if (!files.ok()) return files.status();
     watch.files.insert(watch.files.end(), files.value().begin(), files.value().end());
+    // And every *.py beside them: a module the app imports later (on its
+    // first request, as Django's views are) lives there too, and only the
+    // workers will ever have imported it.
+    for (const std::string& file : files.value()) {
+      std::string dir = std::filesystem::path(file).parent_path().string();
+      if (std::find(watch.dirs.begin(), watch.dirs.end(), dir) == watch.dirs.end()) {
+        watch.dirs.push_back(std::move(dir));
+      }
+    }
     return watch;
   }
   watch.dirs.push_back(Absolute(options.chdir.empty() ? "." : options.chdir));

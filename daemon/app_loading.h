@@ -30,7 +30,7 @@ Result<python::LoadedApps> ReloadApps(const Options& options);
 
 // --reload-on-change: what the master watches. Preloaded (REQUIRES: the
 // GIL, the apps imported): the app's source files (python/source_files.h),
-// the --paste file and every --exec-file. --lazy-apps, where the master
+// every *.py in their directories, the --paste file and every --exec-file. --lazy-apps, where the master
 // imports nothing: the --paste, --exec-file and --wsgi-file files, and every
 // *.py in the --chdir (else the current) directory and the --pythonpath
 // directories.

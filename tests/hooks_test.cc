@@ -494,6 +494,28 @@ TEST_F(ReloadOnChangeTest, AWorkerForkedAfterAModuleReloadLoadsTheEditedAppToo) 
   EXPECT_EQ(VersionServed(*served), "two, before the respawn") << served->Diagnostics();
 }
 
+// A module the app first imports on a request (as Django imports its
+// views) is only ever in the workers' sys.modules; it sits beside the
+// app's own, whose directories are watched whole.
+TEST_F(ReloadOnChangeTest, AModuleFirstImportedByARequestIsWatchedToo) {
+  std::ofstream(dir_ / "late_app.py")
+      << "def app(environ, start_response):\n"
+         "    import late_views\n"
+         "    body = ('version\\t%s\\n' % late_views.VERSION).encode()\n"
+         "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+         "    return [body]\n";
+  for (const char* mechanism : {"process", "module"}) {
+    std::ofstream(dir_ / "late_views.py") << "VERSION = 'one'\n";
+    auto served = Serve("late_app:app", {"--reload-on-change", "--reload-mechanism", mechanism},
+                        dir_.path());
+    ASSERT_EQ(VersionServed(*served), "one") << served->Diagnostics();
+    std::ofstream(dir_ / "late_views.py") << "VERSION = 'edited under " << mechanism << "'\n";
+    EXPECT_TRUE(WaitUntil(30s, [&] {
+      return VersionServed(*served) == std::string("edited under ") + mechanism;
+    }, 100ms)) << served->Diagnostics();
+  }
+}
+
 TEST_F(ReloadOnChangeTest, LazyWorkersReloadTooWithEitherMechanism) {
   for (const char* mechanism : {"process", "module"}) {
     WriteHelper("VERSION = 'one'\n");
