@@ -14,6 +14,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>
@@ -48,6 +49,10 @@ std::string ModuleText(const std::string& version, const std::string& at_import 
 }
 
 constexpr const char* kRaises = "raise RuntimeError('edited into a bug')\n";
+// v1 notes each process that imported it, a line each in ./imported (the
+// app's directory): a lazy worker counts once it has its app.
+constexpr const char* kRecordsImport =
+    "with open('imported', 'a') as f:\n    f.write('%d\\n' % os.getpid())\n";
 constexpr const char* kRefused =
     "reload refused: cannot import app 'edited:app': RuntimeError: edited into a bug";
 constexpr const char* kChecking = "checking that the new image loads the app (pid ";
@@ -104,7 +109,7 @@ class ReloadPreflightTest : public ServingTest {
   // Serves `edited:app` at "v1" with two workers.
   ServedApp& ServeEdited(const std::vector<std::string>& extra_args = {},
                          FrontEnd front_end = FrontEnd::kNginxFastCgi) {
-    Edit(ModuleText("v1"));
+    Edit(ModuleText("v1", kRecordsImport));
     // No .pyc: two edits within a second, of one size, would look alike.
     return Serve({.app = "edited:app",
                   .chdir = app_dir_.path(),
@@ -112,6 +117,13 @@ class ReloadPreflightTest : public ServingTest {
                   .extra_args = extra_args,
                   .env = {{"PYTHONDONTWRITEBYTECODE", "1"}},
                   .front_end = front_end});
+  }
+
+  // How many processes have imported v1 so far.
+  size_t Imports() const {
+    std::ifstream in(app_dir_ / "imported");
+    return static_cast<size_t>(std::count(std::istreambuf_iterator<char>(in),
+                                          std::istreambuf_iterator<char>(), '\n'));
   }
 
   // Fixes the module at `version` and reloads with `signal`: every worker
@@ -243,6 +255,9 @@ TEST_F(ReloadPreflightTest, WithLazyAppsABrokenEditIsRefusedToo) {
   ServedApp& served = ServeEdited({"--lazy-apps"});
   ShoalProcess& shoal = served.shoal();
   ASSERT_TRUE(shoal.WaitForWorkers(2, 15s)) << shoal.Log();
+  // Both have v1 (a lazy worker that imports after the edit below would
+  // fail to start, and be replaced, which is not what this test is about).
+  ASSERT_TRUE(WaitUntil(30s, [&] { return Imports() >= 2; })) << shoal.Log();
   const std::vector<pid_t> workers = shoal.WorkerPids();
   ASSERT_EQ(Ask(served).version, "v1") << shoal.Log();
 
