@@ -10,10 +10,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-COLORS = {"shoal": "#1f77b4", "uwsgi": "#ff7f0e", "uwsgi_pass": "#9467bd", "c": "#7f7f7f",
-          "gunicorn": "#2ca02c"}
-LABELS = {"shoal": "shoal", "uwsgi": "uWSGI", "uwsgi_pass": "uWSGI uwsgi_pass",
-          "c": "C libfcgi", "gunicorn": "gunicorn"}
+COLORS = {"shoal": "#1f77b4", "package": "#17becf", "uwsgi": "#ff7f0e",
+          "uwsgi_pass": "#9467bd", "c": "#7f7f7f", "gunicorn": "#2ca02c"}
+LABELS = {"shoal": "shoal", "package": "shoal (import shoal)", "uwsgi": "uWSGI",
+          "uwsgi_pass": "uWSGI uwsgi_pass", "c": "C libfcgi", "gunicorn": "gunicorn"}
 
 
 def family(contender):
