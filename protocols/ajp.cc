@@ -122,7 +122,7 @@ Result<Incoming> AjpConnection::ReadHead() {
     body_left_ = cgi.value().content_length.value_or(0);
     // With a Content-Length, Apache sends the first body packet unasked; a
     // chunked body comes only when asked for; otherwise there is none.
-    packet_in_flight_ = body_left_ > 0;
+    packets_in_flight_ = body_left_ > 0 ? 1 : 0;
     body_done_ = length_known_ ? body_left_ == 0 : !cgi.value().chunked;
     body_.clear();
     body_used_ = 0;
@@ -132,18 +132,32 @@ Result<Incoming> AjpConnection::ReadHead() {
 }
 
 Status AjpConnection::FetchBody() {
-  if (!packet_in_flight_) {
-    size_t want = config_.ajp_packet_size - 6;
-    std::string ask;
-    ajp::PacketBuilder(ask).Byte(ajp::kGetBodyChunk).Uint16(static_cast<uint16_t>(want)).Finish();
-    Status flushed = Send(out_ + ask);
+  // Each GET_BODY_CHUNK is a round trip to Apache. With a Content-Length,
+  // up to kAsksInFlight go at once, so Apache sends the next packets while
+  // the app reads this one; but only while the packets in flight, each at
+  // most a full packet, could not take every byte still to come: each ask
+  // must find body left, or Apache would answer it with an empty packet
+  // this connection does not expect. A chunked body is asked for one
+  // packet at a time (its end is only known from that empty packet).
+  constexpr size_t kAsksInFlight = 4;
+  const size_t most_per_packet = config_.ajp_packet_size - 6;
+  std::string asks;
+  while (packets_in_flight_ < (length_known_ ? kAsksInFlight : 1) &&
+         (!length_known_ || packets_in_flight_ * most_per_packet < body_left_)) {
+    ajp::PacketBuilder(asks)
+        .Byte(ajp::kGetBodyChunk)
+        .Uint16(static_cast<uint16_t>(most_per_packet))
+        .Finish();
+    ++packets_in_flight_;
+  }
+  if (!asks.empty()) {
+    Status flushed = Send(out_ + asks);
     if (!flushed.ok()) return flushed;
     out_.clear();
-    packet_in_flight_ = true;
   }
   std::string payload;
   Result<bool> read = ReadPacket(payload);
-  packet_in_flight_ = false;
+  --packets_in_flight_;
   if (!read.ok()) return read.status();
   if (!read.value()) return Status::Error("AJP connection closed in the middle of the body");
   // A body packet: uint16 length and the bytes (no type byte, no NUL). An
@@ -267,12 +281,12 @@ Status AjpConnection::Finish() {
   // A body packet Apache already sent (or was asked for) must be read, or
   // the next request on this connection would start with it.
   bool aligned = true;
-  if (packet_in_flight_) {
+  for (; packets_in_flight_ > 0 && aligned; --packets_in_flight_) {
     std::string payload;
     Result<bool> read = ReadPacket(payload);
     aligned = read.ok() && read.value();
-    packet_in_flight_ = false;
   }
+  packets_in_flight_ = 0;
   ajp::PacketBuilder(out_).Byte(ajp::kEndResponse).Byte(aligned ? 1 : 0).Finish();
   Status written = WriteBuffered();
   keep_open_ = written.ok() && aligned;

@@ -78,7 +78,9 @@ class AjpConnection final : public SocketConnection {
   ajp::Pairs owned_params_;
   // Body state of the current request.
   bool body_done_ = true;
-  bool packet_in_flight_ = false;  // a body packet was sent unasked or asked for
+  // Body packets sent unasked (the first, with a Content-Length) or asked
+  // for, and not read yet.
+  size_t packets_in_flight_ = 0;
   uint64_t body_left_ = 0;         // with a Content-Length: bytes still to come
   bool length_known_ = false;
   std::string body_;               // received, not yet handed to the app

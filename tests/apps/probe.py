@@ -26,6 +26,8 @@ iterable, close(), wsgi.input) fails the request that exposed it.
                      "bytes<TAB>N" and "sha256<TAB>HEX" of the body read as
                      Django reads it: exactly CONTENT_LENGTH bytes (none
                      when it is absent or empty)
+  /read?bytes=N      200, how many bytes one wsgi.input.read(N) gave; the
+                     rest of the body is left unread
   /stream?mib=N      200, N MiB of b"x" in 64 KiB chunks from a generator
   /file?path=P       200, the file P through wsgi.file_wrapper (offset=K skips
                      K bytes first; length=L sets Content-Length L)
@@ -103,6 +105,11 @@ def _echo(environ, start_response):
         length -= len(chunk)
     return _respond(start_response, "200 OK", b"".join(chunks),
                     "application/octet-stream")
+
+
+def _read(environ, start_response):
+    got = environ["wsgi.input"].read(int(_query(environ)["bytes"][0]))
+    return _respond(start_response, "200 OK", str(len(got)).encode())
 
 
 def _slow(environ, start_response):
@@ -228,6 +235,7 @@ def _environ(environ, start_response):
 
 _ROUTES = {
     "/echo": _echo,
+    "/read": _read,
     "/slow": _slow,
     "/count": _count,
     "/length": _length,
