@@ -4,17 +4,13 @@ keywords and defaults (bindAddress=('localhost', 8009)), served by shoal's prefo
     from shoal.server.ajp import WSGIServer
     ret = WSGIServer(application, bindAddress=...).run()
 """
-from . import _flup
+from . import ajp_fork
 
 __all__ = ['WSGIServer']
 
 
-class WSGIServer(_flup.Server):
-    protocol = 'ajp'
+class WSGIServer(ajp_fork.WSGIServer):
+    """ajp_fork's WSGIServer, keywords and defaults alike, said to be threaded."""
+
     threaded = True
     name = __name__
-
-    def __init__(self, application, scriptName='', environ=None, bindAddress=('localhost', 8009),
-                 **keywords):
-        super().__init__(application, scriptName=scriptName, environ=environ,
-                         bindAddress=bindAddress, **keywords)

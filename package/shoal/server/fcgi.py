@@ -4,17 +4,13 @@ keywords and defaults (bindAddress=None), served by shoal's prefork core.
     from shoal.server.fcgi import WSGIServer
     ret = WSGIServer(application, bindAddress=...).run()
 """
-from . import _flup
+from . import fcgi_fork
 
 __all__ = ['WSGIServer']
 
 
-class WSGIServer(_flup.Server):
-    protocol = 'fastcgi'
+class WSGIServer(fcgi_fork.WSGIServer):
+    """fcgi_fork's WSGIServer, keywords and defaults alike, said to be threaded."""
+
     threaded = True
     name = __name__
-
-    def __init__(self, application, scriptName=_flup.NoDefault, environ=None, bindAddress=None,
-                 **keywords):
-        super().__init__(application, scriptName=scriptName, environ=environ,
-                         bindAddress=bindAddress, **keywords)

@@ -4,17 +4,13 @@ keywords and defaults (bindAddress=('localhost', 4000)), served by shoal's prefo
     from shoal.server.scgi import WSGIServer
     ret = WSGIServer(application, bindAddress=...).run()
 """
-from . import _flup
+from . import scgi_fork
 
 __all__ = ['WSGIServer']
 
 
-class WSGIServer(_flup.Server):
-    protocol = 'scgi'
+class WSGIServer(scgi_fork.WSGIServer):
+    """scgi_fork's WSGIServer, keywords and defaults alike, said to be threaded."""
+
     threaded = True
     name = __name__
-
-    def __init__(self, application, scriptName=_flup.NoDefault, environ=None, bindAddress=('localhost', 4000),
-                 **keywords):
-        super().__init__(application, scriptName=scriptName, environ=environ,
-                         bindAddress=bindAddress, **keywords)
