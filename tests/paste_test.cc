@@ -46,12 +46,6 @@ void WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-size_t CountOf(const std::string& text, const std::string& part) {
-  size_t count = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
-  return count;
-}
-
 // Runs shoal `args` as inetd runs a `nowait` server (fd 0 and 1 one end of
 // a socketpair, stderr to `log`), sends one SCGI request for `uri` on the
 // other end, and returns the answer (read to EOF, at most 20 s) and the

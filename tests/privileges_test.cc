@@ -57,14 +57,6 @@ std::pair<long, long> IdsOf(pid_t pid) {
   return {uid, gid};
 }
 
-size_t Occurrences(const std::string& text, const std::string& needle) {
-  size_t count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-    ++count;
-  }
-  return count;
-}
-
 // The pid a pidfile holds, or -1.
 pid_t PidIn(const std::filesystem::path& path) {
   std::string text = ReadFileOrEmpty(path);
@@ -182,7 +174,7 @@ TEST_F(PrivilegesTest, RootWithoutUserSaysSoInOneWarningLine) {
   Start({});
 
   EXPECT_TRUE(Has(FastCgiGet(socket_), "Hello from probe"));
-  EXPECT_EQ(Occurrences(shoal_->Log(), "without --user"), 1u) << shoal_->Log();
+  EXPECT_EQ(CountOf(shoal_->Log(), "without --user"), 1u) << shoal_->Log();
   EXPECT_TRUE(Has(shoal_->Log(), "warning")) << shoal_->Log();
   EXPECT_EQ(IdsOf(shoal_->WorkerPids().at(0)).first, 0);
 }
@@ -211,7 +203,7 @@ TEST_F(PrivilegesTest, BadUserGroupOrUmaskExitsTwoWithOneLine) {
     ShoalRun run = Run(Args(extra));
     EXPECT_EQ(run.exit_code, std::optional<int>(2)) << extra[0] << ": " << run.output;
     EXPECT_TRUE(Has(run.output, extra[0])) << run.output;
-    EXPECT_EQ(Occurrences(run.output, "\n"), 1u) << run.output;
+    EXPECT_EQ(CountOf(run.output, "\n"), 1u) << run.output;
   }
 }
 

@@ -83,12 +83,6 @@ bool Contains(const std::vector<pid_t>& pids, pid_t pid) {
   return std::find(pids.begin(), pids.end(), pid) != pids.end();
 }
 
-size_t Count(const std::string& text, const std::string& part) {
-  size_t count = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
-  return count;
-}
-
 // The pid of the last check the log names; nullopt if none yet.
 std::optional<pid_t> CheckPid(const std::string& log) {
   const size_t at = log.rfind(kChecking);
@@ -245,8 +239,8 @@ TEST_F(ReloadPreflightTest, ASecondHupDuringTheCheckIsIgnored) {
 
   ASSERT_TRUE(WaitUntil(30s, [&] { return Ask(served).version == "v2"; })) << shoal.Log();
   std::this_thread::sleep_for(1s);  // a second reload, wrongly queued, would show by now
-  EXPECT_EQ(Count(shoal.Log(), kReexecuting), 1u) << shoal.Log();
-  EXPECT_EQ(Count(shoal.Log(), kChecking), 1u) << shoal.Log();
+  EXPECT_EQ(CountOf(shoal.Log(), kReexecuting), 1u) << shoal.Log();
+  EXPECT_EQ(CountOf(shoal.Log(), kChecking), 1u) << shoal.Log();
 }
 
 // --lazy-apps: the master never imports, but the check does, as the

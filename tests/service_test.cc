@@ -98,12 +98,6 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-size_t Count(const std::string& text, const std::string& part) {
-  size_t count = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
-  return count;
-}
-
 // multilog's and s6-log's `t`: "@" and 24 hex digits (TAI64N), then a space.
 const char* const kTai64n = "@[0-9a-f]{24}";
 // svlogd's -tt: "2026-12-02_14:56:00.12345".
@@ -202,12 +196,12 @@ class ServiceTest : public testing::Test {
     std::optional<pid_t> master = tree.Find("shoal");
     ASSERT_TRUE(master.has_value());
     const std::vector<pid_t> before = ChildrenOf(*master);
-    const size_t reexecs = Count(CurrentLog(), "re-executed; the previous workers");
+    const size_t reexecs = CountOf(CurrentLog(), "re-executed; the previous workers");
     Load load(nginx_->port(), "/", 4);
     std::this_thread::sleep_for(500ms);
     reload();
     const bool reloaded = WaitUntil(20s, [&] {
-      return Count(CurrentLog(), "re-executed; the previous workers") > reexecs;
+      return CountOf(CurrentLog(), "re-executed; the previous workers") > reexecs;
     });
     const bool replaced = WaitUntil(20s, [&] {
       std::vector<pid_t> now = ChildrenOf(*master);
@@ -296,14 +290,14 @@ TEST_F(ServiceTest, DaemontoolsServesLogsToMultilogReloadsAndStops) {
   EXPECT_EQ(failed, 0);
   ASSERT_EQ(printed, 480);
   EXPECT_TRUE(WaitUntil(20s, [&] {
-    return Count(CurrentLog(), "probe wrote to wsgi.errors") == static_cast<size_t>(printed);
-  })) << Count(CurrentLog(), "probe wrote to wsgi.errors") << " lines for " << printed << " requests";
+    return CountOf(CurrentLog(), "probe wrote to wsgi.errors") == static_cast<size_t>(printed);
+  })) << CountOf(CurrentLog(), "probe wrote to wsgi.errors") << " lines for " << printed << " requests";
   LogCheck check = CheckLog(CurrentLog(), kTai64n);
   EXPECT_TRUE(check.bad_lines.empty()) << check.bad_lines.size() << " bad line(s), first: "
                                        << (check.bad_lines.empty() ? "" : check.bad_lines[0]);
   EXPECT_TRUE(check.master_seen);
   EXPECT_GE(check.worker_pids.size(), 2u);
-  EXPECT_EQ(Count(CurrentLog(), "probe printed to stdout"), static_cast<size_t>(printed));
+  EXPECT_EQ(CountOf(CurrentLog(), "probe printed to stdout"), static_cast<size_t>(printed));
 
   ExpectReloadWithoutFailures(tree, [&] {
     ASSERT_EQ(Run("/usr/bin/svc", {"-h", service_.string()}).exit_code, 0);
