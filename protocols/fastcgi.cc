@@ -4,6 +4,7 @@
 #include "protocols/fastcgi.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "protocols/cgi_params.h"
 #include "protocols/fastcgi_management.h"
@@ -30,6 +31,8 @@ Result<Incoming> FastCgiConnection::ReadHead() {
   input_ended_ = false;
   stdin_ended_ = false;
   stdin_left_ = padding_left_ = 0;
+  early_body_.clear();
+  early_used_ = 0;
   request_id_ = 0;
   answered_ = false;
   params_.clear();
@@ -154,7 +157,9 @@ Status FastCgiConnection::OutOfPlace(const RecordHeader& header, const char* whe
 }
 
 Result<size_t> FastCgiConnection::ReadBody(char* buffer, size_t size) {
-  size_t filled = 0;
+  size_t filled = std::min(size, early_body_.size() - early_used_);
+  std::memcpy(buffer, early_body_.data() + early_used_, filled);
+  early_used_ += filled;
   while (filled < size) {
     Result<size_t> got = ReadStdin(buffer + filled, size - filled);
     if (!got.ok()) return got;
@@ -217,6 +222,15 @@ Status FastCgiConnection::OnBodyRecord(const RecordHeader& header, std::string_v
   }
   input_.Consume(header.record_size());
   return handled;
+}
+
+void FastCgiConnection::TakeRestOfBody() {
+  char scratch[16384];
+  while (!stdin_ended_ && !abort_received_ && early_body_.size() - early_used_ <= kMaxDrain) {
+    Result<size_t> got = ReadStdin(scratch, sizeof(scratch));
+    if (!got.ok() || got.value() == 0) return;  // an error shows again at the app's next read
+    early_body_.append(scratch, got.value());
+  }
 }
 
 bool FastCgiConnection::DrainBody() {
@@ -323,6 +337,7 @@ Status FastCgiConnection::Write(std::string_view data) {
 }
 
 Status FastCgiConnection::WriteOut(std::string_view data) {
+  if (request_id_ != 0) TakeRestOfBody();
   // What the buffer holds (the headers, earlier small writes) first, then
   // whole FCGI_STDOUT records straight from `data`, as many per writev(2)
   // as kMaxIov allows.

@@ -144,6 +144,12 @@ class FastCgiConnection final : public SocketConnection {
   // aligned and a close does not reset unread bytes. Returns false if it
   // could not (error, or more than a bounded amount left).
   bool DrainBody();
+  // Before the response's first bytes go out: reads what is left of STDIN
+  // (up to kMaxDrain) into early_body_, where ReadBody serves it from.
+  // nginx stops sending a request body once it has the response's headers,
+  // so a body still on its way then would never come, and the app (or
+  // DrainBody) would wait for it until --body-timeout.
+  void TakeRestOfBody();
 
   // Errors for records that break the protocol.
   Status NotARecord(const RecordHeader& header) const;
@@ -171,6 +177,8 @@ class FastCgiConnection final : public SocketConnection {
   bool stdin_ended_ = false;
   bool input_ended_ = false;  // the web server shut its side (EOF seen)
   bool abort_received_ = false;
+  std::string early_body_;    // STDIN read ahead by TakeRestOfBody
+  size_t early_used_ = 0;     // how much of it ReadBody has handed out
 };
 
 }  // namespace shoal::protocols
