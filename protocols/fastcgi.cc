@@ -31,8 +31,9 @@ Result<Incoming> FastCgiConnection::ReadHead() {
   input_ended_ = false;
   stdin_ended_ = false;
   stdin_left_ = padding_left_ = 0;
-  early_body_.clear();
+  std::string().swap(early_body_);  // its memory too: it may have held megabytes
   early_used_ = 0;
+  rest_of_body_taken_ = false;
   request_id_ = 0;
   answered_ = false;
   params_.clear();
@@ -225,6 +226,7 @@ Status FastCgiConnection::OnBodyRecord(const RecordHeader& header, std::string_v
 }
 
 void FastCgiConnection::TakeRestOfBody() {
+  rest_of_body_taken_ = true;
   char scratch[16384];
   while (!stdin_ended_ && !abort_received_ && early_body_.size() - early_used_ <= kMaxDrain) {
     Result<size_t> got = ReadStdin(scratch, sizeof(scratch));
@@ -337,7 +339,7 @@ Status FastCgiConnection::Write(std::string_view data) {
 }
 
 Status FastCgiConnection::WriteOut(std::string_view data) {
-  if (request_id_ != 0) TakeRestOfBody();
+  if (request_id_ != 0 && !rest_of_body_taken_) TakeRestOfBody();
   // What the buffer holds (the headers, earlier small writes) first, then
   // whole FCGI_STDOUT records straight from `data`, as many per writev(2)
   // as kMaxIov allows.
@@ -369,6 +371,7 @@ Status FastCgiConnection::Flush() { return WriteOut(std::string_view()); }
 
 Status FastCgiConnection::Finish() {
   bool drained = !abort_received_ && DrainBody();
+  rest_of_body_taken_ = true;  // what DrainBody left is not to be kept
   // The end of STDOUT and END_REQUEST go with what is buffered: a small
   // response leaves in one write(2).
   AppendRecordHeader(output_, FCGI_STDOUT, request_id_, 0);

@@ -55,7 +55,9 @@ class FastCgiConnection final : public SocketConnection {
   // records straight from it. Returns OK, or the write's error (the web
   // server is gone).
   Status Write(std::string_view data) override;
-  // Writes what is buffered. Returns as Write.
+  // Writes what is buffered. Returns as Write. (Before a request's first
+  // bytes go out, each of these first reads the rest of its body: see
+  // TakeRestOfBody.)
   Status Flush() override;
   // An FCGI_ABORT_REQUEST for this request, or the web server closing
   // before the request's end (a half-close after it still gets the
@@ -144,11 +146,14 @@ class FastCgiConnection final : public SocketConnection {
   // aligned and a close does not reset unread bytes. Returns false if it
   // could not (error, or more than a bounded amount left).
   bool DrainBody();
-  // Before the response's first bytes go out: reads what is left of STDIN
-  // (up to kMaxDrain) into early_body_, where ReadBody serves it from.
-  // nginx stops sending a request body once it has the response's headers,
-  // so a body still on its way then would never come, and the app (or
-  // DrainBody) would wait for it until --body-timeout.
+  // Before the response's first bytes go out (once a request): reads what
+  // is left of STDIN, up to kMaxDrain, into early_body_, where ReadBody
+  // serves it from. nginx stops sending a request body once it has the
+  // response's headers, so a body still on its way then would never come,
+  // and the app (or DrainBody) would wait for it until --body-timeout. A
+  // read error here is left for the app's next read to meet. Past
+  // kMaxDrain the rest stays in the socket: an app that reads more of such
+  // a body after its first write waits for it, as nginx cannot do both.
   void TakeRestOfBody();
 
   // Errors for records that break the protocol.
@@ -179,6 +184,7 @@ class FastCgiConnection final : public SocketConnection {
   bool abort_received_ = false;
   std::string early_body_;    // STDIN read ahead by TakeRestOfBody
   size_t early_used_ = 0;     // how much of it ReadBody has handed out
+  bool rest_of_body_taken_ = false;  // TakeRestOfBody ran (or Finish drained)
 };
 
 }  // namespace shoal::protocols

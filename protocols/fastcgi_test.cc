@@ -1,5 +1,6 @@
 #include "protocols/fastcgi.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -171,6 +172,57 @@ TEST_F(FastCgiTest, PeerClosingAKeptConnectionIsANormalEnd) {
   Result<Incoming> next = connection_->ReadRequest();
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next.value(), Incoming::kClosed);
+}
+
+// nginx closes a kept connection whose client left before END_REQUEST
+// arrived; with that record unread in its socket, the close is a reset.
+TEST_F(FastCgiTest, APeerResettingAKeptConnectionBetweenRequestsIsANormalEndToo) {
+  Send(Request(/*keep_conn=*/true, ""));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  ASSERT_TRUE(connection_->Finish().ok());
+  ASSERT_TRUE(connection_->keep_open());
+  peer_.Reset();  // the response unread
+  Result<Incoming> next = connection_->ReadRequest();
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_EQ(next.value(), Incoming::kClosed);
+}
+
+// nginx stops sending a request body once the response's headers come, so
+// they must not leave before the body is in, even when the app reads none.
+TEST_F(FastCgiTest, TheResponseWaitsForTheRestOfAnUnreadBodyWhichTheAppCanStillRead) {
+  const std::string first(20000, 'a'), second(30000, 'b');
+  Send(Begin(/*keep_conn=*/true) + Params({{"REQUEST_METHOD", "POST"}, {"CONTENT_LENGTH", "50000"}}) +
+       Record(5, first.substr(0, 10000)) + Record(5, first.substr(10000)));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  std::thread app([&] {
+    EXPECT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+    EXPECT_TRUE(connection_->Write("first block").ok());
+    EXPECT_TRUE(connection_->Flush().ok());
+  });
+  pollfd response{peer_.get(), POLLIN, 0};
+  EXPECT_EQ(poll(&response, 1, 300), 0) << "the response left before the body was in";
+  Send(Record(5, second.substr(0, 15000)) + Record(5, second.substr(15000)) + Record(5, ""));
+  app.join();
+
+  std::string body(60000, '\0');
+  Result<size_t> got = connection_->ReadBody(body.data(), body.size());
+  ASSERT_TRUE(got.ok());
+  body.resize(got.value());
+  EXPECT_EQ(body, first + second);
+  ASSERT_TRUE(connection_->Finish().ok());
+  auto records = Records(Received());
+  ASSERT_FALSE(records.empty());
+  EXPECT_NE(records.front().second.find("first block"), std::string::npos);
+  EXPECT_EQ(records.back().first, 3);
+  EXPECT_TRUE(connection_->keep_open());
+
+  Send(Request(/*keep_conn=*/true, "next"));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  char next[8];
+  Result<size_t> read = connection_->ReadBody(next, sizeof(next));
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(std::string(next, read.value()), "next");
 }
 
 TEST_F(FastCgiTest, GarbageIsAProtocolErrorAndClosesTheConnection) {

@@ -102,7 +102,10 @@ Result<SocketConnection::Received> SocketConnection::ReadMore(const char* what, 
       received_.bytes += static_cast<uint64_t>(got);
       return Received::kBytes;
     }
-    if (got == 0) return Received::kEof;
+    // A reset is the peer's close too: a web server that drops a kept
+    // connection before reading all of our last answer (its client left
+    // first) resets it. Between requests that is a normal end, not an error.
+    if (got == 0 || errno == ECONNRESET) return Received::kEof;
     if (!WouldBlock()) return SocketFailure(what);
     if (wait == Wait::kNoWait) return Received::kNothingYet;
     if (Status ready = AwaitSocket(POLLIN, what); !ready.ok()) return ready;

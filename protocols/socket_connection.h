@@ -80,7 +80,7 @@ class SocketConnection : public Connection {
 
   // One read(2) of up to `chunk` bytes, appended to input_; under kBlock
   // it first waits (AwaitSocket) if nothing is there. Returns kBytes when
-  // some arrived, kEof at the peer's EOF, kNothingYet when kNoWait found
+  // some arrived, kEof at the peer's EOF or reset, kNothingYet when kNoWait found
   // nothing; or the error SocketFailure(what), or AwaitSocket's.
   Result<Received> ReadMore(const char* what, Wait wait = Wait::kBlock, size_t chunk = kReadChunk);
 
