@@ -125,6 +125,7 @@ int Master::Run() {
       }
     }
     broker_->Dispatch();
+    ActOnSourceChange();
     if (Clock::time_point now = Clock::now(); child_exited_ || now >= next_reap_) {
       child_exited_ = false;
       next_reap_ = now + 1s;
@@ -207,27 +208,37 @@ void Master::HandleInt(int signal) {
   table_->SignalAll(SIGKILL);
 }
 
-// --reload-on-change: a source file changed. Reloads as HUP does (with its
-// checks), or has the workers load the app afresh (--reload-mechanism module).
+// --reload-on-change: a source file changed. Noted; acted on once the
+// edits settle (ActOnSourceChange).
 void Master::HandleSourceChange() {
   const std::optional<std::string> changed = source_watch_->Changed();
   if (!changed || stopping_) return;
+  if (!source_settle_.due_at()) source_changed_ = *changed;
+  source_settle_.Note(Clock::now());
+}
+
+// The edits have settled: reloads as HUP does (with its checks), or has the
+// workers load the app afresh (--reload-mechanism module).
+void Master::ActOnSourceChange() {
+  const int events = source_settle_.TakeIfDue(Clock::now());
+  if (events == 0 || stopping_) return;
+  std::string changed = source_changed_ + " changed";
+  if (events > 1) changed += fmt::format(" (and {} more save{})", events - 1, events > 2 ? "s" : "");
   if (config_.reload_in_workers) {
     table_->scoreboard().RequestAppReload();
-    spdlog::info("{} changed: the workers load the app afresh before their next request",
-                 *changed);
+    spdlog::info("{}: the workers load the app afresh before their next request", changed);
     return;
   }
   if (reload_check_) {
     // Not ignored as a second HUP is: the check may be reading the files
     // halfway through a set of edits, and the last of them must count.
     source_changed_during_check_ = true;
-    spdlog::info("{} changed during the reload check (pid {}): checked again if this check "
+    spdlog::info("{} during the reload check (pid {}): checked again if this check "
                  "refuses the reload",
-                 *changed, reload_check_->pid());
+                 changed, reload_check_->pid());
     return;
   }
-  spdlog::info("{} changed: reloading as on HUP", *changed);
+  spdlog::info("{}: reloading as on HUP", changed);
   HandleHup(SIGHUP);
 }
 
@@ -366,6 +377,7 @@ int Master::PollTimeoutMs(std::optional<Clock::time_point> next_expiry) const {
   }
   if (next_expiry) deadline = std::min(deadline, *next_expiry);
   if (reload_check_) deadline = std::min(deadline, reload_check_->deadline());
+  if (auto settled = source_settle_.due_at()) deadline = std::min(deadline, *settled);
   // Stuck requests, and an adaptive pool's idle count, are looked at a few
   // times a second (workers change state without telling the master);
   // heartbeats a few times per --heartbeat-timeout, at least once a second.

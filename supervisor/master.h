@@ -51,6 +51,7 @@
 #include "supervisor/listener.h"
 #include "supervisor/pool_policy.h"
 #include "supervisor/reload_preflight.h"
+#include "supervisor/settle_timer.h"
 #include "supervisor/source_watch.h"
 #include "supervisor/stats_server.h"
 #include "supervisor/worker_table.h"
@@ -160,7 +161,10 @@ class Master {
   void HandleUsr1();
   void HandleTtin();
   void HandleTtou();
+  // --reload-on-change: HandleSourceChange notes an edit; once the edits
+  // have settled (source_settle_), ActOnSourceChange reloads.
   void HandleSourceChange();
+  void ActOnSourceChange();
   void ReapWorkers();
   void ManageWorkers();
   void KillUnresponsiveWorker(size_t index, int64_t now_ms);
@@ -190,6 +194,8 @@ class Master {
   std::optional<Listener> stats_listener_;  // until SetUp makes the server
   std::unique_ptr<StatsServer> stats_;
   std::optional<SourceWatch> source_watch_;
+  SettleTimer source_settle_{std::chrono::milliseconds(300), std::chrono::seconds(2)};
+  std::string source_changed_;  // the first file of the burst, for the log
   Handover handover_;
   pid_t master_pid_ = 0;
   // The running check before a reload (none: nullptr), the signal that

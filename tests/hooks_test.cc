@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/child_process.h"
@@ -413,6 +414,26 @@ TEST_F(ReloadOnChangeTest, ProcessMechanismReplacesTheWorkersWithTheEditedApp) {
   WriteHelper("VERSION = 'three, in place'\n");
   EXPECT_TRUE(WaitUntil(30s, [&] { return VersionServed(*served) == "three, in place"; }, 100ms))
       << served->Diagnostics();
+}
+
+// Files saved together (an editor's "save all", a git checkout) make one
+// reload, once the saves have settled, and it loads the last of them.
+TEST_F(ReloadOnChangeTest, ABurstOfSavesMakesOneReload) {
+  auto served = Serve("reload_app:app", {"--reload-on-change"}, dir_.path());
+  ASSERT_EQ(VersionServed(*served), "one") << served->Diagnostics();
+  for (int save = 1; save <= 5; ++save) {
+    WriteHelper("VERSION = 'save " + std::to_string(save) + "'\n");
+    std::this_thread::sleep_for(30ms);
+  }
+  EXPECT_TRUE(WaitUntil(30s, [&] { return VersionServed(*served) == "save 5"; }, 100ms))
+      << served->Diagnostics();
+  std::this_thread::sleep_for(1s);  // time for a second reload, if one were coming
+  const std::string log = served->shoal().Log();
+  EXPECT_EQ(CountOf(log, "reloading as on HUP"), 1u) << log;
+  EXPECT_TRUE(Has(log, (dir_.path() / "reload_helper.py").string() +
+                           " changed (and 4 more saves): reloading as on HUP"))
+      << log;
+  EXPECT_EQ(CountOf(log, "re-executed; the previous workers"), 1u) << log;
 }
 
 // A set of edits saved one after the other (a helper first, the module
