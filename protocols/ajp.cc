@@ -138,11 +138,15 @@ Status AjpConnection::FetchBody() {
   // most a full packet, could not take every byte still to come: each ask
   // must find body left, or Apache would answer it with an empty packet
   // this connection does not expect. A chunked body is asked for one
-  // packet at a time (its end is only known from that empty packet).
-  constexpr size_t kAsksInFlight = 4;
+  // packet at a time (its end is only known from that empty packet). Asks
+  // go in batches, once half of those in flight have come: one write for
+  // several.
+  constexpr size_t kAsksInFlight = 8;
+  const size_t most_in_flight = length_known_ ? kAsksInFlight : 1;
   const size_t most_per_packet = config_.ajp_packet_size - 6;
+  const bool top_up = packets_in_flight_ <= most_in_flight / 2;
   std::string asks;
-  while (packets_in_flight_ < (length_known_ ? kAsksInFlight : 1) &&
+  while (top_up && packets_in_flight_ < most_in_flight &&
          (!length_known_ || packets_in_flight_ * most_per_packet < body_left_)) {
     ajp::PacketBuilder(asks)
         .Byte(ajp::kGetBodyChunk)

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <map>
 #include <string>
 #include <thread>
@@ -252,6 +254,61 @@ TEST_F(AjpConnectionTest, BodyWithLengthFirstPacketUnaskedThenOnRequest) {
   body = ReadAllBody();
   apache.join();
   EXPECT_EQ(body, "0123456789");
+}
+
+// Apache answers each GET_BODY_CHUNK with a packet of body, so every ask
+// must find body left (an empty answer would end the body early); within
+// that, several are in flight and the body arrives whole.
+TEST_F(AjpConnectionTest, BodyAsksAreSeveralInFlightButNeverMoreThanTheBodyLeft) {
+  const size_t most = 8192 - 6;  // the most body an 8 KiB packet of Apache's holds
+  std::string sent_body;
+  for (size_t i = 0; i < 100000; ++i) sent_body += static_cast<char>('a' + i % 26);
+  Send(Forward(sent_body.size()).Wire() + BodyPacket(sent_body.substr(0, most)));
+  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+  size_t at = most, asks = 0, empty_asks = 0, most_unanswered = 0;
+  std::thread apache([&] {
+    // Answers the asks in batches, as they come, until END_RESPONSE.
+    std::string buffer;
+    char chunk[65536];
+    for (;;) {
+      size_t unanswered = 0;
+      std::string answers;
+      bool ended = false;
+      while (buffer.size() >= 4) {
+        size_t length = static_cast<uint8_t>(buffer[2]) << 8 | static_cast<uint8_t>(buffer[3]);
+        if (buffer.size() < 4 + length) break;
+        const uint8_t type = static_cast<uint8_t>(buffer[4]);
+        buffer.erase(0, 4 + length);
+        if (type == ajp::kEndResponse) ended = true;
+        if (type != ajp::kGetBodyChunk) continue;
+        ++asks;
+        ++unanswered;
+        if (at == sent_body.size()) {
+          ++empty_asks;
+          answers += std::string("\x12\x34\x00\x02\x00\x00", 6);
+          continue;
+        }
+        const size_t n = std::min(most, sent_body.size() - at);
+        answers += BodyPacket(sent_body.substr(at, n));
+        at += n;
+      }
+      most_unanswered = std::max(most_unanswered, unanswered);
+      if (!answers.empty()) Send(answers);
+      if (ended) return;
+      ssize_t n = read(peer_.get(), chunk, sizeof(chunk));
+      if (n <= 0) return;
+      buffer.append(chunk, static_cast<size_t>(n));
+    }
+  });
+  std::string body = ReadAllBody();
+  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+  ASSERT_TRUE(connection_->Finish().ok());
+  apache.join();
+  EXPECT_EQ(body, sent_body);
+  EXPECT_EQ(asks, (sent_body.size() - most + most - 1) / most) << "one ask per packet left";
+  EXPECT_EQ(empty_asks, 0u);
+  EXPECT_GT(most_unanswered, 1u) << "the asks came one at a time";
+  EXPECT_TRUE(connection_->keep_open());
 }
 
 TEST_F(AjpConnectionTest, ChunkedBodyEndsWithAnEmptyPacket) {
