@@ -211,10 +211,10 @@ void Master::HandleInt(int signal) {
 // --reload-on-change: a source file changed. Noted; acted on once the
 // edits settle (ActOnSourceChange).
 void Master::HandleSourceChange() {
-  const std::optional<std::string> changed = source_watch_->Changed();
+  const std::optional<SourceWatch::Change> changed = source_watch_->Changed();
   if (!changed || stopping_) return;
-  if (!source_settle_.due_at()) source_changed_ = *changed;
-  source_settle_.Note(Clock::now());
+  if (!source_settle_.due_at()) source_changed_ = changed->path;
+  source_settle_.Note(Clock::now(), changed->saves);
 }
 
 // The edits have settled: reloads as HUP does (with its checks), or has the

@@ -18,11 +18,11 @@ class SettleTimer {
   // events never stop for that long.
   SettleTimer(Clock::duration quiet, Clock::duration longest) : quiet_(quiet), longest_(longest) {}
 
-  // An event of the burst, at `now`.
-  void Note(Clock::time_point now) {
+  // `events` more of the burst, at `now`.
+  void Note(Clock::time_point now, int events = 1) {
     if (events_ == 0) first_ = now;
     last_ = now;
-    ++events_;
+    events_ += events;
   }
 
   // When the burst is due; nullopt when no event is pending.

@@ -48,8 +48,8 @@ Result<SourceWatch> SourceWatch::Create(const std::vector<std::string>& files,
   return watch;
 }
 
-std::optional<std::string> SourceWatch::Changed() {
-  std::optional<std::string> changed;
+std::optional<SourceWatch::Change> SourceWatch::Changed() {
+  std::optional<Change> changed;
   alignas(inotify_event) char buffer[16 * 1024];
   for (;;) {
     const ssize_t length = read(fd_.get(), buffer, sizeof(buffer));
@@ -57,7 +57,7 @@ std::optional<std::string> SourceWatch::Changed() {
     for (ssize_t offset = 0; offset < length;) {
       const auto* event = reinterpret_cast<const inotify_event*>(buffer + offset);
       offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
-      if (changed || event->len == 0) continue;
+      if (event->len == 0) continue;
       const std::string name(event->name);
       auto watched = std::find_if(watched_.begin(), watched_.end(),
                                   [event](const Watched& w) { return w.wd == event->wd; });
@@ -67,7 +67,8 @@ std::optional<std::string> SourceWatch::Changed() {
       const bool source = name.ends_with(".py") && !name.starts_with(".#");
       if ((watched->whole && source) ||
           std::find(files_.begin(), files_.end(), path) != files_.end()) {
-        changed = path;
+        if (!changed) changed = Change{path, 0};
+        ++changed->saves;
       }
     }
   }

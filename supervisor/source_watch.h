@@ -31,10 +31,16 @@ class SourceWatch {
   size_t files() const { return files_.size(); }
   size_t dirs() const { return whole_dirs_.size(); }
 
-  // Reads the pending events (non-blocking). Returns the path of a watched
-  // file whose new content is complete (closed after writing, or renamed
-  // over the old one), or nullopt when none of the events was about one.
-  std::optional<std::string> Changed();
+  // What the pending events changed: the first watched file whose new
+  // content is complete (closed after writing, or renamed over the old
+  // one), and how many such saves there were in all.
+  struct Change {
+    std::string path;
+    int saves = 0;
+  };
+  // Reads the pending events (non-blocking). Returns what they changed, or
+  // nullopt when none was about a watched file.
+  std::optional<Change> Changed();
 
  private:
   struct Watched {

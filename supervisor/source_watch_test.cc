@@ -29,7 +29,9 @@ class SourceWatchTest : public testing::Test {
   static std::optional<std::string> NextChange(SourceWatch& watch) {
     pollfd fd{watch.fd(), POLLIN, 0};
     if (::poll(&fd, 1, 1000) != 1) return std::nullopt;
-    return watch.Changed();
+    std::optional<SourceWatch::Change> changed = watch.Changed();
+    if (!changed) return std::nullopt;
+    return changed->path;
   }
 
   std::filesystem::path dir_;
@@ -80,6 +82,21 @@ TEST_F(SourceWatchTest, AWholeDirectoryCountsAnyPythonFileButNotLockFiles) {
   EXPECT_EQ(NextChange(watch.value()), std::nullopt);
   std::ofstream(dir_ / "new.py") << "D = 1\n";
   EXPECT_EQ(NextChange(watch.value()), (dir_ / "new.py").string());
+}
+
+TEST_F(SourceWatchTest, SavesReadTogetherAreCountedAndTheFirstNamed) {
+  auto watch = SourceWatch::Create({}, {dir_.string()});
+  ASSERT_TRUE(watch.ok()) << watch.status().message();
+  std::ofstream(dir_ / "first.py") << "E = 1\n";
+  std::ofstream(dir_ / "notes.txt") << "x\n";
+  std::ofstream(dir_ / "second.py") << "F = 1\n";
+  std::ofstream(dir_ / "third.py") << "G = 1\n";
+  pollfd fd{watch.value().fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&fd, 1, 1000), 1);
+  std::optional<SourceWatch::Change> changed = watch.value().Changed();
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->path, (dir_ / "first.py").string());
+  EXPECT_EQ(changed->saves, 3);
 }
 
 TEST_F(SourceWatchTest, AMissingDirectoryIsAnError) {
