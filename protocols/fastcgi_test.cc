@@ -95,6 +95,15 @@ class FastCgiTest : public testing::Test {
     return all;
   }
 
+  // Serves a request without a body on a kept connection: an empty 200.
+  void ServeAKeptRequest() {
+    Send(Request(/*keep_conn=*/true, ""));
+    ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
+    ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
+    ASSERT_TRUE(connection_->Finish().ok());
+    ASSERT_TRUE(connection_->keep_open());
+  }
+
   ConnectionConfig config_;  // outlives connection_
   std::unique_ptr<FastCgiConnection> connection_;
   UniqueFd peer_;
@@ -163,10 +172,7 @@ TEST_F(FastCgiTest, KeepConnServesTwoRequestsOnOneConnectionEvenWithUnreadBody) 
 }
 
 TEST_F(FastCgiTest, PeerClosingAKeptConnectionIsANormalEnd) {
-  Send(Request(/*keep_conn=*/true, ""));
-  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
-  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
-  ASSERT_TRUE(connection_->Finish().ok());
+  ASSERT_NO_FATAL_FAILURE(ServeAKeptRequest());
   Received();
   peer_.Reset();
   Result<Incoming> next = connection_->ReadRequest();
@@ -177,11 +183,7 @@ TEST_F(FastCgiTest, PeerClosingAKeptConnectionIsANormalEnd) {
 // nginx closes a kept connection whose client left before END_REQUEST
 // arrived; with that record unread in its socket, the close is a reset.
 TEST_F(FastCgiTest, APeerResettingAKeptConnectionBetweenRequestsIsANormalEndToo) {
-  Send(Request(/*keep_conn=*/true, ""));
-  ASSERT_EQ(connection_->ReadRequest().value(), Incoming::kRequest);
-  ASSERT_TRUE(connection_->SendHeaders("200 OK", {}).ok());
-  ASSERT_TRUE(connection_->Finish().ok());
-  ASSERT_TRUE(connection_->keep_open());
+  ASSERT_NO_FATAL_FAILURE(ServeAKeptRequest());
   peer_.Reset();  // the response unread
   Result<Incoming> next = connection_->ReadRequest();
   ASSERT_TRUE(next.ok()) << next.status().message();
